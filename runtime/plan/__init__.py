@@ -1,0 +1,222 @@
+"""THE contract between compiler and runtime: a frozen plan, versioned and hashed.
+
+The compiler builds these models; the runtime only reads them. Every model is frozen,
+forbids unknown fields, and every union is discriminated on ``type``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import PlanError
+from .agents import AgentServer, AgentSpec, BuiltinAgent, ClarificationDetection, ExternalAgent, Skill
+from .assertions import LEAF_TYPES, Assertion
+from .base import Frozen, Span
+from .cases import Case, Unit
+from .extractors import Extractor, JsonPathExtractor
+from .providers import (
+    AnthropicProvider,
+    AzureProvider,
+    BedrockAnthropicProvider,
+    GoogleProvider,
+    OpenAIProvider,
+    ProviderSpec,
+    RateLimits,
+    RetryPolicy,
+    ScriptedProvider,
+    ScriptedReply,
+    ScriptedToolCall,
+    VertexProvider,
+)
+from .secrets import SecretRef
+from .servers import CliServer, Header, HttpServer, ServerSpec, SseServer, StdioServer
+from .templates import RuntimeTemplate, TemplateStr
+
+__all__ = [
+    "LEAF_TYPES",
+    "PLAN_VERSION",
+    "AgentServer",
+    "AgentSpec",
+    "AiSummary",
+    "AnthropicProvider",
+    "Assertion",
+    "AzureProvider",
+    "BedrockAnthropicProvider",
+    "BuiltinAgent",
+    "Case",
+    "ClarificationDetection",
+    "CliServer",
+    "Criteria",
+    "ExternalAgent",
+    "Extractor",
+    "Frozen",
+    "GoogleProvider",
+    "Header",
+    "HttpServer",
+    "JsonPathExtractor",
+    "OpenAIProvider",
+    "Plan",
+    "ProviderSpec",
+    "RateLimits",
+    "RetryPolicy",
+    "RuntimeTemplate",
+    "ScriptedProvider",
+    "ScriptedReply",
+    "ScriptedToolCall",
+    "SecretRef",
+    "ServerSpec",
+    "Settings",
+    "Skill",
+    "SourceFile",
+    "Span",
+    "SseServer",
+    "StdioServer",
+    "TemplateStr",
+    "Unit",
+    "VertexProvider",
+    "load_plan",
+]
+
+PLAN_VERSION = 1
+"""Bumped on any change a plan reader must know about."""
+
+
+class Settings(Frozen):
+    """Run-wide settings."""
+
+    max_iterations: int = 10
+    """LLM calls per test before giving up."""
+    tool_timeout_ms: int | None = None
+    """Per tool call; None means no limit."""
+    test_delay_ms: int = 0
+    """Pause after each test."""
+    session_delay_ms: int = 0
+    """Pause between sessions of one agent."""
+    concurrency: int = 4
+    """(agent, session) units run at once."""
+    verbose: bool = False
+
+
+class Criteria(Frozen):
+    """When the run as a whole passes."""
+
+    success_rate: float | None = None
+    """Fraction of cases that must pass (0..1); None means all must pass."""
+
+
+class AiSummary(Frozen):
+    """An LLM-written verdict over the run."""
+
+    enabled: bool = False
+    judge_provider: str | None = None
+    """Provider name; ``$self`` means the provider of the first result."""
+
+
+class SourceFile(Frozen):
+    """A file the plan was compiled from, for provenance."""
+
+    path: str
+    sha256: str
+
+
+class Plan(Frozen):
+    """The frozen execution plan: everything the runtime needs, nothing secret."""
+
+    plan_version: int = PLAN_VERSION
+    bench_version: str
+    name: str
+    """Suite name (or the test file's stem)."""
+    seed: int
+    """Seed every random value came from."""
+    compiled_now: str
+    """The frozen clock (RFC 3339, UTC) the ``now`` helper used."""
+    sources: tuple[SourceFile, ...]
+    providers: tuple[ProviderSpec, ...]
+    servers: tuple[ServerSpec, ...] = ()
+    agents: tuple[AgentSpec, ...]
+    units: tuple[Unit, ...]
+    settings: Settings = Settings()
+    criteria: Criteria = Criteria()
+    ai_summary: AiSummary = AiSummary()
+    hash: str = ""
+    """sha256 of the canonical JSON of every other field."""
+
+    def canonical_json(self) -> str:
+        """Canonical JSON (sorted keys, no spaces) of the plan without its hash."""
+        data = self.model_dump(mode="json", exclude={"hash"})
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def compute_hash(self) -> str:
+        """The content hash over ``canonical_json``."""
+        return "sha256:" + hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def sealed(self) -> Plan:
+        """A copy with ``hash`` filled in."""
+        return self.model_copy(update={"hash": self.compute_hash()})
+
+    def dumps(self) -> str:
+        """The plan as written to plan.json: indented, sorted keys, trailing newline."""
+        data = self.model_dump(mode="json")
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @property
+    def cases(self) -> list[Case]:
+        """Every case in plan order."""
+        return [case for unit in self.units for case in unit.cases]
+
+    def provider(self, name: str) -> ProviderSpec:
+        """The provider named ``name``."""
+        return next(p for p in self.providers if p.name == name)
+
+    def agent(self, name: str) -> AgentSpec:
+        """The agent named ``name``."""
+        return next(a for a in self.agents if a.name == name)
+
+    def server(self, name: str) -> ServerSpec:
+        """The server named ``name``."""
+        return next(s for s in self.servers if s.name == name)
+
+
+def parse_plan(data: Any, *, source: str = "<plan>") -> Plan:
+    """Validate plan data, check its version and hash; raise PlanError with a clear message."""
+    if not isinstance(data, dict):
+        raise PlanError(f"{source}: a plan is a JSON object, got {type(data).__name__}")
+    version = data.get("plan_version")
+    if version != PLAN_VERSION:
+        raise PlanError(
+            f"{source}: plan_version {version!r} is not supported by this bench "
+            f"(it reads version {PLAN_VERSION}); recompile the suite with `bench compile`"
+        )
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise PlanError(
+            f"{source}: not a valid plan ({exc.error_count()} problem(s)); first at {loc}: {first['msg']}"
+        ) from exc
+    if plan.hash != plan.compute_hash():
+        raise PlanError(
+            f"{source}: the plan's hash does not match its content (edited by hand?); "
+            "recompile the suite with `bench compile`"
+        )
+    return plan
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and verify a plan.json file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(f"cannot read plan {p}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{p}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
+    return parse_plan(data, source=str(p))
