@@ -1,0 +1,71 @@
+"""Provider type -> factory; each factory imports its SDK only when called.
+
+Importing ``runtime`` must not load openai, anthropic or google.genai (they cost hundreds of
+milliseconds at start-up and most runs use one of them at most), so every adapter module is
+imported inside its factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..errors import ProviderError
+from ..plan import ProviderSpec, ScriptedProvider
+from .base import Provider
+
+__all__ = ["create_provider", "provider_types"]
+
+_Factory = Callable[[ProviderSpec, Mapping[str, str] | None], Provider]
+
+
+def _scripted(spec: ProviderSpec, env: Mapping[str, str] | None) -> Provider:
+    from .scripted import ScriptedChatProvider
+
+    assert isinstance(spec, ScriptedProvider)
+    return ScriptedChatProvider(spec)
+
+
+def _openai(spec: ProviderSpec, env: Mapping[str, str] | None) -> Provider:
+    from .openai import create
+
+    return create(spec, env)
+
+
+def _anthropic(spec: ProviderSpec, env: Mapping[str, str] | None) -> Provider:
+    from .anthropic import create
+
+    return create(spec, env)
+
+
+def _google(spec: ProviderSpec, env: Mapping[str, str] | None) -> Provider:
+    from .google import create
+
+    return create(spec, env)
+
+
+_FACTORIES: dict[str, _Factory] = {
+    "scripted": _scripted,
+    "openai": _openai,
+    "azure": _openai,
+    "anthropic": _anthropic,
+    "bedrock_anthropic": _anthropic,
+    "google": _google,
+    "vertex": _google,
+}
+
+
+def provider_types() -> list[str]:
+    """The provider ``type`` values this runtime can create."""
+    return sorted(_FACTORIES)
+
+
+def create_provider(spec: ProviderSpec, *, env: Mapping[str, str] | None = None) -> Provider:
+    """Build the adapter for ``spec``, resolving its secrets from ``env`` (default os.environ).
+
+    Raises ``MissingSecretError`` (an ``InputError``) when a key's variable is unset, and
+    ``ProviderError`` when the SDK or an optional extra it needs is not installed.
+    """
+    factory = _FACTORIES.get(spec.type)
+    if factory is None:  # the plan's discriminated union makes this a programming error
+        raise ProviderError(f"unknown provider type {spec.type!r}", provider=spec.name)
+    return factory(spec, env)

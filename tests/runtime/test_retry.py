@@ -1,0 +1,173 @@
+"""runtime.retry: which failures are retried, how long it waits, what it records.
+
+Pure unit tests with an in-process provider double (the wire-level fault cases run against
+the fake servers in test_providers_*.py); ``sleep`` is injected so nothing waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from runtime.errors import ProviderError
+from runtime.plan import RetryPolicy, ScriptedProvider
+from runtime.providers.base import ChatRequest, ChatResponse, RetryDecision
+from runtime.retry import backoff_delay, call_with_retry, tally
+from runtime.transcript import Message, RateLimitStats, RunEvent, TokenUsage
+
+pytestmark = pytest.mark.anyio
+
+
+class Boom(Exception):
+    def __init__(self, decision: RetryDecision) -> None:
+        super().__init__(decision.message)
+        self.decision = decision
+
+
+@dataclass
+class FlakyProvider:
+    """Fails with the given decisions in turn, then answers."""
+
+    failures: list[RetryDecision]
+    spec: ScriptedProvider = field(default_factory=lambda: ScriptedProvider(name="flaky"))
+    calls: int = 0
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        self.calls += 1
+        if self.failures:
+            raise Boom(self.failures.pop(0))
+        return ChatResponse(text="ok", usage=TokenUsage(input=3, output=2))
+
+    def classify(self, exc: BaseException) -> RetryDecision:
+        assert isinstance(exc, Boom)
+        return exc.decision
+
+    async def aclose(self) -> None:
+        pass
+
+
+REQ = ChatRequest(messages=[Message(role="user", content="hi")], tools=[], conversation_id="c")
+R429 = RetryDecision(
+    kind="rate_limit", retry_after=5.0, status_code=429, message="HTTP 429: slow down"
+)
+R429_NO_HINT = RetryDecision(kind="rate_limit", status_code=429, message="HTTP 429")
+R500 = RetryDecision(kind="transient", status_code=500, message="HTTP 500: oops")
+FATAL = RetryDecision(kind="fatal", status_code=400, message="HTTP 400: bad request")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self.events: list[RunEvent] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+async def _run(
+    provider: FlakyProvider, policy: RetryPolicy, rec: Recorder
+) -> tuple[ChatResponse, int]:
+    return await call_with_retry(
+        provider, REQ, policy=policy, limiter=None, on_event=rec.events.append, sleep=rec.sleep
+    )
+
+
+@pytest.mark.requirement("retry:429-off-by-default")
+async def test_429_not_retried_by_default() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R429])
+    with pytest.raises(ProviderError) as info:
+        await _run(provider, RetryPolicy(), rec)
+    assert provider.calls == 1 and rec.sleeps == []
+    assert info.value.status_code == 429 and info.value.retry_after == 5.0
+    assert "retry_on_429" in str(info.value)
+    assert [e.kind for e in rec.events] == ["rate_limited"]
+
+
+@pytest.mark.requirement("retry:429-retry-after")
+async def test_429_waits_retry_after_plus_one_second() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R429, R429])
+    response, attempts = await _run(provider, RetryPolicy(retry_on_429=True), rec)
+    assert response.text == "ok" and attempts == 3
+    assert rec.sleeps == [6.0, 6.0]
+    assert [e.kind for e in rec.events] == ["rate_limited", "retry", "rate_limited", "retry"]
+    assert [e.attempt for e in rec.events if e.kind == "retry"] == [1, 2]
+    assert rec.events[1].wait_ms == 6000.0
+
+
+@pytest.mark.requirement("retry:max-retries")
+async def test_429_without_hint_backs_off_and_gives_up_after_max_retries() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R429_NO_HINT] * 10)
+    with pytest.raises(ProviderError, match="gave up after 4 attempts"):
+        await _run(provider, RetryPolicy(retry_on_429=True, max_retries=3), rec)
+    assert provider.calls == 4
+    assert rec.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_backoff_is_capped_at_60_seconds() -> None:
+    assert [backoff_delay(n) for n in (1, 2, 3, 6, 7, 20)] == [1, 2, 4, 32, 60, 60]
+
+
+@pytest.mark.requirement("retry:5xx")
+async def test_5xx_retried_even_when_429_retries_are_off() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R500, R500])
+    response, attempts = await _run(provider, RetryPolicy(retry_on_429=False), rec)
+    assert response.text == "ok" and attempts == 3 and rec.sleeps == [1.0, 2.0]
+    assert [e.kind for e in rec.events] == ["retry", "retry"]
+
+
+async def test_fatal_is_raised_at_once() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([FATAL])
+    with pytest.raises(ProviderError, match="provider 'flaky': HTTP 400: bad request") as info:
+        await _run(provider, RetryPolicy(retry_on_429=True), rec)
+    assert provider.calls == 1 and rec.sleeps == [] and info.value.status_code == 400
+    assert isinstance(info.value.__cause__, Boom)
+
+
+async def test_non_429_error_during_429_retries_stops_when_fatal() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R429, FATAL])
+    with pytest.raises(ProviderError, match="400"):
+        await _run(provider, RetryPolicy(retry_on_429=True), rec)
+    assert provider.calls == 2
+
+
+async def test_max_retries_zero_means_one_attempt() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R500])
+    with pytest.raises(ProviderError):
+        await _run(provider, RetryPolicy(max_retries=0), rec)
+    assert provider.calls == 1
+
+
+async def test_timeout_guard_is_transient() -> None:
+    import anyio
+
+    class Slow(FlakyProvider):
+        async def generate(self, request: ChatRequest) -> ChatResponse:
+            self.calls += 1
+            if self.calls == 1:
+                await anyio.sleep(10)
+            return ChatResponse(text="late but ok")
+
+    rec = Recorder()
+    provider = Slow([])
+    response, attempts = await _run(provider, RetryPolicy(timeout_ms=20, max_retries=1), rec)
+    assert response.text == "late but ok" and attempts == 2
+    assert "timed out" in rec.events[0].detail
+
+
+@pytest.mark.requirement("retry:recorded")
+async def test_tally_folds_events_into_stats() -> None:
+    rec = Recorder()
+    await _run(FlakyProvider([R429, R500]), RetryPolicy(retry_on_429=True), rec)
+    stats = RateLimitStats()
+    for event in rec.events:
+        tally(stats, event)
+    assert stats.rate_limit_hits == 1 and stats.retry_count == 2
+    assert stats.retry_wait_ms == 6000.0 + 2000.0
