@@ -1,0 +1,187 @@
+"""Execute a plan: providers once per run, units concurrently, every result durable at once.
+
+``execute(plan, options)`` creates (or resumes) a run directory, creates each provider the
+run needs once, runs the plan's units (runtime/runner.py) and writes one CaseResult per
+finished case, durable before the unit's next case starts.
+
+Resume rule: a unit whose cases all have a result is skipped; any other unit is run again
+from its first case (readers keep the latest line per case), because the history and the
+extracted variables of a half-finished session cannot be rebuilt without re-running it. The
+results therefore equal those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import utc_now
+from .errors import BenchError, InputError
+from .plan import Plan, SecretRef
+from .results import CaseResult, RunMetadata, RunTotals
+from .runner import UnitRunner
+from .services import Services
+from .store import RunStore
+
+__all__ = ["ExecuteOptions", "RunSummary", "Services", "execute"]
+
+
+@dataclass
+class ExecuteOptions:
+    """How to run a plan."""
+
+    output_dir: Path | None = None
+    """Base directory; the run goes to ``<output_dir>/runs/<run-id>/`` (default: cwd)."""
+    concurrency: int | None = None
+    """Units at once (default: the plan's settings.concurrency)."""
+    resume: str | None = None
+    """Continue this earlier run (an id or an unambiguous part of one)."""
+    run_id: str | None = None
+    """Name for a new run (default: timestamp and random suffix)."""
+    env: Mapping[str, str] | None = None
+    """Environment secrets are resolved from (default: os.environ)."""
+    bench_version: str = "0.0.0"
+    on_start: Callable[[RunStore, int], None] | None = None
+    """Called once the run directory exists, with the number of cases already done."""
+    on_result: Callable[[CaseResult], None] | None = None
+    """Called after each result is durable (for live progress)."""
+
+
+@dataclass
+class RunSummary:
+    """What a finished run produced."""
+
+    run_id: str
+    run_dir: Path
+    metadata: RunMetadata
+    results: list[CaseResult] = field(default_factory=list)
+    """The latest result of every case, in plan order."""
+
+    @property
+    def criteria_met(self) -> bool:
+        """Whether the suite's criteria held (all cases passed when none are set)."""
+        return bool(self.metadata.criteria_met)
+
+    @property
+    def exit_code(self) -> int:
+        """0 criteria met, 1 not met, 3 when no case could run without an infrastructure fault."""
+        if self.results and all(r.status == "error" for r in self.results):
+            return 3
+        return 0 if self.criteria_met else 1
+
+
+async def execute(
+    plan: Plan, options: ExecuteOptions | None = None, *, services: Services | None = None
+) -> RunSummary:
+    """Run ``plan`` (or resume a run of it) and return the summary; raises BenchError."""
+    options = options or ExecuteOptions()
+    services = services or Services.default()
+    base = options.output_dir or Path.cwd()
+    if options.resume:
+        store = RunStore.open_for_resume(base, options.resume, plan)
+    else:
+        store = RunStore.create(
+            base, plan, bench_version=options.bench_version, run_id=options.run_id
+        )
+    store.redact = _redactor_for(plan, options.env)
+    done = store.done_results()
+    todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
+    store.write_metadata(
+        store.metadata.model_copy(update={"status": "running", "ended_at": None, "error": None})
+    )
+    todo_ids = {u.id for u in todo}
+    already = sum(len(u.cases) for u in plan.units if u.id not in todo_ids)
+    if options.on_start is not None:
+        options.on_start(store, already)
+
+    status = "interrupted"
+    error: str | None = None
+    try:
+        runner = UnitRunner(
+            plan,
+            store,
+            services,
+            concurrency=options.concurrency,
+            env=options.env,
+            on_result=options.on_result,
+        )
+        await runner.run(todo)
+        status = "completed"
+    except BenchError as exc:
+        status, error = "failed", str(exc)
+        raise
+    finally:
+        summary = _finish(plan, store, status, error)
+    return summary
+
+
+def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunSummary:
+    latest = store.done_results()
+    results = [latest[c.id] for c in plan.cases if c.id in latest]
+    totals = _totals(results)
+    met = _criteria_met(plan, totals) if status == "completed" else False
+    metadata = store.metadata.model_copy(
+        update={
+            "status": status,
+            "ended_at": utc_now(),
+            "totals": totals,
+            "criteria_met": met,
+            "error": error,
+        }
+    )
+    store.write_metadata(metadata)
+    return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, results=results)
+
+
+def _totals(results: Sequence[CaseResult]) -> RunTotals:
+    totals = RunTotals(total=len(results))
+    for r in results:
+        if r.status == "passed":
+            totals.passed += 1
+        elif r.status == "failed":
+            totals.failed += 1
+        else:
+            totals.errors += 1
+        totals.input_tokens += r.transcript.usage.input
+        totals.output_tokens += r.transcript.usage.output
+        totals.cost_usd += r.cost_usd or 0.0
+    return totals
+
+
+def _criteria_met(plan: Plan, totals: RunTotals) -> bool:
+    cases = len(plan.cases)
+    if cases == 0:
+        return False
+    rate = plan.criteria.success_rate
+    if rate is None:
+        return totals.passed == cases
+    return totals.passed / cases >= rate
+
+
+def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:
+    """Resolve every secret the plan references (when set) so writes can scrub its value."""
+    from .secrets import Redactor, resolve
+
+    redactor = Redactor()
+    for ref in _secret_refs(plan.model_dump(mode="python")):
+        try:
+            resolve(ref, env, redactor=redactor)
+        except InputError:
+            continue  # unset here; the component that needs it reports that
+    return redactor.redact
+
+
+def _secret_refs(data: Any) -> list[SecretRef]:
+    found: list[SecretRef] = []
+    if isinstance(data, dict):
+        if data.get("type") == "secret" and isinstance(data.get("template"), str):
+            found.append(SecretRef(template=data["template"]))
+        else:
+            for value in data.values():
+                found.extend(_secret_refs(value))
+    elif isinstance(data, list | tuple):
+        for value in data:
+            found.extend(_secret_refs(value))
+    return found

@@ -1,0 +1,271 @@
+"""Runs the units of one plan against one run store.
+
+A unit is an (agent, session) pair: its cases run in order, share message history and
+extracted variables, and use their own tool-server processes (started for the unit and
+stopped after it), so no state leaks between sessions and a server that died is fresh again
+for the next session. Providers are created once for the run and shared by every unit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import anyio
+
+from .agents.loop import AgentSetup, ModelClient, run_turn
+from .clock import elapsed_ms, monotonic_ms, utc_now
+from .errors import InputError
+from .plan import BuiltinAgent, Case, Plan, ProviderSpec, RuntimeTemplate, ServerSpec, Unit
+from .providers.base import ChatRequest, ChatResponse, Provider
+from .results import AssertionResult, CaseResult
+from .scheduler import run_concurrently
+from .services import Services
+from .store import ResultWriter, RunStore
+from .templating import TemplateRenderError, render
+from .transcript import Message, RunEvent, Transcript
+
+__all__ = ["ProviderClient", "UnitRunner"]
+
+log = logging.getLogger("bench.runtime")
+
+
+class ProviderClient:
+    """A provider with its retry policy and rate limiter: the loop's ModelClient."""
+
+    def __init__(self, spec: ProviderSpec, provider: Provider, limiter: Any) -> None:
+        self.name = spec.name
+        self.model = spec.model
+        self.spec = spec
+        self.provider = provider
+        self.limiter = limiter
+
+    async def chat(
+        self, request: ChatRequest, on_event: Callable[[RunEvent], None]
+    ) -> tuple[ChatResponse, int]:
+        from .retry import call_with_retry
+
+        return await call_with_retry(
+            self.provider,
+            request,
+            policy=self.spec.retry,
+            limiter=self.limiter,
+            on_event=on_event,
+        )
+
+
+class UnitRunner:
+    """Runs units of one plan against one store: providers once, units under the scheduler."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        store: RunStore,
+        services: Services,
+        *,
+        concurrency: int | None = None,
+        env: Mapping[str, str] | None = None,
+        on_result: Callable[[CaseResult], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.services = services
+        self.concurrency = concurrency or plan.settings.concurrency
+        self.env = env
+        self.on_result = on_result
+        self.clients: dict[str, ProviderClient] = {}
+        self.writer: ResultWriter | None = None
+        self.last_case_id = plan.cases[-1].id if plan.cases else ""
+        self.first_unit_of_agent: dict[str, str] = {}
+        for unit in plan.units:
+            self.first_unit_of_agent.setdefault(unit.agent, unit.id)
+
+    async def run(self, units: Sequence[Unit]) -> None:
+        for unit in units:
+            agent = self.plan.agent(unit.agent)
+            if not isinstance(agent, BuiltinAgent):
+                raise InputError(
+                    f"agent {agent.name!r} is an external agent, which this bench cannot run yet"
+                )
+        try:
+            self._create_providers(units)
+            async with self.store.writer() as writer:
+                self.writer = writer
+                await run_concurrently(units, self._run_unit, concurrency=self.concurrency)
+        finally:
+            with anyio.CancelScope(shield=True):
+                for client in self.clients.values():
+                    try:
+                        await client.provider.aclose()
+                    except Exception as exc:  # closing must not hide the run's outcome
+                        log.warning("closing provider %s failed: %s", client.name, exc)
+
+    def _create_providers(self, units: Sequence[Unit]) -> None:
+        from .ratelimit import RateLimiter
+
+        needed: list[str] = []
+        for unit in units:
+            agent = self.plan.agent(unit.agent)
+            assert isinstance(agent, BuiltinAgent)
+            needed.append(agent.provider)
+            judge = agent.clarification.judge_provider if agent.clarification else None
+            if judge and judge != "$self":
+                needed.append(judge)
+        for name in dict.fromkeys(needed):
+            spec = self.plan.provider(name)
+            provider = self.services.create_provider(spec, self.env)
+            limiter = RateLimiter.from_spec(spec.rate_limits)
+            self.clients[name] = ProviderClient(spec, provider, limiter)
+
+    def _servers_of(self, agent: BuiltinAgent) -> list[ServerSpec]:
+        names = [s.name for s in agent.servers]
+        return [s for s in self.plan.servers if s.name in names]
+
+    async def _run_unit(self, unit: Unit) -> None:
+        agent = self.plan.agent(unit.agent)
+        assert isinstance(agent, BuiltinAgent)
+        settings = self.plan.settings
+        pending_events: list[RunEvent] = []
+        if settings.session_delay_ms > 0 and self.first_unit_of_agent[unit.agent] != unit.id:
+            await anyio.sleep(settings.session_delay_ms / 1000)
+            pending_events.append(
+                RunEvent(
+                    kind="delay",
+                    at_ms=0.0,
+                    wait_ms=settings.session_delay_ms,
+                    detail="session_delay",
+                )
+            )
+        model = self.clients[agent.provider]
+        judge: ModelClient | None = None
+        if agent.clarification is not None:
+            name = agent.clarification.judge_provider
+            judge = self.clients[name] if name and name != "$self" else model
+        async with self.services.open_pool(self._servers_of(agent), self.env) as pool:
+            tools = await pool.tools_for(agent) if agent.servers or agent.skill else []
+            setup = AgentSetup(
+                model=model,
+                tools=tools,
+                caller=pool,
+                max_iterations=settings.max_iterations,
+                tool_timeout_s=settings.tool_timeout_ms / 1000
+                if settings.tool_timeout_ms
+                else None,
+                clarification=agent.clarification,
+                judge=judge,
+            )
+            session = _Session(unit)
+            for case in unit.cases:
+                result = await self._run_case(setup, agent, session, case, pending_events)
+                pending_events = []
+                assert self.writer is not None
+                await self.writer.append(result)
+                if self.on_result is not None:
+                    self.on_result(result)
+                if settings.test_delay_ms > 0 and case.id != self.last_case_id:
+                    await anyio.sleep(settings.test_delay_ms / 1000)
+
+    async def _run_case(
+        self,
+        setup: AgentSetup,
+        agent: BuiltinAgent,
+        session: _Session,
+        case: Case,
+        events: list[RunEvent],
+    ) -> CaseResult:
+        started_at = utc_now()
+        t0 = monotonic_ms()
+        transcript = Transcript(events=list(events))
+        if case.start_delay_ms > 0:
+            transcript.events.append(
+                RunEvent(kind="delay", at_ms=0.0, wait_ms=case.start_delay_ms, detail="start_delay")
+            )
+            await anyio.sleep(case.start_delay_ms / 1000)
+        status = "passed"
+        error: str | None = None
+        prompt = ""
+        assertions: list[AssertionResult] = []
+        extracted: dict[str, str] = {}
+        try:
+            prompt = session.render(case.prompt, transcript)
+            outcome = await run_turn(
+                setup,
+                history=session.history,
+                prompt=prompt,
+                conversation_id=session.unit.id,
+                session_allowed=session.unit.allowed_tools,
+                test_allowed=case.allowed_tools,
+                transcript=transcript,
+            )
+            session.history.extend(outcome.new_messages)
+            if outcome.fault is not None:
+                status, error = "error", outcome.fault
+            if case.extractors:
+                extracted, warnings = self.services.extract(case.extractors, transcript)
+                session.variables.update(extracted)
+                for warning in warnings:
+                    log.warning("%s: %s", case.id, warning)
+            assertions = self.services.evaluate(
+                case.assertions, transcript, session.variables, agent.clarification is not None
+            )
+            if status != "error" and not all(a.passed for a in assertions):
+                status = "failed"
+        except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
+            raise
+        except Exception as exc:  # one broken case must not take the run down with it
+            log.exception("case %s crashed", case.id)
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+        spec = self.plan.provider(agent.provider)
+        return CaseResult(
+            case_id=case.id,
+            unit_id=session.unit.id,
+            agent=agent.name,
+            provider=spec.name,
+            provider_type=spec.type,
+            model=spec.model,
+            session=session.unit.session,
+            test=case.test,
+            description=case.description,
+            file=session.unit.file,
+            span=case.span,
+            status=status,
+            error=error,
+            prompt=prompt,
+            started_at=started_at,
+            ended_at=utc_now(),
+            duration_ms=elapsed_ms(t0),
+            transcript=transcript,
+            assertions=assertions,
+            extracted=extracted,
+        )
+
+
+class _Session:
+    """A unit's running state: message history and extracted variables."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.history: list[Message] = []
+        if unit.system_prompt:
+            self.history.append(Message(role="system", content=unit.system_prompt))
+        self.variables: dict[str, str] = {}
+
+    def render(self, text: str | RuntimeTemplate, transcript: Transcript) -> str:
+        """Finish a run-time template with the variables extracted so far."""
+        if isinstance(text, str):
+            return text
+        context = dict(self.variables)
+        for name in text.variables:
+            if name not in context:
+                # The compiler proved an earlier extractor binds it; at run time that
+                # extractor can still find nothing. agent-benchmark renders it empty; so do
+                # we, and say so in the case's errors.
+                context[name] = ""
+                transcript.errors.append(
+                    f"variable '{name}' was not bound by its extractor; rendered as empty"
+                )
+        try:
+            return render(text.source, context)
+        except TemplateRenderError as exc:
+            raise InputError(f"prompt of this test failed to render: {exc}") from exc

@@ -1,0 +1,66 @@
+"""Run units concurrently under a limit; a unit's own cases run in order inside its worker.
+
+Every unit gets a task in one anyio task group, and a ``CapacityLimiter`` bounds how many run
+at once, so a unit never starts before a slot is free and the units start in plan order. The
+first unit that raises stops the run: the group cancels the others, and the error is
+re-raised unwrapped from anyio's exception group so the CLI can map it to an exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+import anyio
+
+from .errors import BenchError
+
+__all__ = ["run_concurrently"]
+
+T = TypeVar("T")
+
+
+async def run_concurrently(
+    items: Sequence[T],
+    worker: Callable[[T], Awaitable[None]],
+    *,
+    concurrency: int,
+) -> None:
+    """Await ``worker(item)`` for every item, at most ``concurrency`` at a time.
+
+    Items acquire their slot in order. If a worker raises, the others are cancelled and the
+    most meaningful error (a BenchError first) is raised as itself, not as an ExceptionGroup.
+    """
+    limiter = anyio.CapacityLimiter(max(1, concurrency))
+
+    async def one(item: T) -> None:
+        async with limiter:
+            await worker(item)
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for item in items:
+                tg.start_soon(one, item)
+    except BaseExceptionGroup as group:
+        raise _pick(group) from None
+
+
+def _pick(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to report from a group: the first BenchError, else the first leaf."""
+    leaves = list(_leaves(group))
+    for exc in leaves:
+        if isinstance(exc, BenchError):
+            return exc
+    for exc in leaves:
+        if not isinstance(exc, anyio.get_cancelled_exc_class()):
+            return exc
+    return leaves[0]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        out: list[BaseException] = []
+        for inner in exc.exceptions:
+            out.extend(_leaves(inner))
+        return out
+    return [exc]

@@ -1,0 +1,121 @@
+"""The seams ``execute()`` composes: providers, tool pools, evaluators.
+
+The defaults are the real runtime modules, imported on first use so that importing
+``runtime`` stays light. Tests replace one piece at a time (a tool pool, an evaluator)
+without monkeypatching.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .agents.loop import ToolCaller
+from .plan import BuiltinAgent, Extractor, ProviderSpec, ServerSpec
+from .plan.assertions import Assertion
+from .providers.base import Provider, ToolSpec
+from .results import AssertionResult
+from .transcript import Transcript
+
+__all__ = ["Services", "ToolPool"]
+
+
+class ToolPool(ToolCaller, Protocol):
+    """The tool servers of one unit (runtime.toolservers.ServerPool)."""
+
+    async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
+        """The agent's tools with their server names, after agent-level allowed_tools."""
+        ...
+
+
+@dataclass
+class Services:
+    """The seams execute() composes; the defaults are the real runtime modules.
+
+    Tests replace one piece at a time (a tool pool, an evaluator) without monkeypatching.
+    """
+
+    create_provider: Callable[[ProviderSpec, Mapping[str, str] | None], Provider]
+    open_pool: Callable[
+        [Sequence[ServerSpec], Mapping[str, str] | None], AbstractAsyncContextManager[ToolPool]
+    ]
+    evaluate: Callable[
+        [Sequence[Assertion], Transcript, Mapping[str, str], bool], list[AssertionResult]
+    ]
+    extract: Callable[[Sequence[Extractor], Transcript], tuple[dict[str, str], list[str]]]
+
+    @classmethod
+    def default(cls) -> Services:
+        """The real providers, tool servers and evaluators (imported on first use)."""
+        return cls(
+            create_provider=_default_create_provider,
+            open_pool=_default_open_pool,
+            evaluate=_default_evaluate,
+            extract=_default_extract,
+        )
+
+
+def _default_create_provider(spec: ProviderSpec, env: Mapping[str, str] | None) -> Provider:
+    from .providers.registry import create_provider
+
+    return create_provider(spec, env=env)
+
+
+@asynccontextmanager
+async def _no_servers() -> AsyncIterator[ToolPool]:
+    yield _EmptyPool()
+
+
+class _EmptyPool:
+    """The pool of an agent without servers: no tools, every call refused."""
+
+    async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
+        return []
+
+    async def call(
+        self, server: str, tool: str, arguments: dict[str, Any], *, timeout_s: float | None
+    ) -> Any:
+        from .errors import ToolServerError
+
+        raise ToolServerError(f"no server {server!r}", server=server)
+
+
+def _default_open_pool(
+    servers: Sequence[ServerSpec], env: Mapping[str, str] | None
+) -> AbstractAsyncContextManager[ToolPool]:
+    if not servers:
+        return _no_servers()
+    from .toolservers import ServerPool
+
+    pool: AbstractAsyncContextManager[ToolPool] = ServerPool(tuple(servers), env=env)
+    return pool
+
+
+def _default_evaluate(
+    assertions: Sequence[Assertion],
+    transcript: Transcript,
+    variables: Mapping[str, str],
+    clarification_enabled: bool,
+) -> list[AssertionResult]:
+    if not assertions:
+        return []
+    from .evaluate import EvalContext, evaluate
+
+    ctx = EvalContext(
+        transcript=transcript,
+        variables=variables,
+        clarification_enabled=clarification_enabled,
+        work_dir=os.getcwd(),
+    )
+    return list(evaluate(assertions, ctx))
+
+
+def _default_extract(
+    extractors: Sequence[Extractor], transcript: Transcript
+) -> tuple[dict[str, str], list[str]]:
+    from .evaluate import extract
+
+    return extract(extractors, transcript)

@@ -1,0 +1,312 @@
+"""The run store: one directory per run, PacaBench style, and the resume rule.
+
+Layout of ``<output dir>/runs/<run-id>/``::
+
+    plan.json       the plan that ran (byte-identical to ``Plan.dumps()``)
+    metadata.json   RunMetadata: status, start/end, totals (rewritten atomically)
+    results.jsonl   one CaseResult per finished case, appended and fsynced
+
+results.jsonl is append-only. A case can appear more than once (a resumed run re-runs a unit
+that had not finished); readers keep the latest line per ``case_id``. A line cut short by a
+kill (no trailing newline, or not JSON) is ignored by readers and trimmed before a resumed run
+appends.
+
+Writes happen in one dedicated thread with group commit: every waiting line is written, then
+one ``fsync`` covers them all, then each writer is released. The event loop never blocks on
+disk, and ``append`` returns only once the line is durable, so the next case of that unit
+starts after its predecessor's result is safe.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import anyio
+import anyio.to_thread
+
+from .clock import utc_now
+from .errors import RunStoreError
+from .plan import Plan
+from .results import CaseResult, RunMetadata
+
+__all__ = [
+    "METADATA_FILE",
+    "PLAN_FILE",
+    "RESULTS_FILE",
+    "ResultWriter",
+    "RunStore",
+    "find_run",
+    "new_run_id",
+    "read_results",
+]
+
+PLAN_FILE = "plan.json"
+METADATA_FILE = "metadata.json"
+RESULTS_FILE = "results.jsonl"
+RUNS_DIR = "runs"
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``YYYYMMDD-HHMMSS-xxxxxx`` (UTC, 6 random hex digits)."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def read_results(path: Path) -> dict[str, CaseResult]:
+    """Read results.jsonl: the latest result per case id, in order of first appearance.
+
+    A torn last line (a kill mid-write) is skipped; a bad line elsewhere is a RunStoreError,
+    because it means the file was edited or corrupted, not merely cut short.
+    """
+    if not path.exists():
+        return {}
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    results: dict[str, CaseResult] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        is_last = number == len(lines)  # no newline after it: possibly torn
+        try:
+            result = CaseResult.model_validate_json(line)
+        except ValueError as exc:
+            if is_last:
+                break
+            raise RunStoreError(f"{path}:{number}: not a result record ({exc})") from exc
+        results[result.case_id] = result
+    return results
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class _Pending:
+    line: bytes
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class ResultWriter:
+    """Appends result lines to results.jsonl from one worker thread with group commit.
+
+    Use as ``async with store.writer() as writer: await writer.append(result)``.
+    """
+
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
+        self._path = path
+        self._redact = redact
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._file: int | None = None
+        # Threads that wait for their line to be durable; sized so that a high --concurrency
+        # is never throttled by anyio's default thread limit (40).
+        self._waiters = anyio.CapacityLimiter(256)
+
+    async def __aenter__(self) -> ResultWriter:
+        self._file = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._thread = threading.Thread(target=self._run, name="bench-results-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._queue.put(None)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            await anyio.to_thread.run_sync(thread.join)
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
+
+    async def append(self, result: CaseResult) -> None:
+        """Append one result and return once it is written and fsynced."""
+        text = result.model_dump_json()
+        if self._redact is not None:
+            text = self._redact(text)
+        pending = _Pending(line=text.encode("utf-8") + b"\n")
+        self._queue.put(pending)
+        # The wait happens in a worker thread so the event loop keeps running other units.
+        await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
+        if pending.error is not None:
+            raise RunStoreError(f"cannot write {self._path}: {pending.error}") from pending.error
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[_Pending] = []
+            item = self._queue.get()
+            if item is None:
+                stop = True
+            else:
+                batch.append(item)
+            # Group commit: take everything already waiting, then one fsync for all of it.
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                else:
+                    batch.append(more)
+            if batch:
+                self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        error: BaseException | None = None
+        try:
+            assert self._file is not None
+            os.write(self._file, b"".join(p.line for p in batch))
+            os.fsync(self._file)
+        except OSError as exc:
+            error = exc
+        for pending in batch:
+            pending.error = error
+            pending.done.set()
+
+
+class RunStore:
+    """One run directory: its plan, metadata and results."""
+
+    def __init__(self, path: Path, plan: Plan, metadata: RunMetadata) -> None:
+        self.path = path
+        """The run directory, ``<base>/runs/<run-id>``."""
+        self.plan = plan
+        self.metadata = metadata
+        """The metadata as last written."""
+        self.redact: Callable[[str], str] | None = None
+        """Applied to every line and to metadata before they are written (secret values)."""
+
+    @property
+    def run_id(self) -> str:
+        """The run's id (its directory name)."""
+        return self.metadata.run_id
+
+    @property
+    def results_path(self) -> Path:
+        """Path of results.jsonl."""
+        return self.path / RESULTS_FILE
+
+    @classmethod
+    def create(
+        cls, base: Path, plan: Plan, *, bench_version: str, run_id: str | None = None
+    ) -> RunStore:
+        """Make ``<base>/runs/<run-id>/`` with plan.json and metadata.json (status running)."""
+        run_id = run_id or new_run_id()
+        path = base / RUNS_DIR / run_id
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            (path / PLAN_FILE).write_text(plan.dumps(), encoding="utf-8")
+            (path / RESULTS_FILE).touch()
+        except FileExistsError as exc:
+            raise RunStoreError(f"run directory {path} already exists") from exc
+        except OSError as exc:
+            raise RunStoreError(f"cannot create run directory {path}: {exc.strerror}") from exc
+        metadata = RunMetadata(
+            run_id=run_id,
+            plan_hash=plan.hash,
+            plan_name=plan.name,
+            bench_version=bench_version,
+            status="running",
+            started_at=utc_now(),
+            case_count=len(plan.cases),
+        )
+        store = cls(path, plan, metadata)
+        store.write_metadata(metadata)
+        return store
+
+    @classmethod
+    def open_for_resume(cls, base: Path, run_id: str, plan: Plan) -> RunStore:
+        """Open an earlier run to continue it; refuses a run made from a different plan."""
+        path = find_run(base, run_id)
+        try:
+            metadata = RunMetadata.model_validate_json((path / METADATA_FILE).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise RunStoreError(f"cannot read {path / METADATA_FILE}: {exc}") from exc
+        if metadata.plan_hash != plan.hash:
+            raise RunStoreError(
+                f"run {metadata.run_id} was made from a different plan "
+                f"({metadata.plan_hash[:19]}…, this plan is {plan.hash[:19]}…); "
+                "resume it with the same suite, seed and bench version, or start a new run"
+            )
+        store = cls(path, plan, metadata)
+        store._trim_torn_line()
+        return store
+
+    def done_results(self) -> dict[str, CaseResult]:
+        """The latest recorded result per case id."""
+        return read_results(self.results_path)
+
+    def write_metadata(self, metadata: RunMetadata) -> None:
+        """Replace metadata.json atomically."""
+        self.metadata = metadata
+        text = metadata.model_dump_json(indent=2) + "\n"
+        if self.redact is not None:
+            text = self.redact(text)
+        try:
+            _atomic_write(self.path / METADATA_FILE, text)
+        except OSError as exc:
+            raise RunStoreError(f"cannot write {self.path / METADATA_FILE}: {exc}") from exc
+
+    def writer(self) -> ResultWriter:
+        """An async context manager appending to results.jsonl."""
+        return ResultWriter(self.results_path, redact=self.redact)
+
+    def _trim_torn_line(self) -> None:
+        # A kill mid-write can leave a last line without its newline; appending after it
+        # would glue two records together, so cut it off first.
+        path = self.results_path
+        if not path.exists():
+            path.touch()
+            return
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            with open(path, "r+b") as fh:
+                fh.truncate(keep)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+
+def find_run(base: Path, run_id: str) -> Path:
+    """The run directory for ``run_id``: an exact id, or an unambiguous prefix or substring."""
+    root = base / RUNS_DIR
+    if not run_id or "/" in run_id or run_id in (".", ".."):
+        raise RunStoreError(f"not a run id: {run_id!r}")
+    exact = root / run_id
+    if (exact / METADATA_FILE).is_file():
+        return exact
+    runs = sorted(p.name for p in _run_dirs(root))
+    matches = [r for r in runs if r.startswith(run_id)] or [r for r in runs if run_id in r]
+    if not matches:
+        hint = f"; runs there: {', '.join(runs[-5:])}" if runs else ""
+        raise RunStoreError(f"no run matching {run_id!r} under {root}{hint}")
+    if len(matches) > 1:
+        raise RunStoreError(
+            f"run id {run_id!r} is ambiguous under {root}: {', '.join(matches[:10])}"
+        )
+    return root / matches[0]
+
+
+def _run_dirs(root: Path) -> Iterable[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if (p / METADATA_FILE).is_file()]

@@ -1,0 +1,117 @@
+"""The run store: layout, durable appends, readers that survive a torn line, run id lookup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import anyio
+import pytest
+
+from runtime.errors import RunStoreError
+from runtime.results import CaseResult, RunMetadata
+from runtime.store import RunStore, find_run, read_results
+from runtime.transcript import Transcript
+
+from .runtime_helpers import SPAN, case, make_plan, reply, unit
+
+pytestmark = pytest.mark.anyio
+
+
+def result(case_id: str, status: str = "passed", output: str = "") -> CaseResult:
+    return CaseResult(
+        case_id=case_id, unit_id=case_id.split("/")[0], agent="a", session="s", test="t",
+        file="f", span=SPAN, status=status, prompt="p",  # type: ignore[arg-type]
+        started_at="x", ended_at="y", duration_ms=1.0,
+        transcript=Transcript(final_output=output),
+    )  # fmt: skip
+
+
+def plan_of(n: int = 2):  # type: ignore[no-untyped-def]
+    return make_plan([unit("u1", [case("u1", i, f"p{i}") for i in range(n)])], replies=[reply("x")])
+
+
+@pytest.mark.requirement("run:store-layout")
+def test_create_writes_plan_metadata_and_empty_results(tmp_path: Path) -> None:
+    plan = plan_of()
+    store = RunStore.create(tmp_path, plan, bench_version="9.9", run_id="r1")
+    assert store.path == tmp_path / "runs" / "r1"
+    assert (store.path / "plan.json").read_text() == plan.dumps()
+    meta = RunMetadata.model_validate_json((store.path / "metadata.json").read_text())
+    assert meta.status == "running" and meta.plan_hash == plan.hash and meta.case_count == 2
+    assert (store.path / "results.jsonl").read_bytes() == b""
+    with pytest.raises(RunStoreError, match="already exists"):
+        RunStore.create(tmp_path, plan, bench_version="9.9", run_id="r1")
+
+
+@pytest.mark.requirement("run:append-flush")
+async def test_appends_are_durable_lines_and_concurrent_writers_do_not_interleave(
+    tmp_path: Path,
+) -> None:
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+    async with store.writer() as writer:
+        await writer.append(result("u1/0"))
+        # Once append returned, the line is on disk: another reader sees it now.
+        assert read_results(store.results_path).keys() == {"u1/0"}
+        async with anyio.create_task_group() as tg:
+            for i in range(200):
+                tg.start_soon(writer.append, result(f"u{i + 2}/0", output="y" * 5000))
+    lines = store.results_path.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 202
+    assert all(json.loads(line)["case_id"] for line in lines[:-1])
+
+
+async def test_redaction_applies_to_results_and_metadata(tmp_path: Path) -> None:
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+    store.redact = lambda text: text.replace("sk-secret", "***")
+    async with store.writer() as writer:
+        await writer.append(result("u1/0", output="key sk-secret"))
+    store.write_metadata(store.metadata.model_copy(update={"error": "bad sk-secret"}))
+    assert b"sk-secret" not in store.results_path.read_bytes()
+    assert "sk-secret" not in (store.path / "metadata.json").read_text()
+
+
+@pytest.mark.requirement("run:resume")
+def test_reader_keeps_latest_per_case_and_skips_a_torn_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    a1 = result("u1/0", "failed").model_dump_json()
+    a2 = result("u1/0", "passed").model_dump_json()
+    b = result("u1/1").model_dump_json()
+    path.write_text(f"{a1}\n{b}\n{a2}\n{b[:40]}")
+    got = read_results(path)
+    assert list(got) == ["u1/0", "u1/1"]
+    assert got["u1/0"].status == "passed"
+    path.write_text(f"{a1}\nnot json\n{b}\n")
+    with pytest.raises(RunStoreError, match=":2: not a result record"):
+        read_results(path)
+
+
+@pytest.mark.requirement("run:resume")
+def test_resume_trims_a_torn_line_before_appending(tmp_path: Path) -> None:
+    plan = plan_of()
+    store = RunStore.create(tmp_path, plan, bench_version="t", run_id="r1")
+    good = result("u1/0").model_dump_json()
+    store.results_path.write_text(good + "\n" + good[:25])
+    again = RunStore.open_for_resume(tmp_path, "r1", plan)
+    assert again.results_path.read_text() == good + "\n"
+
+
+@pytest.mark.requirement("run:resume-plan-mismatch")
+def test_resume_with_another_plan_is_refused(tmp_path: Path) -> None:
+    RunStore.create(tmp_path, plan_of(2), bench_version="t", run_id="r1")
+    with pytest.raises(RunStoreError, match="different plan"):
+        RunStore.open_for_resume(tmp_path, "r1", plan_of(3))
+
+
+def test_run_ids_resolve_by_unambiguous_part(tmp_path: Path) -> None:
+    plan = plan_of()
+    for rid in ("20261101-100000-aaaaaa", "20261101-110000-bbbbbb"):
+        RunStore.create(tmp_path, plan, bench_version="t", run_id=rid)
+    assert find_run(tmp_path, "20261101-10").name == "20261101-100000-aaaaaa"
+    assert find_run(tmp_path, "bbbb").name == "20261101-110000-bbbbbb"
+    with pytest.raises(RunStoreError, match="ambiguous"):
+        find_run(tmp_path, "20261101")
+    with pytest.raises(RunStoreError, match="no run matching"):
+        find_run(tmp_path, "zzz")
+    with pytest.raises(RunStoreError, match="not a run id"):
+        find_run(tmp_path, "../x")
