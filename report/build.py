@@ -1,0 +1,423 @@
+"""Build a :class:`~report.schema.Report` from a run directory, or load one from its JSON.
+
+A run directory holds ``metadata.json`` (RunMetadata), ``results.jsonl`` (one CaseResult per
+line; a case may appear several times after resume or retry, and the latest line wins) and,
+usually, ``plan.json`` (for the seed, the criteria and the case order).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from runtime.errors import InputError, PlanError, RunStoreError
+from runtime.plan import Plan, load_plan
+from runtime.results import AssertionResult, CaseResult, RunMetadata
+from runtime.transcript import ToolResult
+
+from .schema import (
+    REPORT_VERSION,
+    AgentStats,
+    AssertionReport,
+    CaseReport,
+    CellResult,
+    ComparisonRow,
+    LlmCallReport,
+    MessageReport,
+    Report,
+    SpanReport,
+    Summary,
+    Tokens,
+    ToolCallReport,
+)
+
+__all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
+
+
+def bench_version() -> str:
+    """The installed bench's version (report/ may not import bench/, so ask the metadata)."""
+    try:
+        return version("bench")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+source"
+
+
+def case_key(file: str, session: str, test: str) -> str:
+    """A test's identity across agents and runs: same-named tests in two sessions differ."""
+    return f"{file}::{session}::{test}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def load_report_json(path: Path) -> Report:
+    """Read a JSON report written by ``bench report``; raise InputError when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
+    if not isinstance(data, dict) or "report_version" not in data:
+        raise InputError(
+            f"{path} is not a bench JSON report (no report_version); "
+            "give a run directory or a report written with `bench report --format json`"
+        )
+    if data["report_version"] != REPORT_VERSION:
+        raise InputError(
+            f"{path}: report_version {data['report_version']!r} is not supported "
+            f"(this bench reads version {REPORT_VERSION}); re-render it from its run directory"
+        )
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f"{path}: not a valid bench report ({exc.error_count()} problem(s)); "
+            f"first at {loc}: {first['msg']}"
+        ) from exc
+
+
+def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
+    """Latest line per case_id, in order of first appearance; bad lines become warnings."""
+    latest: dict[str, CaseResult] = {}
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = CaseResult.model_validate_json(line)
+            except ValidationError as exc:
+                # A run killed mid-write leaves a truncated last line; report what we can.
+                warnings.append(f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))")
+                continue
+            latest[rec.case_id] = rec
+    return list(latest.values())
+
+
+def build_from_run(run_dir: Path) -> Report:
+    """Build the report of a finished or partial run directory."""
+    if not run_dir.is_dir():
+        raise RunStoreError(f"{run_dir} is not a run directory")
+    meta_path = run_dir / "metadata.json"
+    try:
+        meta = RunMetadata.model_validate_json(meta_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RunStoreError(f"{run_dir} is not a run directory: cannot read metadata.json ({exc.strerror})") from exc
+    except ValidationError as exc:
+        raise RunStoreError(f"{meta_path}: not valid run metadata ({exc.error_count()} problem(s))") from exc
+    warnings: list[str] = []
+    plan: Plan | None = None
+    if (run_dir / "plan.json").exists():
+        try:
+            plan = load_plan(run_dir / "plan.json")
+        except PlanError as exc:
+            warnings.append(f"plan.json ignored: {exc}")
+    results = _read_results(run_dir / "results.jsonl", warnings)
+    return build_from_results(results, meta, plan, warnings=warnings)
+
+
+def _ordered(results: list[CaseResult], plan: Plan | None) -> list[CaseResult]:
+    if plan is None:
+        return results
+    order = {case.id: i for i, case in enumerate(plan.cases)}
+    return sorted(results, key=lambda r: order.get(r.case_id, len(order)))
+
+
+def _span(span: Any) -> SpanReport | None:
+    return None if span is None else SpanReport(file=span.file, line=span.line, col=span.col)
+
+
+def _assertion(a: AssertionResult) -> AssertionReport:
+    return AssertionReport(
+        type=a.type,
+        passed=a.passed,
+        message=a.message,
+        expected=a.expected,
+        actual=a.actual,
+        details=a.details,
+        children=[_assertion(c) for c in a.children],
+        span=_span(a.span),
+    )
+
+
+def _result_text(result: ToolResult | None) -> str | None:
+    if result is None:
+        return None
+    parts = []
+    for block in result.content:
+        kind = block.get("type")
+        if kind == "text":
+            parts.append(str(block.get("text", "")))
+        else:
+            parts.append(f"[{kind} content]")
+    return "\n".join(parts)
+
+
+def failed_messages(case: CaseReport) -> list[str]:
+    """The case error and the messages of its failed top-level assertions."""
+    out = [case.error] if case.error else []
+    out += [f"[{a.type}] {a.message}" for a in case.assertions if not a.passed]
+    return out
+
+
+def _case(r: CaseResult) -> CaseReport:
+    t = r.transcript
+    agent_calls = [c for c in t.llm_calls if c.purpose == "agent"]
+    rl = t.rate_limits.model_dump()
+    return CaseReport(
+        case_id=r.case_id,
+        key=case_key(r.file, r.session, r.test),
+        agent=r.agent,
+        provider=r.provider,
+        provider_type=r.provider_type,
+        model=r.model,
+        file=r.file,
+        session=r.session,
+        test=r.test,
+        description=r.description,
+        span=SpanReport(file=r.span.file, line=r.span.line, col=r.span.col),
+        status=r.status,
+        error=r.error,
+        prompt=r.prompt,
+        started_at=r.started_at,
+        ended_at=r.ended_at,
+        duration_ms=r.duration_ms,
+        tokens=Tokens(
+            input=t.usage.input,
+            output=t.usage.output,
+            cached=t.usage.cached,
+            total=t.usage.total,
+            estimated=t.usage.estimated,
+        ),
+        latency_ms=t.latency_ms,
+        ttft_ms=next((c.ttft_ms for c in agent_calls if c.ttft_ms is not None), None),
+        cost_usd=r.cost_usd,
+        iterations=t.iterations,
+        attempt=r.attempt,
+        tool_calls=[
+            ToolCallReport(
+                name=c.name,
+                arguments=c.arguments,
+                raw_arguments=c.raw_arguments,
+                server=c.server,
+                result=_result_text(c.result),
+                result_structured=c.result.structured if c.result else None,
+                is_error=bool(c.result and c.result.is_error),
+                error=c.error,
+                hallucinated=c.hallucinated,
+                iteration=c.iteration,
+                started_ms=c.started_ms,
+                duration_ms=c.duration_ms,
+            )
+            for c in t.tool_calls
+        ],
+        llm_calls=[
+            LlmCallReport(
+                model=c.model,
+                iteration=c.iteration,
+                started_ms=c.started_ms,
+                latency_ms=c.latency_ms,
+                ttft_ms=c.ttft_ms,
+                input_tokens=c.usage.input,
+                output_tokens=c.usage.output,
+                attempts=c.attempts,
+                status=c.status,
+                error=c.error,
+                purpose=c.purpose,
+            )
+            for c in t.llm_calls
+        ],
+        messages=[
+            MessageReport(
+                role=m.role,
+                content=m.content,
+                tool_calls=[c.name for c in m.tool_calls],
+                name=m.name,
+                at_ms=m.at_ms,
+            )
+            for m in t.messages
+        ],
+        final_output=t.final_output,
+        errors=list(t.errors),
+        assertions=[_assertion(a) for a in r.assertions],
+        extracted=dict(r.extracted),
+        rate_limits=rl if any(rl.values()) else None,
+        clarification=t.clarification.model_dump() if t.clarification.enabled else None,
+    )
+
+
+def _rate(passed: int, total: int) -> float:
+    return passed / total if total else 0.0
+
+
+def _sum_cost(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 6) if known else None
+
+
+def _agents(cases: list[CaseReport]) -> list[AgentStats]:
+    by_agent: dict[str, list[CaseReport]] = {}
+    for c in cases:
+        by_agent.setdefault(c.agent, []).append(c)
+    stats = []
+    for name, group in by_agent.items():
+        passed = sum(c.status == "passed" for c in group)
+        tokens = sum(c.tokens.total for c in group)
+        first = group[0]
+        stats.append(
+            AgentStats(
+                name=name,
+                provider=first.provider,
+                provider_type=first.provider_type,
+                model=first.model,
+                total=len(group),
+                passed=passed,
+                failed=sum(c.status == "failed" for c in group),
+                errors=sum(c.status == "error" for c in group),
+                pass_rate=_rate(passed, len(group)),
+                tokens=tokens,
+                input_tokens=sum(c.tokens.input for c in group),
+                output_tokens=sum(c.tokens.output for c in group),
+                tokens_per_pass=tokens / passed if passed else None,
+                avg_latency_ms=sum(c.latency_ms for c in group) / len(group),
+                avg_duration_ms=sum(c.duration_ms for c in group) / len(group),
+                cost_usd=_sum_cost(c.cost_usd for c in group),
+                rank=0,
+                disqualified=passed == 0,
+            )
+        )
+    # agent-benchmark's leaderboard order: nothing passed = disqualified, at the bottom.
+    stats.sort(
+        key=lambda s: (
+            s.disqualified,
+            -s.pass_rate,
+            s.tokens_per_pass if s.tokens_per_pass is not None else float("inf"),
+            s.avg_duration_ms,
+            s.name,
+        )
+    )
+    return [s.model_copy(update={"rank": i}) for i, s in enumerate(stats, 1)]
+
+
+def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
+    rows: dict[str, list[CaseReport]] = {}
+    for c in cases:
+        rows.setdefault(c.key, []).append(c)
+    out = []
+    for key, group in rows.items():
+        passed = sum(c.status == "passed" for c in group)
+        out.append(
+            ComparisonRow(
+                key=key,
+                file=group[0].file,
+                session=group[0].session,
+                test=group[0].test,
+                results={
+                    c.agent: CellResult(
+                        case_id=c.case_id,
+                        status=c.status,
+                        provider=c.provider,
+                        duration_ms=c.duration_ms,
+                        tokens=c.tokens.total,
+                        latency_ms=c.latency_ms,
+                        cost_usd=c.cost_usd,
+                        errors=failed_messages(c),
+                    )
+                    for c in group
+                },
+                total_runs=len(group),
+                passed_runs=passed,
+                failed_runs=sum(c.status == "failed" for c in group),
+                error_runs=sum(c.status == "error" for c in group),
+                pass_rate=_rate(passed, len(group)),
+            )
+        )
+    return out
+
+
+def _wall_ms(meta: RunMetadata, cases: list[CaseReport]) -> float:
+    def parse(s: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    start = parse(meta.started_at)
+    end = parse(meta.ended_at) if meta.ended_at else None
+    if end is None and cases:
+        ends = [e for e in (parse(c.ended_at) for c in cases) if e is not None]
+        end = max(ends) if ends else None
+    if start is None or end is None:
+        return sum(c.duration_ms for c in cases)
+    return max(0.0, (end - start).total_seconds() * 1000)
+
+
+def build_from_results(
+    results: list[CaseResult],
+    meta: RunMetadata,
+    plan: Plan | None = None,
+    *,
+    warnings: list[str] | None = None,
+    generated_at: str | None = None,
+) -> Report:
+    """Build a report from case results (latest attempt each), the run metadata and the plan."""
+    cases = [_case(r) for r in _ordered(results, plan)]
+    total = len(cases)
+    passed = sum(c.status == "passed" for c in cases)
+    errors = sum(c.status == "error" for c in cases)
+    planned = len(plan.cases) if plan is not None else meta.case_count
+    not_run = max(0, planned - total)
+    required = plan.criteria.success_rate if plan is not None else None
+    rate = _rate(passed, total)
+    # Without a success_rate every case must pass (agent-benchmark: exit 1 iff any failed).
+    met = total > 0 and not_run == 0 and (rate >= required if required is not None else passed == total)
+    summary = Summary(
+        total=total,
+        passed=passed,
+        failed=sum(c.status == "failed" for c in cases),
+        errors=errors,
+        not_run=not_run,
+        pass_rate=rate,
+        criteria_met=met,
+        success_rate_required=required,
+        input_tokens=sum(c.tokens.input for c in cases),
+        output_tokens=sum(c.tokens.output for c in cases),
+        cached_tokens=sum(c.tokens.cached for c in cases),
+        cost_usd=_sum_cost(c.cost_usd for c in cases),
+        duration_ms=_wall_ms(meta, cases),
+        tool_calls=sum(len(c.tool_calls) for c in cases),
+        agents=len({c.agent for c in cases}),
+        files=len({c.file for c in cases}),
+        sessions=len({(c.file, c.session) for c in cases}),
+        tests=len({c.key for c in cases}),
+    )
+    return Report(
+        report_version=REPORT_VERSION,
+        bench_version=bench_version(),
+        run_bench_version=meta.bench_version,
+        generated_at=generated_at or _now(),
+        run_id=meta.run_id,
+        suite=meta.plan_name,
+        plan_hash=meta.plan_hash,
+        seed=plan.seed if plan is not None else None,
+        status=meta.status,
+        run_error=meta.error,
+        started_at=meta.started_at,
+        ended_at=meta.ended_at,
+        summary=summary,
+        agents=_agents(cases),
+        comparison_summary=_comparison(cases),
+        detailed_results=cases,
+        warnings=list(warnings or []),
+    )

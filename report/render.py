@@ -1,0 +1,245 @@
+"""Render a Report as JSON, Markdown, HTML or JUnit XML through the Jinja templates in templates/.
+
+HTML and XML templates are autoescaped. The Markdown environment has no HTML autoescape;
+instead its ``finalize`` passes every value that is not already ``Markup`` through
+``md_inline``, so untrusted text is neutralised unless a template asks for another
+escaping on purpose (``md_block``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from runtime.errors import InputError
+
+from . import escape
+from .schema import Report
+from .sequence import sequence
+from .views import layout
+
+__all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "render_format"]
+
+FORMATS = ("json", "md", "html", "junit")
+EXTENSIONS = {"json": ".json", "md": ".md", "html": ".html", "junit": ".junit.xml"}
+_ALIASES = {"markdown": "md", "xml": "junit", "htm": "html"}
+
+HTML_TEXT_LIMIT = 20_000
+"""Longest single text (output, tool result, message) shown in the HTML; the JSON has all."""
+
+
+def normalise_formats(spec: str | list[str]) -> list[str]:
+    """``"html,md"`` -> ``["html", "md"]``; duplicates dropped; InputError names bad ones."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    out: list[str] = []
+    for raw in items:
+        name = _ALIASES.get(raw.strip().lower(), raw.strip().lower())
+        if not name:
+            continue
+        if name not in FORMATS:
+            raise InputError(f"unknown report format {raw.strip()!r}; choose from {', '.join(FORMATS)}")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise InputError(f"no report format given; choose from {', '.join(FORMATS)}")
+    return out
+
+
+def _template_dir() -> Path:
+    # The templates package ships inside the wheel; never resolve it against the cwd.
+    return Path(str(files("templates")))
+
+
+# ---- value formatting, shared by every format ------------------------------------------
+
+
+def fmt_ms(value: float | None) -> str:
+    """2340 -> '2.34 s'; 850 -> '850 ms'."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.0f} ms"
+
+
+def fmt_pct(value: float | None) -> str:
+    """0.8 -> '80.0%'."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def fmt_num(value: float | None) -> str:
+    """12345 -> '12,345'."""
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def fmt_usd(value: float | None) -> str:
+    """Cost in dollars; '—' when unknown."""
+    if value is None:
+        return "—"
+    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def _sign(value: float, text: str) -> str:
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "−" + text.lstrip("-")
+    return "±" + text
+
+
+def fmt_delta(value: float | None, kind: str = "num") -> str:
+    """A signed delta: kind pp (pass-rate points), num, ms or usd."""
+    if value is None:
+        return "—"
+    if kind == "pp":
+        return _sign(value, f"{abs(value) * 100:.1f} pp")
+    if kind == "ms":
+        return _sign(value, fmt_ms(abs(value)))
+    if kind == "usd":
+        return _sign(value, fmt_usd(abs(value)))
+    return _sign(value, fmt_num(abs(value)))
+
+
+MARKS = {"passed": "✅", "failed": "❌", "error": "⚠️", None: "—"}
+
+
+def status_mark(status: str | None) -> str:
+    """The status as a mark: ✅ passed, ❌ failed, ⚠️ error."""
+    return MARKS.get(status, "?")
+
+
+def _common(env: Environment) -> Environment:
+    env.filters.update(
+        ms=fmt_ms,
+        pct=fmt_pct,
+        num=fmt_num,
+        usd=fmt_usd,
+        delta=fmt_delta,
+        mark=status_mark,
+        clip=escape.clip,
+        tojson_text=escape.to_json,
+        controls=escape.strip_controls,
+    )
+    return env
+
+
+def _md_finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return escape.md_inline(value, 500)
+
+
+@cache
+def md_env() -> Environment:
+    """The Markdown environment: untrusted values are md_inline'd unless marked safe."""
+    env = Environment(
+        loader=FileSystemLoader(_template_dir()),
+        autoescape=False,
+        undefined=StrictUndefined,
+        finalize=_md_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md_inline=lambda v, limit=200: Markup(escape.md_inline(v, limit)),
+        md_block=lambda v, limit=2000: Markup(escape.md_block(v, limit)),
+        raw=Markup,
+    )
+    _common(env)
+    # Our own formatted numbers are trusted Markdown: keep them free of escapes.
+    for name in ("ms", "pct", "num", "usd", "delta", "mark"):
+        env.filters[name] = _trusted(env.filters[name])
+    return env
+
+
+def _trusted(func: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> Markup:
+        return Markup(func(*args, **kwargs))
+
+    return wrapped
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    # An image would be a request to another host when the report is opened.
+    md.disable("image")
+    return md
+
+
+def agent_markdown(text: str) -> Markup:
+    """Agent output rendered as Markdown: raw HTML off, images off, unsafe links refused."""
+    return Markup(_markdown().render(escape.clip(escape.strip_controls(text), HTML_TEXT_LIMIT)))
+
+
+@cache
+def html_env() -> Environment:
+    """The HTML/XML environment (autoescaped)."""
+    env = Environment(
+        loader=FileSystemLoader(_template_dir()),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml", "html.j2", "xml.j2", "svg.j2")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        agent_md=agent_markdown,
+        text=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(escape.strip_controls("" if v is None else str(v)), limit),
+        seq=lambda case: json.dumps(sequence(case), ensure_ascii=False, separators=(",", ":")),
+        pretty=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
+            escape.strip_controls(json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)),
+            limit,
+        ),
+    )
+    return _common(env)
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode()).digest()
+    return "sha256-" + base64.b64encode(digest).decode()
+
+
+def render_html(report: Report) -> str:
+    """One self-contained HTML file: inline CSS/JS, a CSP that forbids every request."""
+    env = html_env()
+    script = env.get_template("partials/scripts.js.j2").render()
+    return env.get_template("report.html.j2").render(
+        r=report, v=layout(report), script=Markup(script), script_hash=_csp_hash(script)
+    )
+
+
+def render_junit(report: Report) -> str:
+    """JUnit XML: a testsuite per (file, session), a testcase per case."""
+    return html_env().get_template("junit.xml.j2").render(r=report, v=layout(report))
+
+
+def render_json(report: Report) -> str:
+    """The JSON report: the source of truth (2-space indent, trailing newline)."""
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def render_format(report: Report, fmt: str, *, full_report: str | None = None) -> str:
+    """Render one format (baseline already attached to ``report`` when wanted)."""
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "junit":
+        return render_junit(report)
+    if fmt == "md":
+        from .comment import render_markdown
+
+        return render_markdown(report, full_report=full_report)
+    raise InputError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")

@@ -1,0 +1,361 @@
+"""The versioned report models: the JSON report is the source of truth for every other format.
+
+``docs/report.schema.json`` is generated from :class:`Report` (``python -m report.schema``)
+and committed; a test checks that it is current. Field names are a contract with the
+GitHub Action and with anyone reading the JSON: add fields, never rename them without
+bumping ``REPORT_VERSION``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "REPORT_VERSION",
+    "AgentDelta",
+    "AgentStats",
+    "AssertionReport",
+    "Baseline",
+    "CaseChange",
+    "CaseReport",
+    "CaseStatus",
+    "CellResult",
+    "ComparisonRow",
+    "LlmCallReport",
+    "MessageReport",
+    "Report",
+    "SpanReport",
+    "Summary",
+    "SummaryDelta",
+    "Tokens",
+    "ToolCallReport",
+    "json_schema",
+]
+
+REPORT_VERSION = 1
+"""Bumped on any change that a reader of an older report must know about."""
+
+CaseStatus = Literal["passed", "failed", "error"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class SpanReport(_Model):
+    """Where a test or assertion is written in the suite."""
+
+    file: str
+    line: int
+    col: int
+
+
+class Tokens(_Model):
+    """Token counts of one case's agent LLM calls (judge calls excluded)."""
+
+    input: int = 0
+    output: int = 0
+    cached: int = 0
+    total: int = 0
+    """input + output."""
+    estimated: bool = False
+    """True when any count was estimated (chars/4) rather than reported by the provider."""
+
+
+class ToolCallReport(_Model):
+    """One tool call, with its arguments and what came back."""
+
+    name: str
+    arguments: dict[str, Any] = {}
+    raw_arguments: str | None = None
+    """Argument text as the model sent it, when it was not valid JSON."""
+    server: str | None = None
+    result: str | None = None
+    """The result's text blocks joined (non-text blocks summarised); None when no result."""
+    result_structured: Any = None
+    is_error: bool = False
+    """The server answered with an error result."""
+    error: str | None = None
+    """Transport, timeout or lookup failure (no result)."""
+    hallucinated: bool = False
+    iteration: int = 0
+    started_ms: float = 0.0
+    """Start, in ms since the case started."""
+    duration_ms: float = 0.0
+
+
+class MessageReport(_Model):
+    """One message of the case's conversation."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[str] = []
+    """Names of the tools an assistant message asked for."""
+    name: str | None = None
+    """Tool name, for tool messages."""
+    at_ms: float = 0.0
+
+
+class LlmCallReport(_Model):
+    """One provider request (after retries), for the timeline and sequence diagram."""
+
+    model: str
+    iteration: int = 0
+    started_ms: float = 0.0
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    attempts: int = 1
+    status: Literal["ok", "error"] = "ok"
+    error: str | None = None
+    purpose: Literal["agent", "judge"] = "agent"
+
+
+class AssertionReport(_Model):
+    """One assertion's outcome; combinators (all_of, any_of, not) keep their children."""
+
+    type: str
+    passed: bool
+    message: str
+    expected: Any = None
+    actual: Any = None
+    details: dict[str, Any] = {}
+    children: list[AssertionReport] = []
+    span: SpanReport | None = None
+
+
+class CaseReport(_Model):
+    """Everything about one case (one test as one agent ran it)."""
+
+    case_id: str
+    key: str
+    """``file::session::test``: the test's identity across agents and runs."""
+    agent: str
+    provider: str | None = None
+    provider_type: str | None = None
+    model: str | None = None
+    file: str
+    session: str
+    test: str
+    description: str | None = None
+    span: SpanReport
+    status: CaseStatus
+    error: str | None = None
+    """Why the case is an error (status ``error``)."""
+    prompt: str
+    started_at: str
+    ended_at: str
+    duration_ms: float
+    tokens: Tokens
+    latency_ms: float
+    ttft_ms: float | None = None
+    """Time to first token of the first agent LLM call, when streamed."""
+    cost_usd: float | None = None
+    iterations: int = 0
+    attempt: int = 1
+    """1 for the first run; a retried case counts up (the latest attempt is reported)."""
+    tool_calls: list[ToolCallReport] = []
+    llm_calls: list[LlmCallReport] = []
+    messages: list[MessageReport] = []
+    final_output: str = ""
+    errors: list[str] = []
+    assertions: list[AssertionReport] = []
+    extracted: dict[str, str] = {}
+    rate_limits: dict[str, float] | None = None
+    """Throttle/429/retry counters, present only when any is non-zero."""
+    clarification: dict[str, Any] | None = None
+    """Clarification detection stats, present only when detection was enabled."""
+
+
+class Summary(_Model):
+    """Totals over the run (the latest result of each case)."""
+
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    not_run: int = 0
+    """Cases of the plan without a result (an interrupted or partial run)."""
+    pass_rate: float
+    """passed / total, 0..1 (0 when nothing ran)."""
+    criteria_met: bool
+    """The suite's criteria hold: the success rate is reached (or, without one, every case
+    passed) and no case of the plan is left unrun."""
+    success_rate_required: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float | None = None
+    """Sum of known case costs; None when no case had a price."""
+    duration_ms: float = 0.0
+    """Wall time of the run."""
+    tool_calls: int = 0
+    agents: int = 0
+    files: int = 0
+    sessions: int = 0
+    tests: int = 0
+    """Distinct tests (file, session, test) across agents."""
+
+
+class AgentStats(_Model):
+    """One agent's statistics, ranked as agent-benchmark's leaderboard ranks them."""
+
+    name: str
+    provider: str | None = None
+    provider_type: str | None = None
+    model: str | None = None
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float
+    tokens: int
+    """Input plus output tokens over the agent's cases."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    tokens_per_pass: float | None = None
+    avg_latency_ms: float
+    avg_duration_ms: float = 0.0
+    cost_usd: float | None = None
+    rank: int
+    """1 = best: pass rate desc, tokens per passed case asc, avg duration asc, name."""
+    disqualified: bool = False
+    """No case passed: ranked below every agent that passed something."""
+
+
+class CellResult(_Model):
+    """One agent's result for one test in the comparison matrix."""
+
+    case_id: str
+    status: CaseStatus
+    provider: str | None = None
+    duration_ms: float
+    tokens: int
+    latency_ms: float
+    cost_usd: float | None = None
+    errors: list[str] = []
+    """The case error and failed assertion messages."""
+
+
+class ComparisonRow(_Model):
+    """One test (keyed by file, session and test, never by name alone) across agents."""
+
+    key: str
+    file: str
+    session: str
+    test: str
+    results: dict[str, CellResult]
+    """Agent name -> that agent's result."""
+    total_runs: int
+    passed_runs: int
+    failed_runs: int
+    error_runs: int
+    pass_rate: float
+
+
+class SummaryDelta(_Model):
+    """Head minus base, for the run as a whole."""
+
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float
+    """Difference of pass rates (fraction; 0.1 = +10 percentage points)."""
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None = None
+    duration_ms: float
+
+
+class AgentDelta(_Model):
+    """Head minus base for one agent; ``presence`` says if it exists in both runs."""
+
+    name: str
+    presence: Literal["both", "added", "removed"]
+    pass_rate: float | None = None
+    tokens: int | None = None
+    avg_latency_ms: float | None = None
+    cost_usd: float | None = None
+
+
+class CaseChange(_Model):
+    """A case whose status differs between base and head (or exists in one only)."""
+
+    key: str
+    agent: str
+    test: str
+    session: str
+    file: str
+    base_status: CaseStatus | None = None
+    head_status: CaseStatus | None = None
+    tokens_delta: int | None = None
+    latency_delta_ms: float | None = None
+
+
+class Baseline(_Model):
+    """The comparison of this report (head) against a base report."""
+
+    base_run_id: str
+    base_generated_at: str
+    base_plan_hash: str
+    summary: SummaryDelta
+    agents: list[AgentDelta]
+    newly_failing: list[CaseChange]
+    """Passed in base; failed or errored in head."""
+    newly_passing: list[CaseChange]
+    """Failed or errored in base; passed in head."""
+    added: list[CaseChange]
+    removed: list[CaseChange]
+    unchanged: int
+
+
+class Report(_Model):
+    """The JSON report (report_version 1)."""
+
+    report_version: int = REPORT_VERSION
+    bench_version: str
+    """The bench that built this report."""
+    run_bench_version: str | None = None
+    """The bench that executed the run."""
+    generated_at: str
+    run_id: str
+    suite: str
+    plan_hash: str
+    seed: int | None = None
+    status: Literal["running", "completed", "interrupted", "failed"]
+    """The run's status from its metadata."""
+    run_error: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    summary: Summary
+    agents: list[AgentStats]
+    comparison_summary: list[ComparisonRow]
+    """Test x agent matrix in execution order."""
+    detailed_results: list[CaseReport]
+    """Every case in plan order (latest attempt)."""
+    baseline: Baseline | None = None
+    warnings: list[str] = []
+    """Problems met while reading the run (e.g. a truncated last line)."""
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Report`, as committed in docs/report.schema.json."""
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema = {k: schema[k] for k in sorted(schema, key=lambda k: (k != "$schema", k))}
+    schema["title"] = Report.__name__
+    return schema
+
+
+def schema_text() -> str:
+    """docs/report.schema.json's exact text."""
+    return json.dumps(json_schema(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m report.schema > docs/report.schema.json`
+    print(schema_text(), end="")

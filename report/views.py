@@ -1,0 +1,122 @@
+"""Report data regrouped for the templates: files > sessions > tests > one case per agent.
+
+Templates only lay this out; every count and grouping is decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .schema import CaseReport, Report
+
+__all__ = ["FileGroup", "Layout", "SessionGroup", "TestGroup", "layout"]
+
+
+@dataclass
+class TestGroup:
+    """One test (file, session, test) with each agent's case, in agent order."""
+
+    key: str
+    anchor: str
+    file: str
+    session: str
+    test: str
+    description: str | None
+    cases: list[CaseReport]
+
+    @property
+    def passed(self) -> int:
+        """Cases of this test that passed."""
+        return sum(c.status == "passed" for c in self.cases)
+
+    @property
+    def failed(self) -> bool:
+        """Any agent failed or errored on this test."""
+        return any(c.status != "passed" for c in self.cases)
+
+    @property
+    def duration_ms(self) -> float:
+        """Sum of the cases' durations."""
+        return sum(c.duration_ms for c in self.cases)
+
+
+@dataclass
+class SessionGroup:
+    """A session's tests in order."""
+
+    file: str
+    session: str
+    anchor: str
+    tests: list[TestGroup] = field(default_factory=list)
+
+    @property
+    def cases(self) -> list[CaseReport]:
+        """Every case of the session."""
+        return [c for t in self.tests for c in t.cases]
+
+
+@dataclass
+class FileGroup:
+    """A test file's sessions in order."""
+
+    file: str
+    anchor: str
+    sessions: list[SessionGroup] = field(default_factory=list)
+
+    @property
+    def cases(self) -> list[CaseReport]:
+        """Every case of the file."""
+        return [c for s in self.sessions for c in s.cases]
+
+
+@dataclass
+class Layout:
+    """What the report shows, decided by the seed's level table."""
+
+    files: list[FileGroup]
+    tests: list[TestGroup]
+    agents: list[str]
+    multi_agent: bool
+    multi_test: bool
+    multi_session: bool
+    multi_file: bool
+    failures: list[CaseReport]
+    """Failed and errored cases, errors first (the failures-first list)."""
+
+
+def layout(report: Report) -> Layout:
+    """Group the report's cases for the templates, keeping execution order."""
+    files: dict[str, FileGroup] = {}
+    sessions: dict[tuple[str, str], SessionGroup] = {}
+    tests: dict[str, TestGroup] = {}
+    for case in report.detailed_results:
+        fg = files.get(case.file)
+        if fg is None:
+            fg = files[case.file] = FileGroup(case.file, f"f{len(files)}")
+        sg = sessions.get((case.file, case.session))
+        if sg is None:
+            sg = sessions[(case.file, case.session)] = SessionGroup(case.file, case.session, f"s{len(sessions)}")
+            fg.sessions.append(sg)
+        tg = tests.get(case.key)
+        if tg is None:
+            tg = tests[case.key] = TestGroup(
+                case.key, f"t{len(tests)}", case.file, case.session, case.test, case.description, []
+            )
+            sg.tests.append(tg)
+        tg.cases.append(case)
+    agents = [a.name for a in report.agents]
+    order = {name: i for i, name in enumerate(agents)}
+    for tg in tests.values():
+        tg.cases.sort(key=lambda c: order.get(c.agent, len(order)))
+    failures = [c for c in report.detailed_results if c.status == "error"]
+    failures += [c for c in report.detailed_results if c.status == "failed"]
+    return Layout(
+        files=list(files.values()),
+        tests=list(tests.values()),
+        agents=agents,
+        multi_agent=len(agents) > 1,
+        multi_test=len(tests) > 1,
+        multi_session=len(sessions) > 1,
+        multi_file=len(files) > 1,
+        failures=failures,
+    )
