@@ -14,7 +14,7 @@ import re
 import anyio
 
 from ..errors import ProviderError
-from ..plan import ScriptedProvider, ScriptedReply
+from ..plan import ProviderSpec, ScriptedProvider, ScriptedReply
 from ..ratelimit import estimate_tokens
 from ..transcript import Message, TokenUsage
 from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
@@ -40,7 +40,8 @@ class ScriptedChatProvider:
     """A ``Provider`` that answers from ``spec.replies``."""
 
     def __init__(self, spec: ScriptedProvider) -> None:
-        self.spec = spec
+        self.spec: ProviderSpec = spec
+        self._spec = spec
         self._patterns = [
             re.compile(reply.when) if reply.when is not None else None for reply in spec.replies
         ]
@@ -69,7 +70,7 @@ class ScriptedChatProvider:
                 "add a reply, or one whose `when` matches this prompt",
                 provider=self.spec.name,
             )
-        reply = self.spec.replies[index]
+        reply = self._spec.replies[index]
         if reply.delay_ms > 0:
             await anyio.sleep(reply.delay_ms / 1000.0)
         call_number = self._calls.get(request.conversation_id, 0)

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 REQUIREMENTS = {
+    "provider:groq-default-base": "semantics §5: GROQ is the OpenAI client with default base https://api.groq.com/openai/v1",
+    "provider:base-url": "agent-benchmark docs: every provider honours baseUrl (gateways, proxies, local servers)",
+    "provider:azure-api-key": "semantics §5: AZURE sends the api-key header and requires version + baseUrl",
+    "provider:usage": "issue 3: token usage from the provider's own usage fields",
+    "provider:tool-calls": "agent-benchmark docs: the agent loop sends tool results back; parallel tool calls in one turn",
+    "provider:streaming-ttft": "issue 3: time to first token when streaming",
+    "provider:timeout": "issue 3: every provider honours a timeout",
     "provider:token-required": "semantics §5: a token is required except VERTEX and AZURE with entra_id; a missing key is a clear error",
     "ratelimit:rpm": "docs Rate Limiting: rpm token bucket applied per provider before each request",
     "ratelimit:tpm": "docs Rate Limiting: tpm token bucket applied per provider before each request",

@@ -1,0 +1,260 @@
+"""OpenAI chat completions through the official SDK: OpenAI, Groq, Azure, compatible servers.
+
+Imported only by the registry's factory, so ``import runtime`` never loads ``openai``. The
+SDK's own retries are off (``max_retries=0``): ``runtime/retry.py`` owns retrying.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import openai
+
+from ..errors import ProviderError
+from ..plan import AzureProvider, OpenAIProvider, ProviderSpec
+from ..secrets import Redactor, resolve
+from ..transcript import TokenUsage
+from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
+from .classify import ProviderCallError, decide, transport_decision
+from .convert import openai_messages, openai_tools, parse_arguments
+from .usage import estimated_usage
+
+__all__ = ["GROQ_BASE_URL", "OpenAIChatProvider", "create"]
+
+GROQ_BASE_URL = "https://api.groq.com/openai/v1"
+"""Groq's OpenAI-compatible endpoint (agent-benchmark's default for GROQ)."""
+
+_UNUSED_KEY = "unused"
+"""Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK demands one."""
+
+
+def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAIChatProvider:
+    """Build the adapter for an ``openai`` or ``azure`` spec."""
+    redactor = Redactor()
+    timeout = spec.retry.timeout_ms / 1000.0
+    what = f"provider '{spec.name}'"
+    client: openai.AsyncOpenAI
+    if isinstance(spec, AzureProvider):
+        if spec.auth == "entra_id":
+            token_provider = _entra_token_provider(spec)
+            client = openai.AsyncAzureOpenAI(
+                azure_endpoint=spec.base_url,
+                api_version=spec.api_version,
+                azure_ad_token_provider=token_provider,
+                max_retries=0,
+                timeout=timeout,
+            )
+        else:
+            key = resolve(spec.api_key, env, what=what, redactor=redactor)
+            if key is None:
+                raise ProviderError(
+                    f"{what}: azure with auth api_key needs an api_key", provider=spec.name
+                )
+            client = openai.AsyncAzureOpenAI(
+                api_key=key,
+                azure_endpoint=spec.base_url,
+                api_version=spec.api_version,
+                max_retries=0,
+                timeout=timeout,
+            )
+        return OpenAIChatProvider(spec, client, redactor, stream=False)
+    if not isinstance(spec, OpenAIProvider):
+        raise ProviderError(
+            f"{what}: not an OpenAI-style provider ({spec.type})", provider=spec.name
+        )
+    key = resolve(spec.api_key, env, what=what, redactor=redactor)
+    if key is None:
+        if spec.flavor != "compatible":
+            raise ProviderError(
+                f"{what}: an api_key is required for {spec.flavor} (e.g. api_key: ${{OPENAI_API_KEY}})",
+                provider=spec.name,
+            )
+        key = _UNUSED_KEY
+    base_url = spec.base_url or (GROQ_BASE_URL if spec.flavor == "groq" else None)
+    client = openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
+    return OpenAIChatProvider(spec, client, redactor, stream=spec.stream)
+
+
+def _entra_token_provider(spec: AzureProvider) -> Any:
+    try:
+        from azure.identity.aio import (  # type: ignore[import-not-found,unused-ignore]
+            DefaultAzureCredential,
+            get_bearer_token_provider,
+        )
+    except ImportError as exc:
+        raise ProviderError(
+            f"provider '{spec.name}' uses Entra ID authentication, which needs azure-identity: "
+            "pip install 'bench[azure]'",
+            provider=spec.name,
+        ) from exc
+    return get_bearer_token_provider(
+        DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default"
+    )
+
+
+class OpenAIChatProvider:
+    """A ``Provider`` over ``AsyncOpenAI.chat.completions``."""
+
+    def __init__(
+        self,
+        spec: OpenAIProvider | AzureProvider,
+        client: openai.AsyncOpenAI,
+        redactor: Redactor,
+        *,
+        stream: bool,
+    ) -> None:
+        self.spec: ProviderSpec = spec
+        self._client = client
+        self._redactor = redactor
+        self._stream = stream
+
+    def __repr__(self) -> str:
+        return f"OpenAIChatProvider(name={self.spec.name!r}, model={self.spec.model!r})"
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        """One chat completion (streamed when the spec says so)."""
+        kwargs: dict[str, Any] = {
+            "model": self.spec.model,
+            "messages": openai_messages(request.messages),
+        }
+        if request.tools:
+            kwargs["tools"] = openai_tools(request.tools)
+        try:
+            if self._stream:
+                return await self._generate_stream(request, kwargs)
+            completion = await self._client.chat.completions.create(**kwargs)
+            return self._parse(request, completion)
+        except ProviderCallError:
+            raise
+        except Exception as exc:  # every SDK failure is translated here, once
+            raise self._error(exc) from exc
+
+    def _parse(self, request: ChatRequest, completion: Any) -> ChatResponse:
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise self._malformed(f"no choices in the response: {str(completion)[:200]!r}")
+        message = choices[0].message
+        calls = [
+            _tool_request(c.id, c.function.name, c.function.arguments)
+            for c in (message.tool_calls or [])
+            if getattr(c, "function", None) is not None
+        ]
+        text = message.content or ""
+        usage = _usage(completion.usage) or estimated_usage(request, text, calls)
+        return ChatResponse(
+            text=text,
+            tool_calls=calls,
+            usage=usage,
+            model=completion.model or self.spec.model,
+            stop_reason=choices[0].finish_reason,
+        )
+
+    async def _generate_stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> ChatResponse:
+        started = time.perf_counter()
+        ttft: float | None = None
+        text: list[str] = []
+        calls: dict[int, dict[str, str]] = {}
+        usage: TokenUsage | None = None
+        model = self.spec.model
+        finish: str | None = None
+        stream = await self._client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        async with stream:
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if ttft is None and (delta.content or delta.tool_calls):
+                        ttft = (time.perf_counter() - started) * 1000.0
+                    if delta.content:
+                        text.append(delta.content)
+                    for part in delta.tool_calls or []:
+                        slot = calls.setdefault(part.index, {"id": "", "name": "", "arguments": ""})
+                        slot["id"] = part.id or slot["id"]
+                        if part.function is not None:
+                            slot["name"] += part.function.name or ""
+                            slot["arguments"] += part.function.arguments or ""
+                    finish = choice.finish_reason or finish
+        requests = [
+            _tool_request(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())
+        ]
+        joined = "".join(text)
+        return ChatResponse(
+            text=joined,
+            tool_calls=requests,
+            usage=usage or estimated_usage(request, joined, requests),
+            model=model,
+            ttft_ms=ttft,
+            stop_reason=finish,
+        )
+
+    def _malformed(self, detail: str) -> ProviderCallError:
+        decision = RetryDecision(kind="fatal", message=f"malformed response from the API: {detail}")
+        return ProviderCallError(
+            f"provider '{self.spec.name}': {decision.message}",
+            provider=self.spec.name,
+            decision=decision,
+        )
+
+    def _error(self, exc: Exception) -> ProviderCallError:
+        decision = self.classify(exc)
+        decision = RetryDecision(
+            kind=decision.kind,
+            retry_after=decision.retry_after,
+            status_code=decision.status_code,
+            message=self._redactor.redact(decision.message),
+        )
+        return ProviderCallError(
+            f"provider '{self.spec.name}': {decision.message}",
+            provider=self.spec.name,
+            decision=decision,
+        )
+
+    def classify(self, exc: BaseException) -> RetryDecision:
+        """Map openai SDK exceptions (and transport errors) to a ``RetryDecision``."""
+        if isinstance(exc, ProviderCallError):
+            return exc.decision
+        if isinstance(exc, openai.APITimeoutError):
+            return decide(None, str(exc), timeout=True)
+        if isinstance(exc, openai.APIConnectionError):
+            return decide(None, str(exc.__cause__ or exc), connection=True)
+        if isinstance(exc, openai.APIResponseValidationError):
+            return RetryDecision(
+                kind="fatal", message=f"malformed response from the API: {exc.message}"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return decide(exc.status_code, exc.message, headers=dict(exc.response.headers))
+        if isinstance(exc, ValueError):  # json.JSONDecodeError from a body that is not JSON
+            return RetryDecision(kind="fatal", message=f"malformed JSON from the API: {exc}")
+        transport = transport_decision(exc)
+        if transport is not None:
+            return transport
+        if isinstance(exc, TimeoutError):
+            return decide(None, str(exc), timeout=True)
+        return decide(None, f"{type(exc).__name__}: {exc}")
+
+    async def aclose(self) -> None:
+        """Close the SDK client's connection pool."""
+        await self._client.close()
+
+
+def _tool_request(call_id: str | None, name: str, raw: str | None) -> ToolRequest:
+    arguments, unparsed = parse_arguments(raw)
+    return ToolRequest(id=call_id or "", name=name, arguments=arguments, raw_arguments=unparsed)
+
+
+def _usage(usage: Any) -> TokenUsage | None:
+    if usage is None or getattr(usage, "prompt_tokens", None) is None:
+        return None
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return TokenUsage(
+        input=int(usage.prompt_tokens or 0),
+        output=int(usage.completion_tokens or 0),
+        cached=int(cached),
+    )

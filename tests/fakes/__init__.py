@@ -1,0 +1,184 @@
+"""Wire-level fakes of the LLM providers' HTTP APIs, for tests and benchmarks.
+
+Each fake is a Starlette app driven by a ``FakeLLM`` script: a queue of ``Reply`` and
+``Fault`` items consumed one per request (when the queue is empty the ``default`` reply
+answers, so benchmarks can send thousands of requests), an optional fixed ``latency_s``, and
+a record of every request for assertions. Serve one with ``serve_in_thread``::
+
+    fake = FakeLLM()
+    fake.push(Reply(text="hi", usage=Usage(12, 3)), Fault.status(429, retry_after="2"))
+    with serve_in_thread(openai_app(fake)) as base_url:
+        ...  # point the SDK at f"{base_url}/v1"
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .serve import serve_in_thread
+
+__all__ = [
+    "MALFORMED_BODY",
+    "Fault",
+    "FakeLLM",
+    "RecordedRequest",
+    "Reply",
+    "ToolCallSpec",
+    "Usage",
+    "receive",
+    "serve_in_thread",
+]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts the fake reports (None: report no usage at all)."""
+
+    input: int
+    output: int
+    cached: int = 0
+
+
+@dataclass(frozen=True)
+class ToolCallSpec:
+    """A tool call in a fake reply; ``raw_arguments`` overrides the JSON of ``arguments``."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    raw_arguments: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCallSpec, ...] = ()
+    usage: Usage | None = Usage(10, 5)
+    latency_s: float | None = None
+    """Delay before answering (overrides the fake's ``latency_s``)."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure: an HTTP error status, a stalled response or a malformed body."""
+
+    kind: str
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = "fake failure"
+    stall_s: float = 30.0
+
+    @classmethod
+    def http(
+        cls,
+        status: int,
+        *,
+        retry_after: str | None = None,
+        retry_after_ms: str | None = None,
+        message: str | None = None,
+    ) -> Fault:
+        """An error response with ``status`` (429 carries Retry-After when given)."""
+        headers: dict[str, str] = {}
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after
+        if retry_after_ms is not None:
+            headers["retry-after-ms"] = retry_after_ms
+        default = "Rate limit reached" if status == 429 else f"fake error {status}"
+        return cls("status", status=status, headers=headers, message=message or default)
+
+    @classmethod
+    def stall(cls, seconds: float = 30.0) -> Fault:
+        """Accept the request and answer nothing for ``seconds``."""
+        return cls("stall", stall_s=seconds)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        """A 200 with ``content-type: application/json`` and a body that is not JSON."""
+        return cls("malformed")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What the fake received."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    query: dict[str, str]
+
+
+class FakeLLM:
+    """The script a fake server follows, and what it saw. Thread-safe."""
+
+    def __init__(self, *, default: Reply | None = Reply(text="ok"), latency_s: float = 0.0) -> None:
+        self.default = default
+        """Answer when the queue is empty (None: answer 500 "script exhausted")."""
+        self.latency_s = latency_s
+        """Fixed delay before each answer (0: answer at once)."""
+        self.record_requests = True
+        """Benchmarks turn this off to keep memory flat over thousands of requests."""
+        self.requests: list[RecordedRequest] = []
+        self.count = 0
+        self._queue: deque[Reply | Fault] = deque()
+        self._lock = threading.Lock()
+
+    def push(self, *items: Reply | Fault) -> FakeLLM:
+        """Queue replies and faults, consumed one per request in order."""
+        with self._lock:
+            self._queue.extend(items)
+        return self
+
+    def next_item(self, request: RecordedRequest) -> Reply | Fault:
+        """Record ``request`` and return what to answer it with."""
+        with self._lock:
+            self.count += 1
+            if self.record_requests:
+                self.requests.append(request)
+            if self._queue:
+                return self._queue.popleft()
+        if self.default is None:
+            return Fault.http(500, message="fake script exhausted")
+        return self.default
+
+    def delay_for(self, item: Reply | Fault) -> float:
+        """Seconds to wait before answering ``item``."""
+        if isinstance(item, Reply) and item.latency_s is not None:
+            return item.latency_s
+        return self.latency_s
+
+
+async def receive(fake: FakeLLM, request: Any) -> tuple[Reply | Fault, RecordedRequest]:
+    """Read a Starlette request, record it, wait the configured latency; return both.
+
+    A stall fault sleeps here (the client's timeout is what ends it).
+    """
+    import asyncio
+    import json
+
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:
+        body = {"_raw": raw.decode("utf-8", "replace")}
+    recorded = RecordedRequest(
+        path=request.url.path,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        query=dict(request.query_params),
+    )
+    item = fake.next_item(recorded)
+    delay = fake.delay_for(item)
+    if isinstance(item, Fault) and item.kind == "stall":
+        delay = item.stall_s
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return item, recorded
+
+
+MALFORMED_BODY = b'{"id": "x", "choices": [ this is not json'
+"""The body a malformed fault sends, with ``content-type: application/json``."""
