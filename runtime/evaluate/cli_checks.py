@@ -1,0 +1,173 @@
+"""Leaves over a ``cli`` server's tool result: exit code, stdout, stderr.
+
+A cli tool answers with a JSON object ``{"exit_code": n, "stdout": "...", "stderr": "..."}`` as
+its text. agent-benchmark picks the FIRST call whose name equals ``tool`` or ends in
+``_execute`` and whose text parses as a JSON object. bench picks the first such call named
+exactly ``tool``, and only when there is none falls back to the first other ``*_execute`` call:
+the same call whenever the suite names its tool, and no surprise from a second cli server.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..plan.assertions import (
+    CliExitCodeEquals,
+    CliStderrContains,
+    CliStdoutContains,
+    CliStdoutRegex,
+)
+from ..results import AssertionResult
+from ..transcript import ToolCall
+from .context import EvalContext, call_json, result, value_of
+from .tool_checks import compile_regex
+
+__all__ = [
+    "cli_exit_code_equals",
+    "cli_stderr_contains",
+    "cli_stdout_contains",
+    "cli_stdout_regex",
+    "select_cli_call",
+]
+
+_PREVIEW = 200
+
+
+def select_cli_call(ctx: EvalContext, tool: str) -> tuple[ToolCall, dict[str, Any]] | None:
+    """The cli call an assertion reads, with its parsed JSON object (None when there is none)."""
+    fallback: tuple[ToolCall, dict[str, Any]] | None = None
+    for call in ctx.transcript.tool_calls:
+        exact = call.name == tool
+        if not exact and not call.name.endswith("_execute"):
+            continue
+        data, problem = call_json(call)
+        if problem is not None or not isinstance(data, dict):
+            continue
+        if exact:
+            return call, data
+        if fallback is None:
+            fallback = (call, data)
+    return fallback
+
+
+def _not_found(kind: str, tool: str, expected: Any, node_span: Any) -> AssertionResult:
+    return result(
+        kind,
+        False,
+        f"No CLI call of '{tool}' (or any *_execute tool) with a JSON result was found",
+        expected=expected,
+        actual=None,
+        span=node_span,
+    )
+
+
+def _stream(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value)
+
+
+def _stream_details(call: ToolCall, text: str, key: str) -> dict[str, Any]:
+    return {
+        "tool": call.name,
+        f"{key}_len": len(text),
+        f"{key}_preview": text[:_PREVIEW],
+    }
+
+
+def cli_exit_code_equals(node: CliExitCodeEquals, ctx: EvalContext) -> AssertionResult:
+    """The selected cli call's ``exit_code`` equals ``value``."""
+    picked = select_cli_call(ctx, node.tool)
+    if picked is None:
+        return _not_found(node.type, node.tool, node.value, node.span)
+    call, data = picked
+    raw = data.get("exit_code")
+    try:
+        code = int(raw) if raw is not None and not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        code = None
+    if code is None:
+        return result(
+            node.type,
+            False,
+            f"CLI call '{call.name}' has no numeric exit_code (got {raw!r})",
+            expected=node.value,
+            actual=raw,
+            details={"tool": call.name},
+            span=node.span,
+        )
+    passed = code == node.value
+    return result(
+        node.type,
+        passed,
+        f"Exit code: {code} (expected {node.value})",
+        expected=node.value,
+        actual=code,
+        details={"tool": call.name, "actual": code, "expected": node.value},
+        span=node.span,
+    )
+
+
+def cli_stdout_contains(node: CliStdoutContains, ctx: EvalContext) -> AssertionResult:
+    """The selected cli call's stdout contains ``value`` (literal, case-sensitive)."""
+    needle = value_of(node.value, ctx)
+    picked = select_cli_call(ctx, node.tool)
+    if picked is None:
+        return _not_found(node.type, node.tool, needle, node.span)
+    call, data = picked
+    stdout = _stream(data, "stdout")
+    found = needle in stdout
+    return result(
+        node.type,
+        found,
+        f"Stdout contains '{needle}': {'true' if found else 'false'}",
+        expected=needle,
+        actual=stdout[:_PREVIEW],
+        details=_stream_details(call, stdout, "stdout"),
+        span=node.span,
+    )
+
+
+def cli_stdout_regex(node: CliStdoutRegex, ctx: EvalContext) -> AssertionResult:
+    """The selected cli call's stdout matches ``pattern`` (search)."""
+    picked = select_cli_call(ctx, node.tool)
+    if picked is None:
+        return _not_found(node.type, node.tool, node.pattern, node.span)
+    call, data = picked
+    stdout = _stream(data, "stdout")
+    try:
+        regex = compile_regex(node.pattern)
+    except re.error as exc:
+        return result(
+            node.type, False, f"Invalid regex: {exc}", expected=node.pattern, span=node.span
+        )
+    found = regex.search(stdout)
+    return result(
+        node.type,
+        found is not None,
+        f"Stdout matches regex '{node.pattern}': {'true' if found else 'false'}",
+        expected=node.pattern,
+        actual=found.group(0) if found else stdout[:_PREVIEW],
+        details=_stream_details(call, stdout, "stdout"),
+        span=node.span,
+    )
+
+
+def cli_stderr_contains(node: CliStderrContains, ctx: EvalContext) -> AssertionResult:
+    """The selected cli call's stderr contains ``value`` (literal, case-sensitive)."""
+    needle = value_of(node.value, ctx)
+    picked = select_cli_call(ctx, node.tool)
+    if picked is None:
+        return _not_found(node.type, node.tool, needle, node.span)
+    call, data = picked
+    stderr = _stream(data, "stderr")
+    found = needle in stderr
+    return result(
+        node.type,
+        found,
+        f"Stderr contains '{needle}': {'true' if found else 'false'}",
+        expected=needle,
+        actual=stderr[:_PREVIEW],
+        details=_stream_details(call, stderr, "stderr"),
+        span=node.span,
+    )

@@ -1,0 +1,108 @@
+"""What an assertion sees (EvalContext) and the helpers every leaf shares."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..plan import RuntimeTemplate, Span
+from ..results import AssertionResult
+from ..templating import TemplateRenderError, render
+from ..transcript import ToolCall, Transcript
+
+__all__ = [
+    "EvalContext",
+    "NotEvaluable",
+    "call_json",
+    "call_text",
+    "result",
+    "value_of",
+]
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """Everything an assertion may read: the case's transcript and its session state."""
+
+    transcript: Transcript
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Session variables, extracted ones included, for RuntimeTemplate values."""
+    clarification_enabled: bool = False
+    """Whether the agent had clarification detection on (no_clarification_questions)."""
+    work_dir: str | None = None
+    """Base for relative file_created paths (the process's working directory when None)."""
+
+
+class NotEvaluable(Exception):
+    """A leaf cannot be decided (unbound variable, missing data); it fails with this message."""
+
+
+def value_of(value: str | RuntimeTemplate, ctx: EvalContext) -> str:
+    """A plain string as is; a run-time template rendered with the session's variables."""
+    if isinstance(value, str):
+        return value
+    missing = [name for name in value.variables if name not in ctx.variables]
+    if missing:
+        names = ", ".join(repr(n) for n in missing)
+        raise NotEvaluable(
+            f"variable {names} is not bound: its extractor in an earlier test matched nothing"
+        )
+    try:
+        return render(value.source, ctx.variables)
+    except TemplateRenderError as exc:
+        raise NotEvaluable(str(exc)) from exc
+
+
+def call_text(call: ToolCall) -> str | None:
+    """The first text block of a call's result; None when the call produced no text."""
+    if call.result is None:
+        return None
+    for block in call.result.content:
+        if block.get("type") == "text":
+            return str(block.get("text", ""))
+    return None
+
+
+def call_json(call: ToolCall) -> tuple[Any, str | None]:
+    """A call's result as JSON: (data, None), or (None, why it is not JSON).
+
+    agent-benchmark parses ``content[0].text``; we take the first text block and fall back to
+    ``structuredContent`` when there is no text at all, so an empty result is a clean mismatch
+    and never a crash (semantics §10 trap 12).
+    """
+    if call.result is None:
+        reason = f"call failed: {call.error}" if call.error else "call returned no result"
+        return None, reason
+    text = call_text(call)
+    if text is None:
+        if call.result.structured is not None:
+            return call.result.structured, None
+        return None, "result has no text content"
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"result is not JSON ({exc.args[0] if exc.args else exc})"
+
+
+def result(
+    kind: str,
+    passed: bool,
+    message: str,
+    *,
+    expected: Any = None,
+    actual: Any = None,
+    details: dict[str, Any] | None = None,
+    span: Span | None = None,
+) -> AssertionResult:
+    """Build an AssertionResult (a short constructor keeps every leaf readable)."""
+    return AssertionResult(
+        type=kind,
+        passed=passed,
+        message=message,
+        expected=expected,
+        actual=actual,
+        details=details or {},
+        span=span,
+    )
