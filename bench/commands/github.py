@@ -1,0 +1,111 @@
+"""``bench github``: the GitHub Action's steps as commands, usable in any workflow.
+
+- ``bench github run``: the Action's main step (reads ``INPUT_*``; see bench/gha/run.py).
+- ``bench github comment --report report.json``: post or update the PR comment, and write the
+  job summary (with the reason when no comment could be posted).
+- ``bench github outputs --report report.json``: write the step outputs to $GITHUB_OUTPUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+NAME = "github"
+HELP = "GitHub Actions helpers: run the Action step, post the PR comment, write outputs"
+ORDER = 80
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bench github`` and its subcommands."""
+    parser = subparsers.add_parser(NAME, help=HELP, description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="github_command", metavar="SUBCOMMAND")
+    parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
+
+    run = sub.add_parser(
+        "run",
+        help="the Action's main step: execute a suite and publish it (inputs from INPUT_* variables)",
+    )
+    run.set_defaults(handler=_run)
+
+    comment = sub.add_parser(
+        "comment",
+        help="post or update the PR comment for a JSON report, and write the job summary",
+    )
+    comment.add_argument("--report", required=True, help="a bench JSON report (report.json)")
+    comment.add_argument(
+        "--markdown", help="post this Markdown file instead of rendering it from the report"
+    )
+    comment.add_argument(
+        "--mode",
+        choices=("update", "new", "off"),
+        default="update",
+        help="update the marked comment (default), always add a new one, or post none",
+    )
+    comment.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="environment variable holding the token (default GITHUB_TOKEN)",
+    )
+    comment.set_defaults(handler=_comment)
+
+    outputs = sub.add_parser("outputs", help="write the step outputs of a JSON report")
+    outputs.add_argument("--report", required=True, help="a bench JSON report (report.json)")
+    outputs.add_argument("--comment-url", default="", help="value of the comment-url output")
+    outputs.set_defaults(handler=_outputs)
+
+
+def _run(_args: argparse.Namespace) -> int:
+    import os
+
+    from bench.gha.inputs import ActionInputs
+    from bench.gha.run import run_action
+
+    inputs = ActionInputs.from_env(os.environ)
+    return run_action(inputs, dict(os.environ)).exit_code
+
+
+def _comment(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.gha.digest import load_digest
+    from bench.gha.publish import publish
+
+    load_digest(args.report)  # a clear error for a file that is not a bench report
+    if args.markdown:
+        markdown = Path(args.markdown).read_text(encoding="utf-8")
+    else:
+        from report import build_report, render
+
+        markdown = render(build_report(args.report), "md")
+    published = publish(
+        markdown, dict(os.environ), comment=None, mode=args.mode, token_env=args.token_env
+    )
+    outcome = published.comment
+    if outcome.action in ("created", "updated"):
+        print(outcome.url)
+    else:
+        print(f"bench: no PR comment: {outcome.reason}")
+    return 0
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.gha.digest import load_digest
+    from bench.gha.outputs import write_outputs
+
+    path = Path(args.report).resolve()
+    values = load_digest(path).outputs()
+    stem = path.name.removesuffix(".json")
+    for fmt, ext in (("json", ".json"), ("md", ".md"), ("html", ".html"), ("junit", ".junit.xml")):
+        sibling = path.with_name(stem + ext)
+        values[f"report-{fmt}"] = str(sibling) if sibling.is_file() else ""
+    values["comment-url"] = args.comment_url
+    text = write_outputs(values, os.environ.get("GITHUB_OUTPUT") or None)
+    if not os.environ.get("GITHUB_OUTPUT"):
+        print(text, end="")
+    return 0

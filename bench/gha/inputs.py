@@ -1,0 +1,109 @@
+"""The Action's inputs, read from the ``INPUT_*`` variables that action.yml sets through ``env:``.
+
+action.yml never writes ``${{ inputs.* }}`` inside a ``run:`` script (a crafted input would
+become shell code); it maps each input to an environment variable and this module reads and
+validates them, so every rule about inputs lives in tested Python.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from runtime.errors import InputError
+
+__all__ = ["FAIL_ON", "FORMATS", "ActionInputs"]
+
+FAIL_ON = ("criteria", "any-failure", "never")
+FORMATS = ("json", "md", "html", "junit")
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    """Validated inputs of one Action run (see action.yml for each one's meaning)."""
+
+    suite: str = ""
+    plan: str = ""
+    args: list[str] = field(default_factory=list)
+    working_directory: str = "."
+    comment: bool | None = None
+    """True/False as given; None (empty input) means: comment on pull_request events."""
+    comment_mode: Literal["update", "new", "off"] = "update"
+    baseline: str = ""
+    fail_on: Literal["criteria", "any-failure", "never"] = "criteria"
+    report_formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    output_dir: str = ""
+    token_env: str = "GITHUB_TOKEN"
+    """Name of the variable holding the token (its value is never stored here)."""
+
+    @property
+    def target(self) -> str:
+        """The suite or plan to execute."""
+        return self.plan or self.suite
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
+        """Read and validate ``INPUT_*``; every problem is an InputError naming the input."""
+
+        def get(name: str) -> str:
+            return environ.get(f"INPUT_{name}", "").strip()
+
+        suite, plan = get("SUITE"), get("PLAN")
+        if bool(suite) == bool(plan):
+            raise InputError("give exactly one of the inputs 'suite' and 'plan'")
+        try:
+            args = shlex.split(get("ARGS"))
+        except ValueError as exc:
+            raise InputError(f"input 'args' is not valid shell words: {exc}") from exc
+        return cls(
+            suite=suite,
+            plan=plan,
+            args=args,
+            working_directory=get("WORKING_DIRECTORY") or ".",
+            comment=_flag(get("COMMENT"), "comment"),
+            comment_mode=_choice(
+                get("COMMENT_MODE") or "update", ("update", "new", "off"), "comment-mode"
+            ),  # type: ignore[arg-type]
+            baseline=get("BASELINE"),
+            fail_on=_choice(get("FAIL_ON") or "criteria", FAIL_ON, "fail-on"),  # type: ignore[arg-type]
+            report_formats=_formats(get("REPORT_FORMATS")),
+            output_dir=get("OUTPUT_DIR"),
+        )
+
+
+def _flag(value: str, name: str) -> bool | None:
+    low = value.lower()
+    if not low:
+        return None
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise InputError(f"input '{name}' must be true or false, not {value!r}")
+
+
+def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise InputError(f"input '{name}' must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _formats(value: str) -> list[str]:
+    aliases = {"markdown": "md", "xml": "junit"}
+    names = [
+        aliases.get(p.strip().lower(), p.strip().lower())
+        for p in value.replace(" ", ",").split(",")
+    ]
+    names = [n for n in names if n]
+    unknown = sorted(set(names) - set(FORMATS))
+    if unknown:
+        raise InputError(
+            f"input 'report-formats' has unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
+        )
+    # JSON and Markdown are always written: outputs read the JSON, the summary and comment are the Markdown.
+    wanted = set(names or FORMATS) | {"json", "md"}
+    return [f for f in FORMATS if f in wanted]

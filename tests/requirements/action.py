@@ -1,0 +1,19 @@
+"""Behaviours of the GitHub Action (issue 5) that its acceptance criteria specify."""
+
+from __future__ import annotations
+
+REQUIREMENTS = {
+    "action:comment-create": "issue 5: the first run creates one PR comment carrying the hidden marker",
+    "action:comment-update": "issue 5: a later run updates the marked comment (one comment in the end)",
+    "action:comment-pagination": "issue 5: the marker is found on a later page of 100+ comments",
+    "action:comment-forbidden": "issue 5: 403/404 from a read-only token falls back to the job summary, saying why",
+    "action:comment-retry": "issue 5: 5xx and secondary rate limits are retried, honouring Retry-After",
+}
+REQUIREMENTS.update(
+    {
+        "action:outputs": "issue 5: outputs passed, failed, errors, pass-rate, criteria-met and report paths via $GITHUB_OUTPUT",
+        "action:summary": "issue 5: the Markdown report is written to the job summary ($GITHUB_STEP_SUMMARY)",
+        "action:event": "issue 5: a pull_request event gives the PR to comment on; a push event only the summary",
+        "action:annotations": "issue 5: compile errors become ::error file=,line=,col= annotations on the diff",
+    }
+)
