@@ -53,6 +53,11 @@ def _assertion(console: Console, a: AssertionReport, indent: int) -> None:
         _assertion(console, child, indent + 2)
 
 
+def _errors(c: CaseReport) -> list[str]:
+    """The case error and the transcript's errors, each once."""
+    return list(dict.fromkeys([c.error, *c.errors] if c.error else c.errors))
+
+
 def _case(console: Console, c: CaseReport) -> None:
     label, style = STATUS[c.status]
     line = Text("  ")
@@ -69,9 +74,7 @@ def _case(console: Console, c: CaseReport) -> None:
             style="dim",
         )
     )
-    if c.error:
-        console.print(Text(f"    error: {_t(c.error)}", style="yellow"))
-    for err in c.errors[:10]:
+    for err in _errors(c)[:10]:
         console.print(Text(f"    error: {_t(err)}", style="yellow"))
     for a in c.assertions:
         _assertion(console, a, 4)
@@ -117,7 +120,7 @@ def print_console_report(report: Report, console: Console) -> None:
     console.print(Text("[Summary] Test Execution Summary", style="bold"))
     console.print("=" * 80)
     avg = sum(c.duration_ms for c in report.detailed_results) / s.total if s.total else 0.0
-    error_count = sum(len(c.errors) + (1 if c.error else 0) for c in report.detailed_results)
+    error_count = sum(len(_errors(c)) for c in report.detailed_results)
     lines = [
         ("Total Tests:", str(s.total), None),
         ("Passed:", f"{s.passed} ({fmt_pct(s.passed / s.total if s.total else 0)})", "green"),

@@ -215,8 +215,14 @@ def render_html(report: Report) -> str:
     """One self-contained HTML file: inline CSS/JS, a CSP that forbids every request."""
     env = html_env()
     script = env.get_template("partials/scripts.js.j2").render()
+    v = layout(report)
     return env.get_template("report.html.j2").render(
-        r=report, v=layout(report), script=Markup(script), script_hash=_csp_hash(script)
+        r=report,
+        v=v,
+        anchors={t.key: t.anchor for t in v.tests},
+        rows={row.key: row for row in report.comparison_summary},
+        script=Markup(script),
+        script_hash=_csp_hash(script),
     )
 
 

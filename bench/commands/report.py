@@ -1,0 +1,76 @@
+"""``bench report``: render a finished (or partial) run, or a JSON report, in any format."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+NAME = "report"
+HELP = "render a run directory or a JSON report as html, md, json, junit (no re-run)"
+ORDER = 30
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bench report`` to the CLI."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        NAME,
+        help=HELP,
+        description=(
+            "Render the reports of a run directory (runs/<id>/, finished or partial) or "
+            "re-render a JSON report written earlier, so templates can change without "
+            "re-running anything. Prints the console report unless --quiet."
+        ),
+    )
+    p.add_argument("source", metavar="RUN_DIR_OR_JSON", help="a run directory or a report .json")
+    p.add_argument(
+        "-f", "--format", default="html,md,json", metavar="FORMATS",
+        help="comma-separated: html, md, json, junit (default: html,md,json)",
+    )  # fmt: skip
+    p.add_argument(
+        "-o", "--output", default=None, metavar="NAME",
+        help="base name: writes NAME.html, NAME.md, NAME.json, NAME.junit.xml "
+        "(default: <run dir>/report, or beside the JSON with its name)",
+    )  # fmt: skip
+    p.add_argument("--baseline", metavar="BASE.json", default=None,
+                   help="a base JSON report: show what changed against it")  # fmt: skip
+    p.add_argument("--full-report", metavar="WHERE", default=None,
+                   help="where the full report lives (a URL or path), named in a truncated Markdown")  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print the console report")
+    p.set_defaults(handler=run)
+
+
+def default_base(source: Path) -> Path:
+    """Where reports go when no -o is given."""
+    if source.is_dir():
+        return source / "report"
+    name = source.name
+    for ext in (".junit.xml", ".json"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    return source.with_name(name)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build (or load) the report, write each format, list the files written."""
+    from rich.console import Console
+
+    from report import build_report, print_console_report, write_reports
+    from report.render import normalise_formats
+
+    formats = normalise_formats(args.format)  # a bad format fails before any work
+    source = Path(args.source)
+    if not source.exists():
+        from runtime.errors import InputError
+
+        raise InputError(f"{source} does not exist; give a run directory (runs/<id>) or a JSON report")
+    built = build_report(source)
+    base_report = build_report(Path(args.baseline)) if args.baseline else None
+    console = Console()
+    if not args.quiet:
+        print_console_report(built, console)
+    out = Path(args.output) if args.output else default_base(source)
+    for path in write_reports(built, formats, out, baseline=base_report, full_report=args.full_report):
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    return 0
