@@ -169,7 +169,7 @@ async def open_mcp_server(
                 # The SDK's task groups wrap the caller's own exception; hand it back bare.
                 raise body_error from None
             raise
-        leaf = _unwrap(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        leaf = _first_translatable(exc, spec.name)
         error = _as_tool_error(leaf, spec.name, "stopping" if started else "starting")
         if error is None:
             raise
@@ -198,7 +198,7 @@ def _as_tool_error(exc: BaseException, server: str, doing: str) -> ToolServerErr
                 f"{where}: connection closed (did the server exit?)", server=server
             )
         return ToolServerError(f"{where}: MCP error {exc.code}: {exc.message}", server=server)
-    if isinstance(exc, _GONE | httpx2.HTTPError | OSError):
+    if isinstance(exc, (*_GONE, httpx2.HTTPError, OSError)):
         detail = str(exc) or type(exc).__name__
         return ServerGoneError(f"{where}: {detail}", server=server)
     return None
@@ -215,6 +215,20 @@ def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
         else:
             leaves.append(exc)
     return leaves[0] if len(leaves) == 1 else group
+
+
+def _first_translatable(exc: BaseException, server: str) -> BaseException:
+    """The first leaf of a task-group failure that maps to a ``ToolServerError``, else ``exc``."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return exc
+    stack: list[BaseException] = [exc]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, BaseExceptionGroup):
+            stack[:0] = list(item.exceptions)
+        elif _as_tool_error(item, server, "") is not None:
+            return item
+    return exc
 
 
 def _stderr_hint(stderr: StderrTail | None) -> str:

@@ -7,6 +7,7 @@ as anyio's cancel scopes require, and the pool's ``async with`` closes them all.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -24,6 +25,8 @@ from .client import ServerGoneError
 from .skills import SkillServer, skill_server_name
 
 __all__ = ["ServerPool"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -189,8 +192,10 @@ class ServerPool:
                 started = True
                 task_status.started(_Live(server, tools, stop))
                 await stop.wait()
-        except ToolServerError:
+        except Exception:
             if not started:
                 raise  # reaches the start() caller
-            # A dead server's teardown may fail too; the call that saw it die already
-            # reported the failure.
+            # Closing a server that died fails in transport-specific ways; the call that
+            # saw it die already reported the failure, and an error here would tear down
+            # the whole pool (the task group) with every other server in it.
+            _log.debug("server %r: error while closing", spec.name, exc_info=True)
