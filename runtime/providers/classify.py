@@ -18,7 +18,9 @@ from .base import RetryDecision
 
 __all__ = [
     "ProviderCallError",
+    "call_error",
     "decide",
+    "malformed",
     "parse_retry_after",
     "retry_after_from_text",
     "transport_decision",
@@ -151,3 +153,25 @@ def transport_decision(exc: BaseException) -> RetryDecision | None:
     if names & {"TransportError", "NetworkError", "ClientConnectionError", "ClientError"}:
         return decide(None, str(exc) or type(exc).__name__, connection=True)
     return None
+
+
+def call_error(
+    provider: str, decision: RetryDecision, redact: Callable[[str], str] | None = None
+) -> ProviderCallError:
+    """The ``ProviderCallError`` an adapter raises for ``decision`` (message redacted)."""
+    message = redact(decision.message) if redact is not None else decision.message
+    if message != decision.message:
+        decision = RetryDecision(
+            kind=decision.kind,
+            retry_after=decision.retry_after,
+            status_code=decision.status_code,
+            message=message,
+        )
+    return ProviderCallError(
+        f"provider '{provider}': {message}", provider=provider, decision=decision
+    )
+
+
+def malformed(detail: str) -> RetryDecision:
+    """A fatal decision for a response that is not what the API promises."""
+    return RetryDecision(kind="fatal", message=f"malformed response from the API: {detail}")

@@ -17,7 +17,7 @@ from ..plan import AzureProvider, OpenAIProvider, ProviderSpec
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
 from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
-from .classify import ProviderCallError, decide, transport_decision
+from .classify import ProviderCallError, call_error, decide, malformed, transport_decision
 from .convert import openai_messages, openai_tools, parse_arguments
 from .usage import estimated_usage
 
@@ -194,26 +194,10 @@ class OpenAIChatProvider:
         )
 
     def _malformed(self, detail: str) -> ProviderCallError:
-        decision = RetryDecision(kind="fatal", message=f"malformed response from the API: {detail}")
-        return ProviderCallError(
-            f"provider '{self.spec.name}': {decision.message}",
-            provider=self.spec.name,
-            decision=decision,
-        )
+        return call_error(self.spec.name, malformed(detail))
 
     def _error(self, exc: Exception) -> ProviderCallError:
-        decision = self.classify(exc)
-        decision = RetryDecision(
-            kind=decision.kind,
-            retry_after=decision.retry_after,
-            status_code=decision.status_code,
-            message=self._redactor.redact(decision.message),
-        )
-        return ProviderCallError(
-            f"provider '{self.spec.name}': {decision.message}",
-            provider=self.spec.name,
-            decision=decision,
-        )
+        return call_error(self.spec.name, self.classify(exc), self._redactor.redact)
 
     def classify(self, exc: BaseException) -> RetryDecision:
         """Map openai SDK exceptions (and transport errors) to a ``RetryDecision``."""

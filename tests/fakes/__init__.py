@@ -172,9 +172,16 @@ async def receive(fake: FakeLLM, request: Any) -> tuple[Reply | Fault, RecordedR
         query=dict(request.query_params),
     )
     item = fake.next_item(recorded)
-    delay = fake.delay_for(item)
     if isinstance(item, Fault) and item.kind == "stall":
-        delay = item.stall_s
+        # Poll for the client going away (its timeout) so the handler ends with it instead
+        # of outliving the test and holding the server's shutdown up.
+        deadline = asyncio.get_running_loop().time() + item.stall_s
+        while asyncio.get_running_loop().time() < deadline:
+            if await request.is_disconnected():
+                break
+            await asyncio.sleep(0.02)
+        return item, recorded
+    delay = fake.delay_for(item)
     if delay > 0:
         await asyncio.sleep(delay)
     return item, recorded

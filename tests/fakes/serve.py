@@ -29,7 +29,7 @@ def serve_in_thread(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]
         log_level="error",
         access_log=False,
         lifespan="off",
-        timeout_graceful_shutdown=0,
+        timeout_graceful_shutdown=2,
         # Keep-alive connections from SDK clients must not hold shutdown up.
         timeout_keep_alive=1,
     )

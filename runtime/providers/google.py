@@ -1,0 +1,189 @@
+"""Gemini through the official google-genai SDK: the Gemini API (GOOGLE) and Vertex AI (VERTEX).
+
+Imported only by the registry's factory, so ``import runtime`` never loads ``google.genai``.
+The SDK's own retries are off (one attempt): ``runtime/retry.py`` owns retrying. Tool schemas
+go through ``convert.gemini_schema`` since Gemini accepts only an OpenAPI subset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from ..errors import ProviderError
+from ..plan import GoogleProvider, ProviderSpec, VertexProvider
+from ..secrets import Redactor, resolve
+from ..transcript import TokenUsage
+from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
+from .classify import ProviderCallError, call_error, decide, malformed, transport_decision
+from .convert import gemini_contents, gemini_tools, system_text
+from .usage import estimated_usage
+
+__all__ = ["GeminiProvider", "create"]
+
+
+def _http_options(spec: GoogleProvider | VertexProvider) -> types.HttpOptions:
+    return types.HttpOptions(
+        base_url=spec.base_url,
+        timeout=spec.retry.timeout_ms,  # google-genai takes milliseconds
+        retry_options=types.HttpRetryOptions(attempts=1),
+    )
+
+
+def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> GeminiProvider:
+    """Build the adapter for a ``google`` or ``vertex`` spec."""
+    redactor = Redactor()
+    what = f"provider '{spec.name}'"
+    if isinstance(spec, VertexProvider):
+        credentials = None
+        path = resolve(spec.credentials_path, env, what=what)
+        if path:
+            credentials = _service_account(spec, path)
+        client = genai.Client(
+            vertexai=True,
+            project=spec.project_id,
+            location=spec.location,
+            credentials=credentials,
+            http_options=_http_options(spec),
+        )
+        return GeminiProvider(spec, client, redactor)
+    if not isinstance(spec, GoogleProvider):
+        raise ProviderError(f"{what}: not a Gemini provider ({spec.type})", provider=spec.name)
+    key = resolve(spec.api_key, env, what=what, redactor=redactor)
+    if key is None:
+        raise ProviderError(
+            f"{what}: an api_key is required (e.g. api_key: ${{GOOGLE_API_KEY}})",
+            provider=spec.name,
+        )
+    client = genai.Client(api_key=key, http_options=_http_options(spec))
+    return GeminiProvider(spec, client, redactor)
+
+
+def _service_account(spec: VertexProvider, path: str) -> Any:
+    from google.oauth2 import service_account
+
+    try:
+        return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+            path, scopes=["https://www.googleapis.com/auth/cloud-platform"]
+        )
+    except (OSError, ValueError) as exc:
+        raise ProviderError(
+            f"provider '{spec.name}': cannot read Vertex credentials from {path}: {exc}",
+            provider=spec.name,
+        ) from exc
+
+
+class GeminiProvider:
+    """A ``Provider`` over ``genai.Client.aio.models.generate_content``."""
+
+    def __init__(
+        self, spec: GoogleProvider | VertexProvider, client: genai.Client, redactor: Redactor
+    ) -> None:
+        self.spec: ProviderSpec = spec
+        self._client = client
+        self._redactor = redactor
+
+    def __repr__(self) -> str:
+        return f"GeminiProvider(name={self.spec.name!r}, model={self.spec.model!r})"
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        """One generateContent call."""
+        config: dict[str, Any] = {
+            # bench's loop runs the tools; the SDK must not call Python functions itself.
+            "automatic_function_calling": {"disable": True},
+        }
+        system = system_text(request.messages)
+        if system:
+            config["system_instruction"] = system
+        if request.tools:
+            config["tools"] = gemini_tools(request.tools)
+        try:
+            response = await self._client.aio.models.generate_content(
+                model=self.spec.model,
+                contents=gemini_contents(request.messages),
+                config=config,  # type: ignore[arg-type]
+            )
+            return self._parse(request, response)
+        except ProviderCallError:
+            raise
+        except Exception as exc:  # every SDK failure is translated here, once
+            raise call_error(self.spec.name, self.classify(exc), self._redactor.redact) from exc
+
+    def _parse(self, request: ChatRequest, response: Any) -> ChatResponse:
+        candidates = getattr(response, "candidates", None)
+        if not candidates:
+            feedback = getattr(response, "prompt_feedback", None)
+            raise call_error(
+                self.spec.name, malformed(f"no candidates (prompt feedback: {feedback})")
+            )
+        candidate = candidates[0]
+        parts = getattr(candidate.content, "parts", None) or []
+        texts: list[str] = []
+        calls: list[ToolRequest] = []
+        for part in parts:
+            if getattr(part, "thought", None):
+                continue  # thinking summaries are not the answer
+            if part.text:
+                texts.append(part.text)
+            if part.function_call is not None:
+                call = part.function_call
+                calls.append(
+                    ToolRequest(
+                        # Gemini API calls often carry no id; bench needs one to pair results.
+                        id=call.id or f"call_{uuid.uuid4().hex[:12]}",
+                        name=call.name or "",
+                        arguments=dict(call.args or {}),
+                    )
+                )
+        text = "".join(texts)
+        usage = _usage(getattr(response, "usage_metadata", None)) or estimated_usage(
+            request, text, calls
+        )
+        reason = candidate.finish_reason
+        return ChatResponse(
+            text=text,
+            tool_calls=calls,
+            usage=usage,
+            model=getattr(response, "model_version", None) or self.spec.model,
+            stop_reason=str(reason.value if hasattr(reason, "value") else reason)
+            if reason
+            else None,
+        )
+
+    def classify(self, exc: BaseException) -> RetryDecision:
+        """Map google-genai exceptions (and transport errors) to a ``RetryDecision``."""
+        if isinstance(exc, ProviderCallError):
+            return exc.decision
+        if isinstance(exc, genai_errors.APIError):
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            text = exc.message or str(exc)
+            return decide(exc.code, text, headers=dict(headers) if headers else None)
+        transport = transport_decision(exc)
+        if transport is not None:
+            return transport
+        if isinstance(exc, TimeoutError):
+            return decide(None, str(exc), timeout=True)
+        if isinstance(exc, ValueError):  # json.JSONDecodeError or a response that fails validation
+            return RetryDecision(kind="fatal", message=f"malformed JSON from the API: {exc}")
+        return decide(None, f"{type(exc).__name__}: {exc}")
+
+    async def aclose(self) -> None:
+        """Close the SDK's async client."""
+        await self._client.aio.aclose()
+
+
+def _usage(meta: Any) -> TokenUsage | None:
+    if meta is None or getattr(meta, "prompt_token_count", None) is None:
+        return None
+    # Thinking tokens are billed as output.
+    output = (meta.candidates_token_count or 0) + (getattr(meta, "thoughts_token_count", 0) or 0)
+    return TokenUsage(
+        input=int(meta.prompt_token_count or 0),
+        output=int(output),
+        cached=int(getattr(meta, "cached_content_token_count", 0) or 0),
+    )

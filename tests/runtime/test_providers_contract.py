@@ -1,0 +1,275 @@
+"""The same wire-level cases for every SDK adapter, each driven through its real SDK.
+
+One fake server per provider (tests/fakes/) on 127.0.0.1; ``sleep`` is injected into the
+retry loop so Retry-After and backoff waits are asserted, never waited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+import pytest
+
+from runtime.errors import ProviderError
+from runtime.plan import (
+    AnthropicProvider,
+    GoogleProvider,
+    OpenAIProvider,
+    ProviderSpec,
+    RetryPolicy,
+    SecretRef,
+)
+from runtime.providers.base import ChatRequest, ChatResponse, ToolSpec
+from runtime.providers.registry import create_provider
+from runtime.retry import call_with_retry
+from runtime.transcript import Message, RunEvent, ToolCall
+from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage, serve_in_thread
+from tests.fakes.anthropic_server import anthropic_app
+from tests.fakes.gemini_server import gemini_app
+from tests.fakes.openai_server import openai_app
+
+pytestmark = pytest.mark.anyio
+
+KEY = "test-key-SENTINEL-9876543210"
+ENV = {"LLM_KEY": KEY}
+
+
+@dataclass(frozen=True)
+class Kit:
+    """How to stand up one provider against its fake."""
+
+    name: str
+    app: Callable[[FakeLLM], Any]
+    spec: Callable[..., ProviderSpec]
+    key_header: tuple[str, str]
+
+
+def _openai(url: str, **kw: Any) -> ProviderSpec:
+    return OpenAIProvider(
+        name="p",
+        model="gpt-test",
+        api_key=SecretRef.from_env("LLM_KEY"),
+        base_url=url + "/v1",
+        **kw,
+    )
+
+
+def _anthropic(url: str, **kw: Any) -> ProviderSpec:
+    return AnthropicProvider(
+        name="p", model="claude-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
+    )
+
+
+def _google(url: str, **kw: Any) -> ProviderSpec:
+    return GoogleProvider(
+        name="p", model="gemini-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
+    )
+
+
+KITS = [
+    Kit("openai", openai_app, _openai, ("authorization", f"Bearer {KEY}")),
+    # anthropic 2.x sends the key as a bearer token.
+    Kit("anthropic", anthropic_app, _anthropic, ("authorization", f"Bearer {KEY}")),
+    Kit("google", gemini_app, _google, ("x-goog-api-key", KEY)),
+]
+
+
+@dataclass
+class Stand:
+    kit: Kit
+    fake: FakeLLM
+    url: str
+
+    def spec(self, **kw: Any) -> ProviderSpec:
+        return self.kit.spec(self.url, **kw)
+
+
+@pytest.fixture(scope="module", params=KITS, ids=[k.name for k in KITS])
+def stand_(request: pytest.FixtureRequest) -> Iterator[Stand]:
+    kit: Kit = request.param
+    fake = FakeLLM()
+    with serve_in_thread(kit.app(fake)) as url:
+        yield Stand(kit, fake, url)
+
+
+@pytest.fixture
+def stand(stand_: Stand) -> Stand:
+    stand_.fake.requests.clear()
+    stand_.fake._queue.clear()
+    return stand_
+
+
+TOOL = ToolSpec(
+    name="get_weather",
+    description="Weather for a city",
+    input_schema={
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+)
+
+
+def _req(*messages: Message, tools: list[ToolSpec] | None = None) -> ChatRequest:
+    msgs = list(messages) or [Message(role="user", content="hello")]
+    return ChatRequest(messages=msgs, tools=tools or [], conversation_id="c1")
+
+
+async def _call(
+    spec: ProviderSpec, request: ChatRequest, events: list[RunEvent] | None = None
+) -> tuple[ChatResponse, int, list[float]]:
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    provider = create_provider(spec, env=ENV)
+    try:
+        response, attempts = await call_with_retry(
+            provider,
+            request,
+            policy=spec.retry,
+            limiter=None,
+            on_event=(events if events is not None else []).append,
+            sleep=sleep,
+        )
+    finally:
+        await provider.aclose()
+    return response, attempts, sleeps
+
+
+@pytest.mark.requirement("provider:usage")
+@pytest.mark.requirement("provider:base-url")
+async def test_text_usage_and_credentials(stand: Stand) -> None:
+    stand.fake.push(Reply(text="Hello there", usage=Usage(21, 4, cached=8)))
+    response, attempts, _ = await _call(stand.spec(), _req())
+    assert response.text == "Hello there" and attempts == 1
+    assert (response.usage.input, response.usage.output, response.usage.cached) == (21, 4, 8)
+    assert response.usage.estimated is False
+    header, value = stand.kit.key_header
+    assert stand.fake.requests[-1].headers[header] == value
+
+
+async def test_usage_estimated_when_absent(stand: Stand) -> None:
+    stand.fake.push(Reply(text="y" * 40, usage=None))
+    response, _, _ = await _call(stand.spec(), _req())
+    assert response.text == "y" * 40
+    assert response.usage.estimated is True and response.usage.output == 10
+
+
+@pytest.mark.requirement("provider:tool-calls")
+async def test_parallel_tool_calls_round_trip(stand: Stand) -> None:
+    stand.fake.push(
+        Reply(
+            text="Checking.",
+            tool_calls=(
+                ToolCallSpec("get_weather", {"city": "Paris"}, id="call_a"),
+                ToolCallSpec("get_weather", {"city": "Oslo"}, id="call_b"),
+            ),
+        ),
+        Reply(text="Paris 20C, Oslo 5C"),
+    )
+    first, _, _ = await _call(stand.spec(), _req(tools=[TOOL]))
+    assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
+        ("call_a", "get_weather", {"city": "Paris"}),
+        ("call_b", "get_weather", {"city": "Oslo"}),
+    ]
+    history = [
+        Message(role="system", content="be brief"),
+        Message(role="user", content="weather?"),
+        Message(
+            role="assistant",
+            content=first.text,
+            tool_calls=[
+                ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in first.tool_calls
+            ],
+        ),
+        Message(role="tool", tool_call_id="call_a", name="get_weather", content="20C"),
+        Message(role="tool", tool_call_id="call_b", name="get_weather", content="5C"),
+    ]
+    second, _, _ = await _call(stand.spec(), _req(*history, tools=[TOOL]))
+    assert second.text == "Paris 20C, Oslo 5C"
+    # Both results went back, in order, in the provider's own wire shape.
+    sent = str(stand.fake.requests[-1].body)
+    assert sent.index("20C") < sent.index("5C") and "be brief" in sent
+
+
+@pytest.mark.requirement("retry:429-retry-after")
+async def test_429_with_retry_after_is_honoured(stand: Stand) -> None:
+    stand.fake.push(Fault.http(429, retry_after="7"), Reply(text="finally"))
+    events: list[RunEvent] = []
+    response, attempts, sleeps = await _call(
+        stand.spec(retry=RetryPolicy(retry_on_429=True)), _req(), events
+    )
+    assert (response.text, attempts, sleeps) == ("finally", 2, [8.0])
+    assert [e.kind for e in events] == ["rate_limited", "retry"]
+
+
+async def test_429_with_http_date_retry_after(stand: Stand) -> None:
+    from datetime import datetime, timedelta
+    from email.utils import format_datetime
+
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    stand.fake.push(Fault.http(429, retry_after=when), Reply(text="ok"))
+    _, _, sleeps = await _call(stand.spec(retry=RetryPolicy(retry_on_429=True)), _req())
+    assert len(sleeps) == 1 and 25.0 < sleeps[0] <= 31.0
+
+
+@pytest.mark.requirement("retry:429-off-by-default")
+async def test_429_not_retried_when_retry_on_429_is_off(stand: Stand) -> None:
+    stand.fake.push(Fault.http(429, retry_after="3"), Reply(text="never"))
+    with pytest.raises(ProviderError) as info:
+        await _call(stand.spec(), _req())
+    assert info.value.status_code == 429 and info.value.retry_after == 3.0
+    assert len(stand.fake.requests) == 1
+
+
+@pytest.mark.requirement("retry:5xx")
+async def test_500_is_retried_with_backoff(stand: Stand) -> None:
+    stand.fake.push(Fault.http(500), Fault.http(500), Reply(text="recovered"))
+    response, attempts, sleeps = await _call(stand.spec(), _req())
+    assert (response.text, attempts, sleeps) == ("recovered", 3, [1.0, 2.0])
+
+
+@pytest.mark.requirement("provider:timeout")
+async def test_stalled_response_times_out(stand: Stand) -> None:
+    stand.fake.push(Fault.stall(5.0), Fault.stall(5.0))
+    spec = stand.spec(retry=RetryPolicy(timeout_ms=300, max_retries=1))
+    with pytest.raises(ProviderError, match="timed out") as info:
+        await _call(spec, _req())
+    assert "gave up after 2 attempts" in str(info.value)
+
+
+async def test_malformed_json_is_a_clear_error_and_not_retried(stand: Stand) -> None:
+    stand.fake.push(Fault.malformed(), Reply(text="not reached"))
+    with pytest.raises(ProviderError, match=r"provider 'p': malformed") as info:
+        await _call(stand.spec(), _req())
+    assert len(stand.fake.requests) == 1
+    assert "Traceback" not in str(info.value)
+
+
+async def test_secret_never_in_errors_or_repr(stand: Stand) -> None:
+    stand.fake.push(Fault.http(401, message=f"invalid key {KEY}"))
+    provider = create_provider(stand.spec(), env=ENV)
+    assert KEY not in repr(provider)
+    with pytest.raises(ProviderError) as info:
+        await call_with_retry(
+            provider, _req(), policy=RetryPolicy(), limiter=None, on_event=lambda e: None
+        )
+    await provider.aclose()
+    assert "401" in str(info.value) and KEY not in str(info.value)
+
+
+async def test_sdk_timeout_alone_is_transient(stand: Stand) -> None:
+    # No retry loop here: the adapter's own SDK timeout must end the stall.
+    stand.fake.push(Fault.stall(5.0))
+    provider = create_provider(stand.spec(retry=RetryPolicy(timeout_ms=300)), env=ENV)
+    try:
+        with pytest.raises(ProviderError) as info:
+            await provider.generate(_req())
+    finally:
+        await provider.aclose()
+    assert provider.classify(info.value).kind == "transient"
