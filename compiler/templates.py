@@ -1,0 +1,559 @@
+"""Compile-time rendering of suite templates in the shared sandbox (``TemplateEngine``).
+
+One engine per compile: it owns the seeded helpers, the frozen clock and a view of the
+environment. The compiler calls it for every templated field:
+
+- ``render`` for ordinary fields (prompts, values, commands): names resolve, helpers run,
+  non-secret environment variables expand; a secret-looking environment variable is refused;
+  names bound only at run time (extractor outputs) leave a ``RuntimeTemplate``.
+- ``render_credential`` for credential fields (tokens, secrets, headers): environment
+  references become a ``SecretRef`` placeholder, never a value.
+- ``resolve_variables`` for a file's ``variables:`` block, in dependency order.
+
+Precedence of names (later wins), as in agent-benchmark: environment < TEST_DIR, TEMP_DIR,
+RUN_ID < user variables < AGENT_NAME, SESSION_NAME, PROVIDER_NAME, SKILL_DIR < extracted
+(run-time) variables; helpers win over every same-named variable. The caller layers the
+``context`` mappings; the environment is the engine's own fallback, so it must not be merged
+into ``context``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from collections import ChainMap
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from random import Random
+from typing import Any
+
+from jinja2 import TemplateError, meta
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from runtime.plan import RuntimeTemplate, SecretRef
+from runtime.templating import make_environment
+
+from .handlebars import Block, Expr, Segment, Text, jinja_literal, jinja_string, split
+from .helpers import HELPERS, Helpers, did_you_mean
+from .template_problem import TemplateProblem
+
+__all__ = ["SecretAlias", "TemplateEngine", "TemplateProblem", "looks_secret"]
+
+_SECRET_WORDS = frozenset(
+    {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "AUTH"}
+    | {"APIKEY", "PASSPHRASE", "PAT"}
+)
+_WORD_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SECRET_HINT = "reference secrets only in credential fields: token, secret, headers, ..."
+_QUICK_MARKERS = ("{{", "${", "{%", "{#")
+# Jinja globals the runtime's environment also has; lipsum is left out because it draws
+# from the global random module, which would make a plan depend on more than its seed.
+_RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
+_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
+_MAX_REPEAT = 1_000_000  # characters or items a `*` may produce at compile time
+_MAX_EXPONENT = 10_000
+_CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
+
+
+def looks_secret(name: str) -> bool:
+    """True when a variable name reads as a secret: a word part such as KEY, TOKEN, AUTH.
+
+    ``GITHUB_TOKEN``, ``openaiApiKey``, ``DB_PASSWORD`` and ``AUTH`` look secret;
+    ``KEYBOARD_LAYOUT`` and ``AUTHOR`` do not (the word must stand alone).
+    """
+    return any(part.upper() in _SECRET_WORDS for part in _WORD_PARTS.findall(name))
+
+
+class SecretAlias(str):
+    """A user variable whose value reads secrets: ``token: "Bearer {{API_TOKEN}}"``.
+
+    Its text is the placeholder template (``Bearer ${API_TOKEN}``), never a value. Used in a
+    credential field it joins that field's ``SecretRef``; used anywhere else it is refused.
+    """
+
+    ref: SecretRef
+
+    def __new__(cls, ref: SecretRef) -> SecretAlias:
+        """Wrap ``ref``; the string value is its template."""
+        obj = super().__new__(cls, ref.template)
+        obj.ref = ref
+        return obj
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    segments: tuple[Segment, ...]
+    names: frozenset[str]
+    """Free variable names (helpers and Jinja globals excluded)."""
+    source: str | None = None
+    """Whole-template Jinja source when the text has blocks; None for expression-only text."""
+    problem: TemplateProblem | None = None
+
+
+class TemplateEngine:
+    """Renders suite templates deterministically from one seed and one frozen clock."""
+
+    def __init__(self, *, seed: int, now: datetime, env: Mapping[str, str]) -> None:
+        self.seed = seed
+        """The seed every random value comes from."""
+        self._env = dict(env)
+        self._helpers = Helpers(seed=seed, now=now)
+        self._functions = self._helpers.functions()
+        self._jinja = _harden(make_environment(self._functions), self._helpers)
+        self._runtime_env = make_environment()
+        self._runtime_env.intercepted_binops = frozenset({"*", "**"})  # no folding while parsing
+        self._reserved = frozenset(self._jinja.globals)
+        self._parsed: dict[str, _Parsed] = {}
+        self._compiled: dict[str, Any] = {}
+
+    # -- public interface ---------------------------------------------------------------
+
+    def make_run_id(self) -> str:
+        """A UUIDv4 for RUN_ID derived from the seed (its own stream: other values don't shift)."""
+        return str(uuid.UUID(int=Random(f"bench-run-id:{self.seed}").getrandbits(128), version=4))
+
+    def static_context(self, *, test_dir: str, run_id: str) -> dict[str, str]:
+        """TEST_DIR, TEMP_DIR and RUN_ID (``run_id`` empty -> ``make_run_id()``)."""
+        return {
+            "TEST_DIR": test_dir,
+            "TEMP_DIR": tempfile.gettempdir(),
+            "RUN_ID": run_id or self.make_run_id(),
+        }
+
+    def referenced_names(self, text: str) -> set[str]:
+        """Variable names ``text`` reads (helpers excluded); empty if it does not parse."""
+        if not _has_markers(text):
+            return set()
+        return set(self._parse(text).names)
+
+    def render(
+        self,
+        text: str,
+        context: Mapping[str, str],
+        *,
+        runtime_vars: Collection[str] = (),
+    ) -> str | RuntimeTemplate:
+        """Render ``text`` now, or leave a RuntimeTemplate if it reads a name in ``runtime_vars``.
+
+        Raises TemplateProblem for undefined names, unknown helpers, sandbox violations and
+        secret-looking environment variables.
+        """
+        if not _has_markers(text):
+            return text
+        parsed = self._parse(text)
+        if parsed.problem is not None:
+            raise _copy(parsed.problem)
+        if runtime_vars and not parsed.names.isdisjoint(runtime_vars):
+            return self._runtime(parsed, context, frozenset(runtime_vars))
+        if parsed.source is not None:
+            return self._render_whole(parsed, context)
+        out: list[str] = []
+        for seg in parsed.segments:
+            if isinstance(seg, Text):
+                out.append(seg.text)
+            elif isinstance(seg, Expr):
+                out.append(self._eval(seg, context))
+        return "".join(out)
+
+    def render_credential(self, text: str, context: Mapping[str, str]) -> SecretRef | str:
+        """Render a credential field: environment references become ``${NAME}`` placeholders.
+
+        ``"Bearer {{API_TOKEN}}"`` -> ``SecretRef(template="Bearer ${API_TOKEN}")``; helpers
+        and user variables in the same field render normally. No value is ever read from the
+        environment here.
+        """
+        return self._render_secretive(text, context, every_env=True)
+
+    def resolve_variables(
+        self, raw: Mapping[str, str], context: Mapping[str, str]
+    ) -> tuple[dict[str, str], list[tuple[str, TemplateProblem]]]:
+        """Render user ``variables`` in dependency order against ``context``.
+
+        A variable may use helpers, ``context`` names and other variables; a reference to its
+        own name reads the layer below (``PATH: "{{PATH}}:/opt/bin"``). A cycle is reported
+        once, naming it (``a -> b -> a``). Variables that fail, and those depending on them,
+        map to ``""`` so their uses do not cascade into more errors: the problem list is
+        authoritative. A variable reading a secret-looking environment variable becomes a
+        ``SecretAlias`` (usable in credential fields only).
+        """
+        texts = {name: str(value) for name, value in raw.items()}
+        deps = {
+            name: [d for d in texts if d != name and d in self.referenced_names(t)]
+            for name, t in texts.items()
+        }
+        order, cycles = _topological(deps)
+        problems: list[tuple[str, TemplateProblem]] = []
+        failed: set[str] = set()
+        for cycle in cycles:
+            problems.append(
+                (
+                    cycle[0],
+                    TemplateProblem(
+                        "variables refer to each other in a cycle: " + " -> ".join(cycle),
+                        hint="give one of them a value that does not use the others",
+                    ),
+                )
+            )
+            failed.update(cycle)
+        resolved: dict[str, str] = {}
+        for name in order:
+            if name in failed or any(d in failed for d in deps[name]):
+                failed.add(name)
+                resolved[name] = ""
+                continue
+            try:
+                value = self._render_secretive(
+                    texts[name], ChainMap(resolved, dict(context)), every_env=False
+                )
+            except TemplateProblem as exc:
+                problems.append((name, exc))
+                failed.add(name)
+                resolved[name] = ""
+                continue
+            resolved[name] = SecretAlias(value) if isinstance(value, SecretRef) else value
+        return {name: resolved[name] for name in texts}, problems
+
+    # -- parsing --------------------------------------------------------------------------
+
+    def _parse(self, text: str) -> _Parsed:
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            parsed = self._parse_uncached(text)
+            if len(self._parsed) < _CACHE_LIMIT:
+                self._parsed[text] = parsed
+        return parsed
+
+    def _parse_uncached(self, text: str) -> _Parsed:
+        try:
+            segments = tuple(split(text))
+        except TemplateProblem as exc:
+            return _Parsed((), frozenset(), None, exc)
+        if not any(isinstance(s, Block) for s in segments):
+            names: set[str] = set()
+            for seg in segments:
+                if isinstance(seg, Expr):
+                    names |= seg.names
+            return _Parsed(segments, frozenset(names - self._reserved))
+        source = "".join(_piece(seg) for seg in segments)
+        try:
+            tree = self._jinja.parse(source)
+            self._template(source)
+        except TemplateError as exc:
+            return _Parsed((), frozenset(), None, self._problem(exc, text, 0))
+        free = frozenset(meta.find_undeclared_variables(tree)) - self._reserved
+        return _Parsed(segments, free, source)
+
+    def _template(self, source: str) -> Any:
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._jinja.from_string(source)
+            if len(self._compiled) < _CACHE_LIMIT:
+                self._compiled[source] = template
+        return template
+
+    # -- name resolution ------------------------------------------------------------------
+
+    def _lookup(
+        self, name: str, context: Mapping[str, str], seg_text: str, extra: Collection[str] = ()
+    ) -> Any:
+        """The value of ``name`` for an ordinary field: context, then non-secret environment."""
+        if name in context:
+            value = context[name]
+            if isinstance(value, SecretAlias):
+                raise TemplateProblem(
+                    f"'{seg_text}' would put a secret into the plan (variable '{name}' reads {value.ref.env and ', '.join(value.ref.env)})",
+                    hint=_SECRET_HINT,
+                )
+            return value
+        if looks_secret(name):
+            raise TemplateProblem(
+                f"'{seg_text}' would put a secret into the plan", hint=_SECRET_HINT
+            )
+        if name in self._env:
+            return self._env[name]
+        raise self._undefined(name, context, seg_text, extra)
+
+    def _undefined(
+        self, name: str, context: Mapping[str, str], seg_text: str, extra: Collection[str] = ()
+    ) -> TemplateProblem:
+        choices = [*context, *self._env, *HELPERS, *extra]
+        return TemplateProblem(
+            f"'{seg_text}': '{name}' is undefined",
+            hint=did_you_mean(name, choices),
+            undefined=name,
+        )
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def _eval(self, seg: Expr, context: Mapping[str, str]) -> str:
+        """One expression, rendered now; errors become TemplateProblem located at ``seg``."""
+        try:
+            if seg.bare is not None and seg.bare not in self._reserved:
+                return str(self._lookup(seg.bare, context, seg.original))
+            if seg.call is not None:
+                call = seg.call
+                args = [self._arg(a, context, seg) for a in call.args]
+                kwargs = {k: self._arg(a, context, seg) for k, a in call.kwargs}
+                return str(self._functions[call.helper](*args, **kwargs))
+            values = {
+                n: self._lookup(n, context, seg.original)
+                for n in seg.names
+                if n not in self._reserved
+            }
+            return str(self._template("{{ " + seg.jinja + " }}").render(values))
+        except TemplateProblem as exc:
+            raise self._locate(exc, seg, context) from None
+        except Exception as exc:  # a template must never crash the compiler
+            raise self._problem(exc, seg.original, seg.offset) from None
+
+    def _arg(self, arg: tuple[bool, Any], context: Mapping[str, str], seg: Expr) -> Any:
+        is_name, value = arg
+        return self._lookup(value, context, seg.original) if is_name else value
+
+    def _locate(
+        self, exc: TemplateProblem, seg: Expr, context: Mapping[str, str]
+    ) -> TemplateProblem:
+        if exc.undefined is not None and exc.undefined in seg.arg_names and exc.hint is None:
+            exc.hint = f"to pass the text itself, quote it: '{exc.undefined}'"
+        if seg.original not in exc.message:
+            exc.message = f"{seg.original}: {exc.message}"
+        return exc.at(seg.offset)
+
+    def _render_whole(self, parsed: _Parsed, context: Mapping[str, str]) -> str:
+        assert parsed.source is not None
+        text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
+        values = {n: self._lookup(n, context, text) for n in sorted(parsed.names)}
+        try:
+            return str(self._template(parsed.source).render(values))
+        except TemplateProblem:
+            raise
+        except Exception as exc:  # a template must never crash the compiler
+            raise self._problem(exc, text, 0) from None
+
+    def _render_secretive(
+        self, text: str, context: Mapping[str, str], *, every_env: bool
+    ) -> SecretRef | str:
+        """Render with environment references kept as ``${NAME}`` placeholders.
+
+        ``every_env``: every environment reference (credential fields); otherwise only
+        secret-looking ones (variables), the others expand.
+        """
+        if not _has_markers(text):
+            return text
+        parsed = self._parse(text)
+        if parsed.problem is not None:
+            raise _copy(parsed.problem)
+
+        def is_secret(name: str) -> bool:
+            if name in context:
+                return isinstance(context[name], SecretAlias)
+            return every_env or looks_secret(name)
+
+        if parsed.source is not None:
+            secret = sorted(n for n in parsed.names if is_secret(n))
+            if secret:
+                raise TemplateProblem(
+                    f"the secret '{secret[0]}' cannot be used inside {{% %}} blocks",
+                    hint="write it whole, as {{" + secret[0] + "}} or ${" + secret[0] + "}",
+                )
+            return self._render_whole(parsed, context)
+        pieces: list[str] = []
+        literal: list[str] = []  # parts that must not look like placeholders
+        has_secret = False
+        for seg in parsed.segments:
+            if isinstance(seg, Text):
+                pieces.append(seg.text)
+                literal.append(seg.text)
+                continue
+            assert isinstance(seg, Expr)
+            name = seg.bare
+            if name is not None and name not in self._reserved and is_secret(name):
+                value = context.get(name)
+                pieces.append(
+                    value.ref.template if isinstance(value, SecretAlias) else "${" + name + "}"
+                )
+                has_secret = True
+                continue
+            hidden = sorted(n for n in seg.names - self._reserved if is_secret(n))
+            if hidden:
+                raise TemplateProblem(
+                    f"'{seg.original}': the secret '{hidden[0]}' can only be used whole",
+                    hint="write it as {{"
+                    + hidden[0]
+                    + "}} or ${"
+                    + hidden[0]
+                    + "}; secrets are never read at compile time",
+                    offset=seg.offset,
+                )
+            rendered = self._eval(seg, context)
+            pieces.append(rendered)
+            literal.append(rendered)
+        if not has_secret:
+            return "".join(pieces)
+        for part in literal:
+            if _PLACEHOLDER.search(part):
+                raise TemplateProblem(
+                    f"{part!r} contains '${{...}}', which a secret reference would read as a placeholder",
+                    hint="keep '${NAME}' text out of fields that reference secrets",
+                )
+        return SecretRef(template="".join(pieces))
+
+    def _runtime(
+        self, parsed: _Parsed, context: Mapping[str, str], runtime: frozenset[str]
+    ) -> RuntimeTemplate:
+        """Substitute every compile-time part; keep what reads run-time variables as Jinja."""
+        pieces: list[str] = []
+        for seg in parsed.segments:
+            if isinstance(seg, Text):
+                pieces.append(jinja_literal(seg.text))
+            elif isinstance(seg, Block):
+                pieces.append("{% " + seg.body + " %}")
+            else:
+                free = seg.names - self._reserved
+                local = free - parsed.names  # bound by a {% for %} or {% set %} around it
+                if local or not free.isdisjoint(runtime):
+                    pieces.append("{{ " + seg.jinja + " }}")
+                else:
+                    pieces.append(jinja_literal(self._eval(seg, context)))
+        body = "".join(pieces)
+        try:
+            free_names = meta.find_undeclared_variables(self._runtime_env.parse(body))
+        except TemplateSyntaxError as exc:  # pragma: no cover - built from parsed pieces
+            raise self._problem(exc, body, 0) from None
+        prefix: list[str] = []
+        text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
+        for name in sorted(free_names - runtime - _RUNTIME_GLOBALS):
+            if name in self._reserved or name == "lipsum":
+                used = ", ".join(sorted(free_names & runtime))
+                raise TemplateProblem(
+                    f"'{name}' runs at compile time, so it cannot be combined with the run-time variable(s) {used} in one expression",
+                    hint="compute the compile-time part in a separate {{ ... }} or in a variable",
+                )
+            value = self._lookup(name, context, text, runtime)
+            prefix.append("{% set " + name + " = " + jinja_string(str(value)) + " %}")
+        return RuntimeTemplate(
+            source="".join(prefix) + body, variables=tuple(sorted(free_names & runtime))
+        )
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def _problem(self, exc: BaseException, original: str, offset: int) -> TemplateProblem:
+        """Translate a Jinja (or any) exception into a TemplateProblem for ``original``."""
+        if isinstance(exc, TemplateProblem):
+            return exc
+        if isinstance(exc, SecurityError):
+            return TemplateProblem(
+                f"'{original}' was refused by the template sandbox: {exc.message}",
+                hint="templates may read variables and call helpers and filters, not Python internals",
+                offset=offset,
+            )
+        message = getattr(exc, "message", None) or str(exc)
+        missing = _NO_FILTER.search(message)
+        if missing is not None:
+            kind, name = missing.groups()
+            known = self._jinja.filters if kind == "filter" else self._jinja.tests
+            return TemplateProblem(
+                f"'{original}': unknown {kind} '{name}'",
+                hint=did_you_mean(name, list(known)),
+                undefined=name,
+                offset=offset,
+            )
+        if isinstance(exc, UndefinedError):
+            match = _UNDEFINED_NAME.match(message)
+            return TemplateProblem(
+                f"'{original}': {message}",
+                undefined=match.group(1) if match else None,
+                offset=offset,
+            )
+        if isinstance(exc, TemplateSyntaxError):
+            return TemplateProblem(
+                f"'{original}': invalid template syntax: {message}", offset=offset
+            )
+        return TemplateProblem(
+            f"'{original}' failed: {type(exc).__name__}: {message}", offset=offset
+        )
+
+
+def _has_markers(text: str) -> bool:
+    # The hot path: most suite strings are plain text.
+    return "{" in text and any(m in text for m in _QUICK_MARKERS)
+
+
+def _copy(problem: TemplateProblem) -> TemplateProblem:
+    # A cached parse problem is raised afresh each time, without a shared traceback.
+    return TemplateProblem(
+        problem.message, hint=problem.hint, undefined=problem.undefined, offset=problem.offset
+    )
+
+
+def _piece(seg: Segment) -> str:
+    if isinstance(seg, Text):
+        return jinja_literal(seg.text)
+    if isinstance(seg, Expr):
+        return "{{ " + seg.jinja + " }}"
+    return "{% " + seg.body + " %}"
+
+
+def _topological(deps: Mapping[str, list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Dependency order (dependencies first, else declaration order) and the cycles found.
+
+    Iterative depth-first search, so a long chain of variables cannot hit the recursion limit.
+    """
+    order: list[str] = []
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for root in deps:
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        pending = [list(deps[root])]
+        while path:
+            if pending[-1]:
+                nxt = pending[-1].pop(0)
+                seen = state.get(nxt)
+                if seen == 1:
+                    cycles.append([*path[path.index(nxt) :], nxt])
+                elif seen is None:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    pending.append(list(deps[nxt]))
+                continue
+            done = path.pop()
+            pending.pop()
+            state[done] = 2
+            order.append(done)
+    return order, cycles
+
+
+def _harden(env: ImmutableSandboxedEnvironment, helpers: Helpers) -> ImmutableSandboxedEnvironment:
+    """Close the sandbox's remaining gaps for compile time: randomness and huge values."""
+    env.globals.pop("lipsum", None)
+    env.filters["random"] = helpers.choice
+    table = env.binop_table
+
+    def call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+            raise TemplateProblem(f"exponent {right} is too large", hint=f"at most {_MAX_EXPONENT}")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > _MAX_REPEAT
+                ):
+                    raise TemplateProblem(
+                        f"repeating a value {count} times is too large",
+                        hint=f"at most {_MAX_REPEAT} items",
+                    )
+        return table[operator](left, right)
+
+    env.intercepted_binops = frozenset({"*", "**"})
+    # Instance attribute on purpose: the generated code calls environment.call_binop.
+    setattr(env, "call_binop", call_binop)  # noqa: B010
+    return env
