@@ -9,22 +9,23 @@ for the next session. Providers are created once for the run and shared by every
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio
 
 from .agents.loop import AgentSetup, ModelClient, run_turn
 from .clock import elapsed_ms, monotonic_ms, utc_now
-from .errors import InputError
+from .errors import InputError, ToolServerError
 from .plan import BuiltinAgent, Case, Plan, ProviderSpec, RuntimeTemplate, ServerSpec, Unit
-from .providers.base import ChatRequest, ChatResponse, Provider
+from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .results import AssertionResult, CaseResult
 from .scheduler import run_concurrently
-from .services import Services
+from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
 from .templating import TemplateRenderError, render
-from .transcript import Message, RunEvent, Transcript
+from .transcript import Message, RunEvent, ToolResult, Transcript
 
 __all__ = ["ProviderClient", "UnitRunner"]
 
@@ -142,8 +143,14 @@ class UnitRunner:
         if agent.clarification is not None:
             name = agent.clarification.judge_provider
             judge = self.clients[name] if name and name != "$self" else model
-        async with self.services.open_pool(self._servers_of(agent), self.env) as pool:
-            tools = await pool.tools_for(agent) if agent.servers or agent.skill else []
+        if agent.servers or agent.skill is not None:
+            pool_cm: AbstractAsyncContextManager[ToolPool] = self.services.open_pool(
+                self._servers_of(agent), self.env
+            )
+        else:
+            pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
+        async with pool_cm as pool:
+            tools = await pool.tools_for(agent)
             setup = AgentSetup(
                 model=model,
                 tools=tools,
@@ -269,3 +276,20 @@ class _Session:
             return render(text.source, context)
         except TemplateRenderError as exc:
             raise InputError(f"prompt of this test failed to render: {exc}") from exc
+
+
+@asynccontextmanager
+async def _no_servers() -> AsyncIterator[ToolPool]:
+    yield _EmptyPool()
+
+
+class _EmptyPool:
+    """The pool of an agent without servers or skill: no tools; calls never reach it."""
+
+    async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
+        return []
+
+    async def call(
+        self, server: str, tool: str, arguments: dict[str, Any], *, timeout_s: float | None
+    ) -> ToolResult:
+        raise ToolServerError(f"no tool server {server!r}", server=server)

@@ -8,10 +8,10 @@ without monkeypatching.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from .agents.loop import ToolCaller
 from .plan import BuiltinAgent, Extractor, ProviderSpec, ServerSpec
@@ -64,30 +64,9 @@ def _default_create_provider(spec: ProviderSpec, env: Mapping[str, str] | None) 
     return create_provider(spec, env=env)
 
 
-@asynccontextmanager
-async def _no_servers() -> AsyncIterator[ToolPool]:
-    yield _EmptyPool()
-
-
-class _EmptyPool:
-    """The pool of an agent without servers: no tools, every call refused."""
-
-    async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
-        return []
-
-    async def call(
-        self, server: str, tool: str, arguments: dict[str, Any], *, timeout_s: float | None
-    ) -> Any:
-        from .errors import ToolServerError
-
-        raise ToolServerError(f"no server {server!r}", server=server)
-
-
 def _default_open_pool(
     servers: Sequence[ServerSpec], env: Mapping[str, str] | None
 ) -> AbstractAsyncContextManager[ToolPool]:
-    if not servers:
-        return _no_servers()
     from .toolservers import ServerPool
 
     pool: AbstractAsyncContextManager[ToolPool] = ServerPool(tuple(servers), env=env)

@@ -324,13 +324,17 @@ async def _check_clarification(
 
 
 async def _ask_judge(setup: AgentSetup, tr: Transcript, text: str, conversation_id: str) -> bool:
-    from ..evaluate.clarification import JUDGE_SYSTEM_PROMPT, parse_judge_reply
+    from ..evaluate.clarification import (
+        JUDGE_SYSTEM_PROMPT,
+        judge_user_prompt,
+        parse_judge_reply,
+    )
 
     judge = setup.judge or setup.model
     request = ChatRequest(
         messages=[
             Message(role="system", content=JUDGE_SYSTEM_PROMPT),
-            Message(role="user", content=text),
+            Message(role="user", content=judge_user_prompt(text)),
         ],
         tools=[],
         conversation_id=f"{conversation_id}#judge",
