@@ -1,0 +1,25 @@
+"""Report behaviours the seed docs (agent-benchmark "Reports", semantics §8, issue 4) specify."""
+
+REQUIREMENTS = {
+    "report:json-fields": "agent-benchmark-docs Reports/JSON: version, generated_at, summary, comparison_summary, detailed_results with assertions",
+    "report:json-schema": "issue 4: the JSON report has a published, versioned JSON Schema and every report validates against it",
+    "report:comparison-key": "semantics §8: comparison_summary keyed by test name collides; bench keys it by file/session/test",
+    "report:latest-result-wins": "task G: a case appearing several times in results.jsonl (resume/retry) is reported by its latest line",
+    "report:partial-run": "issue 4: a partial run renders, counting cases without a result and failing the criteria",
+    "report:execution-order": "semantics §10.9: agent-benchmark orders Markdown/console groups randomly; bench keeps execution order",
+    "report:leaderboard-order": "semantics §8: leaderboard ranks 0% pass as DQ at the bottom, then pass rate desc, tokens per pass asc, avg duration asc, name",
+    "report:regenerate": "agent-benchmark-docs -generate-report: reports re-render from a JSON report alone without re-running",
+    "report:output-names": "semantics §8: -o X writes X.<ext> per requested format",
+    "report:md-tables": "agent-benchmark-docs Markdown: summary table, comparison (test x agent) table, assertion results per agent",
+    "report:md-comment": "issue 4: Markdown PR comment with headline verdict, hidden marker, failures first with expected/actual",
+    "report:md-limit": "issue 4: the Markdown always fits 65,536 chars; a line says what was left out and where the full report is",
+    "report:untrusted-output": "issue 4: <script>, @everyone, ](javascript:...), 100 KB text and table breakers render safely in all formats",
+    "report:html-components": "agent-benchmark-docs HTML hierarchy: summary cards, matrix, leaderboard, file and session summary, single/multi-agent detail by level",
+    "report:html-offline": "issue 4: the HTML is self-contained: no request to any host, no console error",
+    "report:html-filters": "issue 4: the HTML has failed-only and per-agent filters and expand/collapse",
+    "report:html-sequence": "agent-benchmark-docs agent-sequence-diagram: a sequence diagram of the exchange, drawn without a CDN",
+    "report:console-sections": "agent-benchmark-docs Console: comparison summary, detailed results with expected/actual, execution summary",
+    "report:console-colour": "agent-benchmark-docs Console: coloured output on a terminal, plain otherwise",
+    "report:junit": "issue 4: JUnit XML with a testcase per case and failures apart from errors",
+    "report:compare": "issue 4: bench compare shows newly failing/passing cases and pass-rate, token, latency and cost deltas",
+}
