@@ -15,7 +15,7 @@ from typing import Any
 from ..plan import Assertion
 from ..plan import assertions as nodes
 from ..results import AssertionResult
-from . import cli_checks, output_checks, run_checks, tool_checks
+from . import answer_checks, cli_checks, output_checks, run_checks, tool_checks
 from .context import EvalContext, NotEvaluable, result
 
 __all__ = ["MAX_DEPTH", "evaluate"]
@@ -51,6 +51,11 @@ _LEAVES: dict[type, _Leaf] = {
     nodes.CliStdoutContains: cli_checks.cli_stdout_contains,
     nodes.CliStdoutRegex: cli_checks.cli_stdout_regex,
     nodes.CliStderrContains: cli_checks.cli_stderr_contains,
+    nodes.ExactMatch: answer_checks.exact_match,
+    nodes.F1Score: answer_checks.f1,
+    nodes.RegexEvaluator: answer_checks.regex,
+    nodes.MultipleChoice: answer_checks.multiple_choice,
+    nodes.JsonMatch: answer_checks.json_match,
 }
 
 

@@ -33,6 +33,10 @@ class EvalContext:
     """Whether the agent had clarification detection on (no_clarification_questions)."""
     work_dir: str | None = None
     """Base for relative file_created paths (the process's working directory when None)."""
+    expected: str | None = None
+    """The case's reference answer (dataset cases), for evaluators without their own."""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """The case's metadata (dataset cases); multiple_choice reads ``choices`` from it."""
 
 
 class NotEvaluable(Exception):

@@ -187,6 +187,55 @@ class CliStderrContains(_Node):
     value: TemplateStr
 
 
+class ExactMatch(_Node):
+    """The final output equals the expected answer after normalisation (evaluator)."""
+
+    type: Literal["exact_match"] = "exact_match"
+    expected: TemplateStr | None = None
+    """Reference answer; None means the case's ``expected`` (dataset cases)."""
+    normalize: bool = True
+    """Lower-case, drop punctuation and the articles a/an/the, collapse whitespace first."""
+
+
+class F1Score(_Node):
+    """Token-overlap F1 between output and expected answer is at least ``threshold`` (evaluator)."""
+
+    type: Literal["f1"] = "f1"
+    expected: TemplateStr | None = None
+    """Reference answer; None means the case's ``expected``."""
+    threshold: float = 0.5
+    """Minimum F1 (0..1) to pass."""
+
+
+class RegexEvaluator(_Node):
+    """The final output matches ``pattern``, or the case's expected answer read as a regex."""
+
+    type: Literal["regex"] = "regex"
+    pattern: str | None = None
+    """Regex (search); None means the case's ``expected`` is the pattern."""
+    ignore_case: bool = False
+
+
+class MultipleChoice(_Node):
+    """The option the output picks (A, B, ...) is the expected one (evaluator)."""
+
+    type: Literal["multiple_choice"] = "multiple_choice"
+    expected: TemplateStr | None = None
+    """The right option: a letter, or one of ``choices``; None means the case's ``expected``."""
+    choices: tuple[str, ...] = ()
+    """Option texts in order (A, B, ...); empty means letters A-J without texts."""
+
+
+class JsonMatch(_Node):
+    """The output parsed as JSON equals the expected JSON (or contains it, ``partial``)."""
+
+    type: Literal["json_match"] = "json_match"
+    expected: TemplateStr | None = None
+    """Expected JSON text; None means the case's ``expected``."""
+    partial: bool = False
+    """Objects may have keys the expected JSON does not list (recursively)."""
+
+
 class AllOf(_Node):
     """Passes if every child passes."""
 
@@ -232,6 +281,11 @@ Assertion = Annotated[
     | CliStdoutContains
     | CliStdoutRegex
     | CliStderrContains
+    | ExactMatch
+    | F1Score
+    | RegexEvaluator
+    | MultipleChoice
+    | JsonMatch
     | AllOf
     | AnyOf
     | Not,
@@ -267,5 +321,11 @@ LEAF_TYPES: tuple[str, ...] = (
     "cli_stdout_contains",
     "cli_stdout_regex",
     "cli_stderr_contains",
+    # evaluators (issue 6): compare the output with a reference answer
+    "exact_match",
+    "f1",
+    "regex",
+    "multiple_choice",
+    "json_match",
 )
 """Every leaf assertion type, in the order the docs list them."""
