@@ -1,0 +1,1 @@
+"""Semantic passes over a validated suite; each appends diagnostics and keeps going."""

@@ -1,0 +1,163 @@
+"""The compile pipeline: read, validate, include, check, render, expand, freeze."""
+
+from __future__ import annotations
+
+import os
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from runtime.plan import Plan
+
+from .checks.references import check_references
+from .diagnostics import Diagnostic, Diagnostics
+from .errors import SuiteInvalid
+from .expand import expand
+from .freeze import build_plan, build_settings, fresh_seed, resolve_now
+from .includes import Suite, load_suite
+from .infra import lower_agent, lower_provider, lower_server
+from .render import Renderer
+from .templates import TemplateEngine
+
+__all__ = ["Compilation", "compile_suite", "compile_with_warnings"]
+
+
+@dataclass
+class Compilation:
+    """A compiled plan and the warnings found on the way."""
+
+    plan: Plan
+    warnings: list[Diagnostic]
+    sources: dict[str, str]
+    """Text of each file read (display path -> text), for printing the warnings."""
+
+
+def _variables(
+    suite: Suite, engine: TemplateEngine, r: Renderer, diags: Diagnostics, run_id: str
+) -> tuple[dict[str, Mapping[str, str]], Mapping[str, str]]:
+    """Per test file: static context + its resolved variables; and the suite root's context."""
+    contexts: dict[str, Mapping[str, str]] = {}
+    cache: dict[tuple[str, tuple[tuple[str, str], ...]], Mapping[str, str]] = {}
+
+    def resolve(
+        doc_dir: str, raw: Mapping[str, str], where: Mapping[str, object], fallback: object
+    ) -> Mapping[str, str]:
+        key = (doc_dir, tuple(raw.items()))
+        if key in cache:
+            return cache[key]
+        static = engine.static_context(test_dir=doc_dir, run_id=run_id)
+        values, problems = engine.resolve_variables(raw, static)
+        for name, problem in problems:
+            src = where.get(name, fallback)
+            span = src.positions.span(("variables", name)) if hasattr(src, "positions") else None  # type: ignore[attr-defined]  # a SourceDoc
+            if span is not None:
+                r.report(problem, raw[name], span)
+        ctx: Mapping[str, str] = ChainMap(values, static)
+        cache[key] = ctx
+        return ctx
+
+    root_ctx = resolve(
+        str(suite.root.path.parent),
+        suite.document.variables,
+        dict.fromkeys(suite.document.variables, suite.root),
+        suite.root,
+    )
+    for tf in suite.files:
+        contexts[tf.doc.file] = resolve(
+            str(tf.doc.path.parent), tf.variables, tf.variable_doc, tf.doc
+        )
+    return contexts, root_ctx
+
+
+def _compile(
+    path: str | os.PathLike[str],
+    *,
+    seed: int | None,
+    now: datetime | str | None,
+    env: Mapping[str, str] | None,
+) -> tuple[Plan | None, Diagnostics]:
+    diags = Diagnostics()
+    environ = dict(os.environ if env is None else env)
+    display = os.fspath(path)
+    suite = load_suite(Path(display), display, diags)
+    if suite is None:
+        return None, diags
+    check_references(suite, diags)
+    the_seed = seed if seed is not None else fresh_seed()
+    clock = resolve_now(now, environ)
+    engine = TemplateEngine(seed=the_seed, now=clock, env=environ)
+    r = Renderer(engine, diags)
+    run_id = engine.make_run_id()
+    contexts, root_ctx = _variables(suite, engine, r, diags, run_id)
+    providers = [lower_provider(p, root_ctx, r, diags) for p in suite.providers]
+    used_servers = {s.name for a in suite.agents for s in a.value.servers}
+    servers = []
+    for srv in suite.servers:
+        if srv.value.name not in used_servers:
+            diags.warn(
+                "unused-server",
+                f"server '{srv.value.name}' is not used by any agent",
+                srv.span("name"),
+            )
+        servers.append(lower_server(srv, root_ctx, r, diags))
+    agents = []
+    for agent in suite.agents:
+        spec = lower_agent(agent, root_ctx, r, diags, base_dir=agent.doc.path.parent)
+        if spec is not None:
+            agents.append((agent, spec))
+    units = expand(suite, agents, contexts, r, diags)
+    settings = build_settings(suite, diags)
+    if diags.has_errors:
+        return None, diags
+    plan = build_plan(
+        suite,
+        seed=the_seed,
+        now=clock,
+        providers=[p for p in providers if p is not None],
+        servers=[s for s in servers if s is not None],
+        agents=[spec for _, spec in agents],
+        units=list(units),
+        settings=settings,
+    )
+    if not plan.units:
+        diags.add(
+            "no-cases",
+            "the suite expands to no cases",
+            suite.root.positions.span(()),
+            hint="check the tests' agent: filters",
+        )
+        return None, diags
+    return plan, diags
+
+
+def compile_with_warnings(
+    path: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    now: datetime | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Compilation:
+    """Compile like ``compile_suite`` and also return the warnings (for the CLI)."""
+    plan, diags = _compile(path, seed=seed, now=now, env=env)
+    if plan is None or diags.has_errors:
+        raise SuiteInvalid(diags.sorted(), diags.sources)
+    return Compilation(plan, [d for d in diags.sorted() if d.severity == "warning"], diags.sources)
+
+
+def compile_suite(
+    path: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    now: datetime | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Plan:
+    """Compile the suite or test file at ``path`` into a sealed plan.
+
+    ``seed`` fixes every random value (a fresh one is drawn and recorded otherwise); ``now``
+    freezes the clock (else SOURCE_DATE_EPOCH, else the current time); ``env`` is the
+    environment templates may read (default: the process environment). Secret values are never
+    read: credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
+    """
+    return compile_with_warnings(path, seed=seed, now=now, env=env).plan

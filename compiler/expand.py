@@ -1,0 +1,248 @@
+"""Expansion: one Unit per (agent, session), cases in test order, ids ``u0001`` and ``u0001/3``.
+
+Agents in file order, then sessions in file order (test files in ``test_files`` order); a test
+with ``agent:`` appears only in that agent's units, and a unit left with no test is dropped.
+This is also where the run-time variable proof happens: a test's prompt may read variables
+bound by extractors of *earlier* tests of its session; its assertions may also read its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.plan import BuiltinAgent, Case, JsonPathExtractor, Span, Unit
+
+from .assertions import AssertionScope, lower_assertion
+from .checks.patterns import check_jsonpath
+from .diagnostics import Diagnostics
+from .includes import Located, Suite, TestFile
+from .render import Renderer
+from .suite import SessionDef, TestDef
+from .suite.scalars import duration_ms
+
+__all__ = ["UNIT_NAMES", "expand"]
+
+UNIT_NAMES = frozenset({"AGENT_NAME", "SESSION_NAME", "PROVIDER_NAME", "SKILL_DIR"})
+"""Names bound per (agent, session); a text that reads none of them renders once for all agents."""
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class _Lowered:
+    """A test's content rendered for one context: everything of a Case but its id."""
+
+    prompt: Any
+    assertions: tuple[Any, ...]
+    extractors: tuple[JsonPathExtractor, ...]
+    ok: bool
+
+
+def _unit_context(
+    agent: BuiltinAgent, session: str, providers: Mapping[str, str]
+) -> dict[str, str]:
+    ctx = {"AGENT_NAME": agent.name, "SESSION_NAME": session, "PROVIDER_NAME": agent.provider}
+    if agent.skill is not None:
+        ctx["SKILL_DIR"] = agent.skill.path
+    return ctx
+
+
+def _texts(test: TestDef) -> list[str]:
+    out = [test.prompt]
+
+    def walk(node: Any) -> None:
+        for name in ("any_of", "all_of"):
+            for child in getattr(node, name, None) or []:
+                walk(child)
+        if getattr(node, "not_", None) is not None:
+            walk(node.not_)
+        for name in ("value", "path"):
+            v = getattr(node, name, None)
+            if isinstance(v, str):
+                out.append(v)
+        params = getattr(node, "params", None)
+        if isinstance(params, dict):
+            out.extend(str(v) for v in params.values())
+
+    for a in test.assertions:
+        walk(a)
+    return out
+
+
+class _SessionExpander:
+    """Lowers the tests of one session, proving run-time variables as it goes."""
+
+    def __init__(
+        self, tf: TestFile, session: Located[SessionDef], r: Renderer, diags: Diagnostics
+    ) -> None:
+        self.tf = tf
+        self.session = session
+        self.r = r
+        self.diags = diags
+        self.binds: list[dict[str, Span]] = []
+        for j, test in enumerate(session.value.tests):
+            names: dict[str, Span] = {}
+            for k, ex in enumerate(test.extractors):
+                span = session.span("tests", j, "extractors", k, "variable_name")
+                names.setdefault(ex.variable_name, span)
+            self.binds.append(names)
+        self._extractors: dict[int, tuple[JsonPathExtractor, ...] | None] = {}
+        self._cache: dict[tuple[int, tuple[str, ...]], _Lowered] = {}
+
+    def _later(self, j: int, *, include_own: bool) -> dict[str, Span]:
+        later: dict[str, Span] = {}
+        for names in self.binds[j if include_own else j + 1 :]:
+            for name, span in names.items():
+                later.setdefault(name, span)
+        return later
+
+    def extractors(self, j: int) -> tuple[JsonPathExtractor, ...] | None:
+        if j in self._extractors:
+            return self._extractors[j]
+        test = self.session.value.tests[j]
+        out: list[JsonPathExtractor] = []
+        ok = True
+        for k, ex in enumerate(test.extractors):
+            base = ("tests", j, "extractors", k)
+            if not _IDENT.match(ex.variable_name):
+                self.diags.add(
+                    "invalid-value",
+                    f"variable_name '{ex.variable_name}' is not a valid name",
+                    self.session.span(*base, "variable_name"),
+                    hint="letters, digits and underscores, not starting with a digit",
+                )
+                ok = False
+            ok = check_jsonpath(ex.path, self.session.span(*base, "path"), self.diags) and ok
+            out.append(
+                JsonPathExtractor(
+                    tool=ex.tool,
+                    path=ex.path,
+                    variable_name=ex.variable_name,
+                    span=self.session.span(*base),
+                )
+            )
+        self._extractors[j] = tuple(out) if ok else None
+        return self._extractors[j]
+
+    def lower(self, j: int, ctx: Mapping[str, str], unit_ctx: Mapping[str, str]) -> _Lowered:
+        test = self.session.value.tests[j]
+        deps: set[str] = set()
+        for text in _texts(test):
+            deps |= self.r.engine.referenced_names(text) & UNIT_NAMES
+        key = (j, tuple(unit_ctx.get(n, "") for n in sorted(deps)))
+        if key in self._cache:
+            return self._cache[key]
+        full = ChainMap(dict(unit_ctx), dict(ctx))
+        earlier: set[str] = set()
+        for names in self.binds[:j]:
+            earlier |= set(names)
+        own = set(self.binds[j])
+        base = ("tests", j)
+        prompt = self.r.render(
+            test.prompt,
+            full,
+            self.session.span(*base, "prompt"),
+            runtime_vars=earlier,
+            later=self._later(j, include_own=True),
+        )
+        scope = AssertionScope(
+            self.session.doc,
+            full,
+            earlier | own,
+            self._later(j, include_own=False),
+            self.r,
+            self.diags,
+        )
+        path = (*self.session.path, *base, "assertions")
+        nodes = [lower_assertion(a, (*path, k), scope) for k, a in enumerate(test.assertions)]
+        extractors = self.extractors(j)
+        ok = prompt is not None and all(n is not None for n in nodes) and extractors is not None
+        lowered = _Lowered(prompt, tuple(nodes), extractors or (), ok)
+        self._cache[key] = lowered
+        return lowered
+
+
+def _system_prompt(
+    agent: Located[Any],
+    spec: BuiltinAgent,
+    ctx: Mapping[str, str],
+    unit_ctx: Mapping[str, str],
+    r: Renderer,
+) -> tuple[str | None, bool]:
+    raw = agent.value.system_prompt
+    rendered: str | None = None
+    if raw is not None:
+        out = r.render_static(raw, ChainMap(dict(unit_ctx), dict(ctx)), agent.span("system_prompt"))
+        if out is None:
+            return None, False
+        rendered = out
+    parts = [p for p in ((spec.skill.content if spec.skill else None), rendered) if p]
+    return ("\n\n".join(parts) if parts else None), True
+
+
+def expand(
+    suite: Suite,
+    agents: list[tuple[Located[Any], BuiltinAgent]],
+    contexts: Mapping[str, Mapping[str, str]],
+    r: Renderer,
+    diags: Diagnostics,
+) -> list[Unit]:
+    """Every unit of the plan, in deterministic order; problems are reported, bad cases dropped."""
+    units: list[Unit] = []
+    expanders: dict[tuple[str, int], _SessionExpander] = {}
+    for agent_loc, spec in agents:
+        for tf in suite.files:
+            ctx = contexts[tf.doc.file]
+            for i, session in enumerate(tf.sessions):
+                s = session.value
+                exp = expanders.get((tf.doc.file, i))
+                if exp is None:
+                    exp = expanders[(tf.doc.file, i)] = _SessionExpander(tf, session, r, diags)
+                unit_ctx = _unit_context(spec, s.name, {})
+                cases: list[Case] = []
+                unit_id = f"u{len(units) + 1:04d}"
+                for j, test in enumerate(s.tests):
+                    if test.agent is not None and test.agent != spec.name:
+                        continue
+                    low = exp.lower(j, ctx, unit_ctx)
+                    if not low.ok:
+                        continue
+                    cases.append(
+                        Case(
+                            id=f"{unit_id}/{j + 1}",
+                            test=test.name,
+                            description=test.description,
+                            prompt=low.prompt,
+                            start_delay_ms=duration_ms(test.start_delay) if test.start_delay else 0,
+                            allowed_tools=tuple(test.allowed_tools)
+                            if test.allowed_tools is not None
+                            else None,
+                            assertions=low.assertions,
+                            extractors=low.extractors,
+                            span=session.span("tests", j),
+                        )
+                    )
+                if not cases:
+                    continue
+                system_prompt, ok = _system_prompt(agent_loc, spec, ctx, unit_ctx, r)
+                if not ok:
+                    continue
+                units.append(
+                    Unit(
+                        id=unit_id,
+                        agent=spec.name,
+                        session=s.name,
+                        file=tf.doc.file,
+                        system_prompt=system_prompt,
+                        allowed_tools=tuple(s.allowed_tools)
+                        if s.allowed_tools is not None
+                        else None,
+                        cases=tuple(cases),
+                        span=session.span(),
+                    )
+                )
+    return units

@@ -1,0 +1,129 @@
+"""Freeze: the seed, the clock, settings and provenance into a sealed ``Plan``.
+
+Same suite + same seed + same clock gives byte-identical plan JSON and hash. The clock is
+``--now``, else ``SOURCE_DATE_EPOCH``, else the current time (to the second): a suite whose
+templates use ``now`` needs a pinned clock for byte-identical plans.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+from runtime.plan import AiSummary, Criteria, Plan, Settings, SourceFile, Span
+
+from .diagnostics import Diagnostics
+from .includes import Suite
+from .suite.scalars import duration_ms
+
+__all__ = ["bench_version", "build_plan", "fresh_seed", "parse_now", "resolve_now"]
+
+
+def bench_version() -> str:
+    """The installed bench version (recorded in every plan)."""
+    try:
+        return version("bench")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+source"
+
+
+def fresh_seed() -> int:
+    """A new random seed (recorded in the plan so the run can be reproduced)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
+def parse_now(text: str) -> datetime:
+    """An ISO 8601 time (``Z`` allowed; naive means UTC) or Unix seconds; ValueError otherwise."""
+    raw = text.strip()
+    if raw.lstrip("-").isdigit():
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def resolve_now(now: datetime | str | None, env: Mapping[str, str]) -> datetime:
+    """The frozen clock: explicit, else SOURCE_DATE_EPOCH, else the current second (UTC)."""
+    if isinstance(now, str):
+        return parse_now(now)
+    if isinstance(now, datetime):
+        return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def build_settings(suite: Suite, diags: Diagnostics) -> Settings:
+    """Plan settings from the suite's settings (one tool timeout whichever key spelled it)."""
+    if suite.settings is None:
+        return Settings()
+    s = suite.settings.value
+    timeouts = {
+        k: v
+        for k, v in (
+            ("tool_timeout", s.tool_timeout),
+            ("tool_tool_timeout", s.tool_tool_timeout),
+            ("timeout", s.timeout),
+        )
+        if v is not None
+    }
+    if len({duration_ms(v) for v in timeouts.values()}) > 1:
+        keys = list(timeouts)
+        diags.add(
+            "conflicting-keys",
+            f"{' and '.join(keys)} disagree; keep only tool_timeout",
+            suite.settings.span(keys[1], key=True),
+        )
+    timeout = next(iter(timeouts.values()), None)
+    return Settings(
+        max_iterations=s.max_iterations or 10,
+        tool_timeout_ms=duration_ms(timeout) if timeout else None,
+        test_delay_ms=duration_ms(s.test_delay) if s.test_delay else 0,
+        session_delay_ms=duration_ms(s.session_delay) if s.session_delay else 0,
+        concurrency=s.concurrency or 4,
+        verbose=s.verbose,
+    )
+
+
+def build_plan(
+    suite: Suite,
+    *,
+    seed: int,
+    now: datetime,
+    providers: list[object],
+    servers: list[object],
+    agents: list[object],
+    units: list[object],
+    settings: Settings,
+) -> Plan:
+    """Assemble and seal the plan."""
+    crit = suite.criteria.value if suite.criteria else None
+    ai = suite.ai_summary.value if suite.ai_summary else None
+    plan = Plan(
+        bench_version=bench_version(),
+        name=suite.name,
+        seed=seed,
+        compiled_now=_rfc3339(now),
+        sources=tuple(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
+        providers=tuple(providers),  # type: ignore[arg-type]  # built by compiler/infra.py
+        servers=tuple(servers),  # type: ignore[arg-type]
+        agents=tuple(agents),  # type: ignore[arg-type]
+        units=tuple(units),  # type: ignore[arg-type]
+        settings=settings,
+        criteria=Criteria(success_rate=crit.success_rate if crit else None),
+        ai_summary=AiSummary(
+            enabled=bool(ai and ai.enabled), judge_provider=ai.judge_provider if ai else None
+        ),
+    )
+    return plan.sealed()
+
+
+_ = Span  # re-exported type used in signatures of callers

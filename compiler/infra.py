@@ -1,0 +1,522 @@
+"""Providers, servers and agents: suite entries to plan specs (rendered, secrets as references)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+from runtime.plan import (
+    AgentServer,
+    AnthropicProvider,
+    AzureProvider,
+    BedrockAnthropicProvider,
+    BuiltinAgent,
+    ClarificationDetection,
+    CliServer,
+    GoogleProvider,
+    Header,
+    HttpServer,
+    OpenAIProvider,
+    ProviderSpec,
+    RateLimits,
+    RetryPolicy,
+    ScriptedProvider,
+    ScriptedReply,
+    ScriptedToolCall,
+    SecretRef,
+    ServerSpec,
+    Skill,
+    SseServer,
+    StdioServer,
+    VertexProvider,
+)
+
+from .checks.patterns import check_regex
+from .diagnostics import Diagnostics
+from .includes import Located
+from .render import Renderer
+from .secrets import is_secret_env_name, is_secret_header, split_header
+from .suite import AgentDef, ProviderDef, ServerDef
+from .suite.scalars import duration_ms
+
+__all__ = ["BUILTIN_CLARIFICATION_PATTERNS", "lower_agent", "lower_provider", "lower_server"]
+
+BUILTIN_CLARIFICATION_PATTERNS = (
+    r"(?i)would you like me to",
+    r"(?i)do you want me to",
+    r"(?i)should i proceed",
+    r"(?i)shall i proceed",
+    r"(?i)please confirm",
+    r"(?i)is that correct\?",
+    r"(?i)can you confirm",
+    r"(?i)could you confirm",
+    r"(?i)would you prefer",
+    r"(?i)do you prefer",
+    r"(?i)let me know if you('d| would) like me to",
+    r"(?i)before i proceed",
+    r"(?i)should i go ahead",
+    r"(?i)shall i go ahead",
+    r"(?i)please let me know (which|what|how)",
+    r"(?i)could you (please )?(clarify|specify|provide)",
+)
+"""The pattern form's built-in English phrases (agent-benchmark before 2026-01 had 16 such)."""
+
+_NEEDS_TOKEN = {"OPENAI", "ANTHROPIC", "GOOGLE", "GROQ", "AMAZON-ANTHROPIC"}
+_APPLIES: dict[str, set[str]] = {
+    "OPENAI": {"token", "baseUrl", "stream"},
+    "GROQ": {"token", "baseUrl", "stream"},
+    "OPENAI_COMPATIBLE": {"token", "baseUrl", "stream"},
+    "AZURE": {"token", "baseUrl", "version", "auth_type", "stream"},
+    "ANTHROPIC": {"token", "baseUrl"},
+    "AMAZON-ANTHROPIC": {"token", "secret", "location", "baseUrl"},
+    "GOOGLE": {"token", "baseUrl"},
+    "VERTEX": {"project_id", "location", "credentials_path", "baseUrl"},
+    "SCRIPTED": {"replies"},
+}
+_TYPE_KEYS = {
+    "token",
+    "secret",
+    "baseUrl",
+    "version",
+    "project_id",
+    "location",
+    "credentials_path",
+    "auth_type",
+    "stream",
+    "replies",
+}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def lower_provider(
+    item: Located[ProviderDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
+) -> ProviderSpec | None:
+    """The plan spec of one provider, or None when it has errors (already reported)."""
+    p = item.value
+    ptype = p.type
+    for key in sorted(_TYPE_KEYS - _APPLIES[ptype]):
+        if item.doc.positions.has((*item.path, key)) and not (key == "stream" and not p.stream):
+            diags.warn(
+                "ignored-key",
+                f"'{key}' does not apply to {ptype} providers and is ignored",
+                item.span(key, key=True),
+            )
+    ok = True
+
+    def text(key: str, value: str | None) -> str | None:
+        nonlocal ok
+        if value is None:
+            return None
+        out = r.render_static(value, ctx, item.span(key))
+        ok = ok and out is not None
+        return out
+
+    def cred(key: str, value: str | None, *, literal_ok: bool = False) -> SecretRef | None:
+        nonlocal ok
+        if value is None:
+            return None
+        out = r.credential(
+            value, ctx, item.span(key), what=f"provider '{p.name}' {key}", literal_ok=literal_ok
+        )
+        if out is None:
+            ok = False
+            return None
+        return SecretRef(template=out) if isinstance(out, str) else out
+
+    model = text("model", p.model)
+    base_url = text("baseUrl", p.base_url)
+    if ptype != "SCRIPTED" and not p.model:
+        diags.add("missing-key", f"provider '{p.name}' needs 'model'", item.span("name"))
+        ok = False
+    if ptype in _NEEDS_TOKEN and not p.token:
+        env = {
+            "OPENAI": "OPENAI_API_KEY",
+            "ANTHROPIC": "ANTHROPIC_API_KEY",
+            "GOOGLE": "GOOGLE_API_KEY",
+            "GROQ": "GROQ_API_KEY",
+            "AMAZON-ANTHROPIC": "AWS_ACCESS_KEY_ID",
+        }[ptype]
+        diags.add(
+            "missing-key",
+            f"provider '{p.name}' ({ptype}) needs 'token'",
+            item.span("name"),
+            hint=f'token: "{{{{{env}}}}}"',
+        )
+        ok = False
+    if ptype == "AMAZON-ANTHROPIC" and not p.secret:
+        diags.add(
+            "missing-key",
+            f"provider '{p.name}' (AMAZON-ANTHROPIC) needs 'secret'",
+            item.span("name"),
+            hint='secret: "{{AWS_SECRET_ACCESS_KEY}}"',
+        )
+        ok = False
+    if ptype == "AZURE":
+        if (p.auth_type or "api_key") == "api_key" and not p.token:
+            diags.add(
+                "missing-key",
+                f"provider '{p.name}' (AZURE, api_key) needs 'token'",
+                item.span("name"),
+                hint='token: "{{AZURE_OPENAI_API_KEY}}", or auth_type: entra_id',
+            )
+            ok = False
+        for key, val in (("baseUrl", p.base_url), ("version", p.version)):
+            if not val:
+                diags.add(
+                    "missing-key", f"provider '{p.name}' (AZURE) needs '{key}'", item.span("name")
+                )
+                ok = False
+    if ptype == "OPENAI_COMPATIBLE" and not p.base_url:
+        diags.add(
+            "missing-key",
+            f"provider '{p.name}' (OPENAI_COMPATIBLE) needs 'baseUrl'",
+            item.span("name"),
+            hint="e.g. baseUrl: http://localhost:11434/v1 for Ollama",
+        )
+        ok = False
+    if ptype == "SCRIPTED" and not p.replies:
+        diags.add(
+            "missing-key", f"provider '{p.name}' (SCRIPTED) needs 'replies'", item.span("name")
+        )
+        ok = False
+    token = cred("token", p.token)
+    secret = cred("secret", p.secret)
+    rl = (
+        RateLimits(tpm=(p.rate_limits.tpm or None), rpm=(p.rate_limits.rpm or None))
+        if p.rate_limits
+        else RateLimits()
+    )
+    retry = RetryPolicy()
+    if p.retry is not None:
+        retry = RetryPolicy(
+            retry_on_429=p.retry.retry_on_429,
+            max_retries=p.retry.max_retries if p.retry.max_retries else 3,
+        )
+    common = {"name": p.name, "rate_limits": rl, "retry": retry, "span": item.span()}
+    spec: ProviderSpec
+    if ptype == "SCRIPTED":
+        replies = []
+        for i, rep in enumerate(p.replies or []):
+            if rep.when is not None:
+                ok = (
+                    check_regex(rep.when, item.span("replies", i, "when"), diags, what="when")
+                    and ok
+                )
+            replies.append(
+                ScriptedReply(
+                    when=rep.when,
+                    text=rep.text,
+                    tool_calls=tuple(
+                        ScriptedToolCall(name=tc.name, arguments=tc.arguments)
+                        for tc in rep.tool_calls
+                    ),
+                    input_tokens=rep.input_tokens,
+                    output_tokens=rep.output_tokens,
+                    delay_ms=duration_ms(rep.delay) if rep.delay else 0,
+                )
+            )
+        spec = ScriptedProvider(model=model or "scripted", replies=tuple(replies), **common)
+        return spec if ok else None
+    if not ok or model is None:
+        return None
+    if ptype in ("OPENAI", "GROQ", "OPENAI_COMPATIBLE"):
+        flavor = {"OPENAI": "openai", "GROQ": "groq", "OPENAI_COMPATIBLE": "compatible"}[ptype]
+        spec = OpenAIProvider(
+            model=model, flavor=flavor, api_key=token, base_url=base_url, stream=p.stream, **common
+        )  # type: ignore[arg-type]  # flavor is one of the literals
+    elif ptype == "AZURE":
+        spec = AzureProvider(
+            model=model,
+            auth=p.auth_type or "api_key",
+            api_key=token,
+            base_url=base_url or "",
+            api_version=text("version", p.version) or "",
+            **common,
+        )
+    elif ptype == "ANTHROPIC":
+        spec = AnthropicProvider(model=model, api_key=token, base_url=base_url, **common)
+    elif ptype == "AMAZON-ANTHROPIC":
+        spec = BedrockAnthropicProvider(
+            model=model,
+            access_key=token,
+            secret_key=secret,
+            region=text("location", p.location),
+            base_url=base_url,
+            **common,
+        )
+    elif ptype == "GOOGLE":
+        spec = GoogleProvider(model=model, api_key=token, base_url=base_url, **common)
+    else:  # VERTEX
+        spec = VertexProvider(
+            model=model,
+            project_id=text("project_id", p.project_id),
+            location=text("location", p.location),
+            credentials_path=cred("credentials_path", p.credentials_path, literal_ok=True),
+            base_url=base_url,
+            **common,
+        )
+    return spec if ok else None
+
+
+_SERVER_KEYS = {
+    "stdio": {"command", "env", "working_dir"},
+    "sse": {"url", "headers"},
+    "http": {"url", "headers"},
+    "cli": {
+        "command",
+        "shell",
+        "working_dir",
+        "tool_prefix",
+        "help_commands",
+        "help_command",
+        "disable_help_auto_discovery",
+    },
+}
+_ALL_SERVER_KEYS = set().union(*_SERVER_KEYS.values())
+
+
+def lower_server(
+    item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
+) -> ServerSpec | None:
+    """The plan spec of one server, or None when it has errors (already reported)."""
+    s = item.value
+    for key in sorted(_ALL_SERVER_KEYS - _SERVER_KEYS[s.type]):
+        if item.doc.positions.has((*item.path, key)):
+            diags.warn(
+                "ignored-key",
+                f"'{key}' does not apply to {s.type} servers and is ignored",
+                item.span(key, key=True),
+            )
+    if s.tools_from_cli is not None:
+        diags.warn(
+            "ignored-key",
+            "'tools_from_cli' is ignored (agent-benchmark never used it)",
+            item.span("tools_from_cli", key=True),
+        )
+    ok = True
+
+    def text(key: str, value: str | None, *sub: str | int) -> str | None:
+        nonlocal ok
+        if value is None:
+            return None
+        out = r.render_static(value, ctx, item.span(key, *sub))
+        ok = ok and out is not None
+        return out
+
+    delays: dict[str, int] = {}
+    if s.server_delay:
+        delays["server_delay_ms"] = duration_ms(s.server_delay)
+    if s.process_delay:
+        delays["process_delay_ms"] = duration_ms(s.process_delay)
+    common = {"name": s.name, "span": item.span(), **delays}
+    if s.type in ("stdio", "cli") and not s.command:
+        diags.add("missing-key", f"{s.type} server '{s.name}' needs 'command'", item.span("name"))
+        return None
+    if s.type in ("sse", "http") and not s.url:
+        diags.add("missing-key", f"{s.type} server '{s.name}' needs 'url'", item.span("name"))
+        return None
+    if s.type == "stdio":
+        command = text("command", s.command)
+        argv: list[str] = []
+        if command is not None:
+            try:
+                argv = shlex.split(command)
+            except ValueError as exc:
+                diags.add(
+                    "invalid-value",
+                    f"cannot split command: {exc}",
+                    item.span("command"),
+                    hint="balance the quotes",
+                )
+                ok = False
+            if not argv and ok:
+                diags.add("invalid-value", "command is empty", item.span("command"))
+                ok = False
+        env: dict[str, str | SecretRef] = {}
+        for k, v in (s.env or {}).items():
+            out = r.credential(
+                v, ctx, item.span("env", k), what=f"env {k}", literal_ok=not is_secret_env_name(k)
+            )
+            if out is None:
+                ok = False
+            else:
+                env[k] = out
+        wd = text("working_dir", s.working_dir)
+        return StdioServer(command=tuple(argv), env=env, working_dir=wd, **common) if ok else None  # type: ignore[arg-type]  # delays are ints
+    if s.type in ("sse", "http"):
+        url = text("url", s.url)
+        if (
+            url is not None
+            and not url.startswith(("http://", "https://"))
+            or (url and url != url.strip())
+        ):
+            diags.add(
+                "invalid-value",
+                f"url must start with http:// or https://, got {url!r}",
+                item.span("url"),
+            )
+            ok = False
+        headers: list[Header] = []
+        for i, raw in enumerate(s.headers or []):
+            parts = split_header(raw)
+            if parts is None:
+                diags.add(
+                    "invalid-value",
+                    f"header {raw!r} is not 'Key: Value'",
+                    item.span("headers", i),
+                    hint='write headers as a list of "Name: value" strings',
+                )
+                ok = False
+                continue
+            name, value = parts
+            out = r.credential(
+                value,
+                ctx,
+                item.span("headers", i),
+                what=f"header {name}",
+                literal_ok=not is_secret_header(name),
+            )
+            if out is None:
+                ok = False
+                continue
+            headers.append(Header(name=name, value=out))
+        if not ok or url is None:
+            return None
+        cls = SseServer if s.type == "sse" else HttpServer
+        return cls(url=url, headers=tuple(headers), **common)  # type: ignore[arg-type]  # delays are ints
+    # cli
+    command_text = text("command", s.command)
+    helps = [h for h in (s.help_commands or [])]
+    if s.help_command:
+        diags.warn(
+            "deprecated-key",
+            "'help_command' is deprecated; use help_commands: [...]",
+            item.span("help_command", key=True),
+        )
+        helps = [s.help_command, *helps]
+    rendered_helps = [text("help_commands", h) or "" for h in helps]
+    extra: dict[str, object] = {}
+    for key in ("shell", "working_dir", "tool_prefix"):
+        val = text(key, getattr(s, key))
+        if val is not None:
+            extra[key] = val
+    if extra.get("shell") not in (None, "bash", "sh", "zsh", "pwsh", "powershell", "cmd"):
+        diags.add(
+            "invalid-value",
+            f"unknown shell {extra['shell']!r}",
+            item.span("shell"),
+            hint="one of bash, sh, zsh, pwsh, powershell, cmd",
+        )
+        ok = False
+    if not ok or command_text is None:
+        return None
+    return CliServer(
+        command=command_text,
+        help_commands=tuple(rendered_helps),
+        disable_help_auto_discovery=s.disable_help_auto_discovery,
+        **extra,
+        **common,
+    )  # type: ignore[arg-type]  # typed above
+
+
+def lower_agent(
+    item: Located[AgentDef],
+    ctx: Mapping[str, str],
+    r: Renderer,
+    diags: Diagnostics,
+    *,
+    base_dir: Path,
+) -> BuiltinAgent | None:
+    """The plan spec of one agent (its system prompt is rendered per unit, in expand.py)."""
+    a = item.value
+    ok = True
+    skill: Skill | None = None
+    if a.skill is not None:
+        raw = r.render_static(a.skill.path, ctx, item.span("skill", "path"))
+        if raw is None:
+            ok = False
+        else:
+            skill = _load_skill(base_dir / raw, raw, item, diags)
+            ok = ok and skill is not None
+    clar: ClarificationDetection | None = None
+    cd = a.clarification_detection
+    if cd is not None and cd.enabled:
+        if cd.use_builtin_patterns is not None or cd.custom_patterns is not None:
+            patterns = (
+                list(BUILTIN_CLARIFICATION_PATTERNS) if cd.use_builtin_patterns is not False else []
+            )
+            for i, pat in enumerate(cd.custom_patterns or []):
+                ok = (
+                    check_regex(
+                        pat,
+                        item.span("clarification_detection", "custom_patterns", i),
+                        diags,
+                        what="custom_patterns",
+                    )
+                    and ok
+                )
+                patterns.append(pat)
+            if cd.judge_provider:
+                diags.warn(
+                    "ignored-key",
+                    "judge_provider is ignored when patterns are used",
+                    item.span("clarification_detection", "judge_provider", key=True),
+                )
+            clar = ClarificationDetection(mode="patterns", level=cd.level, patterns=tuple(patterns))
+        else:
+            judge = (
+                cd.judge_provider if cd.judge_provider and cd.judge_provider != "$self" else None
+            )
+            clar = ClarificationDetection(mode="judge", level=cd.level, judge_provider=judge)
+    servers = tuple(
+        AgentServer(name=s.name, allowed_tools=tuple(s.tools) if s.tools else None)
+        for s in a.servers
+    )
+    if not ok:
+        return None
+    return BuiltinAgent(
+        name=a.name,
+        provider=a.provider,
+        servers=servers,
+        skill=skill,
+        clarification=clar,
+        span=item.span(),
+    )
+
+
+def _load_skill(
+    folder: Path, shown: str, item: Located[AgentDef], diags: Diagnostics
+) -> Skill | None:
+    span = item.span("skill", "path")
+    skill_md = folder / "SKILL.md"
+    if not folder.is_dir():
+        diags.add(
+            "skill-missing",
+            f"skill folder not found: {shown}",
+            span,
+            hint="skill paths are relative to the test file's directory",
+        )
+        return None
+    if not skill_md.is_file():
+        diags.add("skill-missing", f"no SKILL.md in skill folder {shown}", span)
+        return None
+    try:
+        content = skill_md.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.add("skill-missing", f"cannot read {skill_md}: {exc}", span)
+        return None
+    if not content.startswith("---"):
+        diags.warn(
+            "skill-frontmatter", "SKILL.md has no YAML front matter (name, description)", span
+        )
+    refs_dir = folder / "references"
+    refs = (
+        tuple(sorted(p.name for p in refs_dir.iterdir() if p.is_file()))
+        if refs_dir.is_dir()
+        else ()
+    )
+    return Skill(path=str(folder.resolve()), content=content, references=refs)

@@ -1,0 +1,45 @@
+"""Which suite fields are credentials.
+
+Credential fields go through ``TemplateEngine.render_credential``: an environment reference
+becomes a ``SecretRef`` (the plan names the variable, never its value) and a literal secret is
+an error. The fields:
+
+- provider ``token`` (API key; Bedrock access key) and ``secret`` (Bedrock secret key);
+- provider ``credentials_path`` (Vertex): a reference when written as one; a literal path is
+  allowed, since a path is not itself a secret;
+- server ``headers`` whose name looks like authentication (Authorization, *token*, *key*, ...);
+  other headers may be literal;
+- server ``env`` values (a stdio extension) whose variable name looks secret.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PROVIDER_SECRET_FIELDS", "is_secret_env_name", "is_secret_header", "split_header"]
+
+PROVIDER_SECRET_FIELDS = ("token", "secret")
+"""Provider fields that must be environment references."""
+
+_SECRETISH = re.compile(r"(?i)(auth|token|secret|key|cookie|passw|credential|session)")
+
+
+def is_secret_header(name: str) -> bool:
+    """True for header names that carry credentials (a literal value there is an error)."""
+    return bool(_SECRETISH.search(name))
+
+
+def is_secret_env_name(name: str) -> bool:
+    """True for environment variable names that look like they hold a secret."""
+    return bool(_SECRETISH.search(name))
+
+
+def split_header(text: str) -> tuple[str, str] | None:
+    """``"Key: Value"`` -> (Key, Value); None when there is no colon or no key."""
+    if ":" not in text:
+        return None
+    name, _, value = text.partition(":")
+    name = name.strip()
+    if not name or any(c.isspace() for c in name):
+        return None
+    return name, value.strip()

@@ -1,0 +1,99 @@
+"""A suite or test file as a whole, plus settings, criteria and ai_summary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from .agents import AgentDef
+from .base import SuiteModel
+from .providers import ProviderDef
+from .scalars import Duration, Text
+from .servers import ServerDef
+from .sessions import SessionDef
+
+__all__ = ["AiSummaryDef", "CriteriaDef", "Document", "SettingsDef"]
+
+
+class SettingsDef(SuiteModel):
+    """Run-wide settings."""
+
+    verbose: bool = False
+    """Verbose logging."""
+    max_iterations: Annotated[int, Field(ge=1)] | None = None
+    """LLM calls per test before giving up (default 10)."""
+    tool_timeout: Duration | None = None
+    """Per tool call timeout (documented key)."""
+    tool_tool_timeout: Duration | None = None
+    """Same as ``tool_timeout`` (the key agent-benchmark actually reads)."""
+    timeout: Duration | None = None
+    """Same as ``tool_timeout`` (legacy key)."""
+    test_delay: Duration | None = None
+    """Pause after each test."""
+    session_delay: Duration | None = None
+    """Pause between sessions of one agent."""
+    variable_policy: (
+        Literal["test-only", "suite-only", "merge-test-priority", "merge-suite-priority"] | None
+    ) = None
+    """Suite files: whose variables apply (default ``suite-only``)."""
+    concurrency: Annotated[int, Field(ge=1)] | None = None
+    """(agent, session) pairs run at once (default 4; bench extension)."""
+
+
+def _rate(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+class CriteriaDef(SuiteModel):
+    """When the run as a whole passes."""
+
+    success_rate: Annotated[float, BeforeValidator(_rate)] | None = None
+    """Fraction of tests that must pass, 0..1 (``0.8`` is 80%)."""
+
+    @field_validator("success_rate")
+    @classmethod
+    def _fraction(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 1:
+            raise ValueError(
+                f"success_rate is a fraction between 0 and 1; for {value:g}% write {value / 100:g}"
+            )
+        return value
+
+
+class AiSummaryDef(SuiteModel):
+    """An LLM-written verdict on the run."""
+
+    enabled: bool = False
+    judge_provider: Text | None = None
+    """Provider name, or ``$self`` for the provider of the first result."""
+
+
+class Document(SuiteModel):
+    """A test file (providers, agents, sessions) or a suite file (``test_files`` + shared sections)."""
+
+    name: Text | None = None
+    """Suite name (suite files)."""
+    test_files: list[Text] | None = None
+    """Suite files: test files, relative to this file's directory."""
+    providers: list[ProviderDef] = []
+    """LLM providers."""
+    servers: list[ServerDef] = []
+    """MCP tool servers."""
+    agents: list[AgentDef] = []
+    """Agents."""
+    sessions: list[SessionDef] = []
+    """Sessions of tests (test files)."""
+    settings: SettingsDef | None = None
+    """Run-wide settings."""
+    variables: dict[str, Text] = {}
+    """Variables for templates; values may use helpers and other variables."""
+    criteria: CriteriaDef | None = None
+    """Pass criteria."""
+    ai_summary: AiSummaryDef | None = None
+    """AI summary of the run."""

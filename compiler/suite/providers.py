@@ -1,0 +1,135 @@
+"""Provider entries: agent-benchmark's seven types plus OPENAI_COMPATIBLE and SCRIPTED.
+
+One model holds every key (as agent-benchmark's does); which keys a type needs or ignores is
+checked in ``compiler/checks/providers.py`` so the message can name the type.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field
+
+from .base import SuiteModel
+from .scalars import Duration, Text
+
+__all__ = [
+    "PROVIDER_TYPES",
+    "ProviderDef",
+    "RateLimitsDef",
+    "RetryDef",
+    "ScriptedReplyDef",
+    "ScriptedToolCallDef",
+]
+
+PROVIDER_TYPES = (
+    "OPENAI",
+    "AZURE",
+    "ANTHROPIC",
+    "AMAZON-ANTHROPIC",
+    "GOOGLE",
+    "VERTEX",
+    "GROQ",
+    "OPENAI_COMPATIBLE",
+    "SCRIPTED",
+)
+"""Accepted ``type`` values; lowercase spellings are accepted and upper-cased."""
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+ProviderType = Annotated[
+    Literal[
+        "OPENAI",
+        "AZURE",
+        "ANTHROPIC",
+        "AMAZON-ANTHROPIC",
+        "GOOGLE",
+        "VERTEX",
+        "GROQ",
+        "OPENAI_COMPATIBLE",
+        "SCRIPTED",
+    ],
+    BeforeValidator(_upper),
+]
+
+
+class RateLimitsDef(SuiteModel):
+    """Proactive throttling per provider."""
+
+    tpm: Annotated[int, Field(ge=0)] | None = None
+    """Tokens per minute (0 or absent: unlimited)."""
+    rpm: Annotated[int, Field(ge=0)] | None = None
+    """Requests per minute (0 or absent: unlimited)."""
+
+
+class RetryDef(SuiteModel):
+    """Retries of failed provider calls."""
+
+    retry_on_429: bool = False
+    """Retry rate-limited (429) responses (default false)."""
+    max_retries: Annotated[int, Field(ge=0)] | None = None
+    """Retries (default 3)."""
+
+
+class ScriptedToolCallDef(SuiteModel):
+    """A tool call the scripted provider makes."""
+
+    name: Text
+    """Tool name."""
+    arguments: dict[str, Any] = {}
+    """Arguments, as JSON-compatible values."""
+
+
+class ScriptedReplyDef(SuiteModel):
+    """One reply of the scripted provider (bench extension, for suites that run offline)."""
+
+    when: Text | None = None
+    """Regex searched in the latest user prompt; the reply is used only when it matches."""
+    text: Text = ""
+    """Assistant text."""
+    tool_calls: list[ScriptedToolCallDef] = []
+    """Tool calls to make."""
+    input_tokens: Annotated[int, Field(ge=0)] | None = None
+    """Reported prompt tokens (estimated when absent)."""
+    output_tokens: Annotated[int, Field(ge=0)] | None = None
+    """Reported completion tokens (estimated when absent)."""
+    delay: Duration | None = None
+    """Simulated latency, e.g. ``200ms``."""
+
+
+class ProviderDef(SuiteModel):
+    """An LLM provider, referenced by agents through its ``name``."""
+
+    name: Text
+    """Name agents use in ``provider:``."""
+    type: ProviderType
+    """OPENAI, AZURE, ANTHROPIC, AMAZON-ANTHROPIC, GOOGLE, VERTEX, GROQ, OPENAI_COMPATIBLE or SCRIPTED."""
+    token: Text | None = None
+    """API key (Bedrock: access key). Write an environment reference: ``"{{OPENAI_API_KEY}}"``."""
+    secret: Text | None = None
+    """Bedrock secret key, as an environment reference."""
+    model: Text | None = None
+    """Model name (Azure: deployment). Required except for SCRIPTED."""
+    base_url: Annotated[Text | None, Field(alias="baseUrl")] = None
+    """Endpoint URL (required for AZURE and OPENAI_COMPATIBLE)."""
+    version: Text | None = None
+    """Azure API version, e.g. ``2024-02-15-preview``."""
+    project_id: Text | None = None
+    """Vertex project."""
+    location: Text | None = None
+    """Vertex location, or the Bedrock region."""
+    credentials_path: Text | None = None
+    """Vertex service-account JSON file."""
+    auth_type: Literal["api_key", "entra_id"] | None = None
+    """Azure authentication: ``api_key`` (default) or ``entra_id``."""
+    rate_limits: RateLimitsDef | None = None
+    """Proactive throttling."""
+    retry: RetryDef | None = None
+    """Retry policy."""
+    stream: bool = False
+    """Stream responses (OpenAI-family only; bench extension)."""
+    replies: list[ScriptedReplyDef] | None = None
+    """SCRIPTED only: the replies, used in order (each at most once per session)."""

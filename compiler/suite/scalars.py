@@ -1,0 +1,73 @@
+"""Scalar types of the suite language: text that accepts any YAML scalar, and durations.
+
+yaml.v3 (agent-benchmark's decoder) reads any scalar into a string field as its text
+(``value: 2000`` is "2000", ``value: true`` is "true"); ``Text`` does the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+
+__all__ = ["DURATION_RE", "Duration", "Text", "duration_ms", "scalar_text"]
+
+
+def scalar_text(value: Any) -> Any:
+    """Any YAML scalar as its text (bools as ``true``/``false``); other values unchanged."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+Text = Annotated[
+    str,
+    BeforeValidator(scalar_text),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
+"""A string field; numbers and booleans are taken as their text, as yaml.v3 does."""
+
+_UNIT_MS = {
+    "ns": 1e-6,
+    "us": 1e-3,
+    "µs": 1e-3,
+    "ms": 1.0,
+    "s": 1000.0,
+    "m": 60_000.0,
+    "h": 3_600_000.0,
+}
+DURATION_RE = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
+"""Go duration syntax without sign: ``300ms``, ``2s``, ``1m30s``, ``1.5h``."""
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+
+
+def duration_ms(text: str) -> int:
+    """Milliseconds of a Go-style duration (``"1m30s"`` -> 90000); ``"0"`` is 0."""
+    if text == "0":
+        return 0
+    return round(sum(float(n) * _UNIT_MS[u] for n, u in _PART.findall(text)))
+
+
+def _check_duration(value: str) -> str:
+    text = value.strip()
+    if text == "0" or DURATION_RE.match(text):
+        return text
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError(f"duration '{value}' has no unit; write e.g. '{text}s' or '{text}ms'")
+    if re.fullmatch(r"\d+(\.\d+)?\s*d(ays?)?", text):
+        raise ValueError(f"durations have no day unit; write '{value}' in hours, e.g. '24h'")
+    raise ValueError(f"'{value}' is not a duration; write e.g. '300ms', '2s', '1m30s'")
+
+
+Duration = Annotated[
+    str,
+    BeforeValidator(scalar_text),
+    AfterValidator(_check_duration),
+    WithJsonSchema(
+        {"type": "string", "pattern": DURATION_RE.pattern, "examples": ["300ms", "2s", "1m30s"]}
+    ),
+]
+"""A Go-style duration: ``300ms``, ``2s``, ``1m30s`` (no sign, no days)."""

@@ -1,0 +1,48 @@
+"""Sessions and tests: tests of one session run in order and share message history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .assertions import AssertionSyntax
+from .base import SuiteModel
+from .extractors import ExtractorDef
+from .scalars import Duration, Text
+
+__all__ = ["SessionDef", "TestDef"]
+
+
+class TestDef(SuiteModel):
+    """One prompt, its assertions and extractors."""
+
+    __test__ = False  # not a pytest test class
+
+    name: Text
+    """Test name (unique within its session)."""
+    description: Text | None = None
+    """Free text shown in reports."""
+    agent: Text | None = None
+    """Run only for this agent (default: every agent)."""
+    prompt: Text
+    """User message (a template; may use variables bound by earlier extractors)."""
+    start_delay: Duration | None = None
+    """Pause before the test."""
+    assertions: list[AssertionSyntax] = []
+    """Checks on the result; the test passes when all pass."""
+    extractors: list[ExtractorDef] = []
+    """Variables bound from tool results, for later tests of the session."""
+    allowed_tools: list[Text] | None = None
+    """Offer only these tools during this test."""
+
+
+class SessionDef(SuiteModel):
+    """A conversation: its tests share message history and extracted variables."""
+
+    name: Text
+    """Session name."""
+    tests: Annotated[list[TestDef], Field(min_length=1)]
+    """Tests, run in order."""
+    allowed_tools: list[Text] | None = None
+    """Offer only these tools during the session (an empty list offers none)."""
