@@ -120,3 +120,21 @@ def test_evaluate_keeps_order_and_spans() -> None:
     results = evaluate(nodes, EvalContext(transcript=TR, variables={}, clarification_enabled=False))
     assert [r.passed for r in results] == [False, True]
     assert results[0].span is not None and results[0].span.line == 12
+
+
+def test_results_round_trip_through_results_jsonl_form() -> None:
+    from runtime.results import AssertionResult
+
+    tree = {
+        "type": "all_of",
+        "children": [
+            {"type": "any_of", "children": [CALLED_KB, CALLED_UI]},
+            {"type": "not", "child": SAYS_ERROR},
+            {"type": "output_json_valid"},
+            {"type": "max_latency_ms", "value": 10},
+        ],
+    }
+    res = check(tree, TR)
+    again = AssertionResult.model_validate_json(res.model_dump_json())
+    assert again == res
+    assert not again.passed and again.details == {"passed_count": 3, "failed_count": 1}
