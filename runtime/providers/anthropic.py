@@ -7,6 +7,7 @@ The SDK's own retries are off (``max_retries=0``): ``runtime/retry.py`` owns ret
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -141,8 +142,8 @@ class AnthropicMessagesProvider:
             # 529 "overloaded" is Anthropic's transient capacity error (5xx, so transient).
             text = exc.api_message or exc.message
             return decide(exc.status_code, text, headers=dict(exc.response.headers))
-        if isinstance(exc, ValueError):  # json.JSONDecodeError from a body that is not JSON
-            return RetryDecision(kind="fatal", message=f"malformed JSON from the API: {exc}")
+        if isinstance(exc, json.JSONDecodeError):  # a 200 whose body is not JSON
+            return malformed(f"invalid JSON ({exc})")
         transport = transport_decision(exc)
         if transport is not None:
             return transport

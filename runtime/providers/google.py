@@ -7,10 +7,12 @@ go through ``convert.gemini_schema`` since Gemini accepts only an OpenAPI subset
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import pydantic
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -163,13 +165,17 @@ class GeminiProvider:
             headers = getattr(getattr(exc, "response", None), "headers", None)
             text = exc.message or str(exc)
             return decide(exc.code, text, headers=dict(headers) if headers else None)
+        if isinstance(exc, pydantic.ValidationError):
+            return malformed(f"unexpected response shape ({exc.error_count()} validation errors)")
+        if type(exc).__module__.startswith("google.auth"):
+            return RetryDecision(kind="fatal", message=f"Google authentication failed: {exc}")
         transport = transport_decision(exc)
         if transport is not None:
             return transport
         if isinstance(exc, TimeoutError):
             return decide(None, str(exc), timeout=True)
-        if isinstance(exc, ValueError):  # json.JSONDecodeError or a response that fails validation
-            return RetryDecision(kind="fatal", message=f"malformed JSON from the API: {exc}")
+        if isinstance(exc, json.JSONDecodeError):  # a 200 whose body is not JSON
+            return malformed(f"invalid JSON ({exc})")
         return decide(None, f"{type(exc).__name__}: {exc}")
 
     async def aclose(self) -> None:

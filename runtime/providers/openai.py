@@ -6,6 +6,7 @@ SDK's own retries are off (``max_retries=0``): ``runtime/retry.py`` owns retryin
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -213,8 +214,8 @@ class OpenAIChatProvider:
             )
         if isinstance(exc, openai.APIStatusError):
             return decide(exc.status_code, exc.message, headers=dict(exc.response.headers))
-        if isinstance(exc, ValueError):  # json.JSONDecodeError from a body that is not JSON
-            return RetryDecision(kind="fatal", message=f"malformed JSON from the API: {exc}")
+        if isinstance(exc, json.JSONDecodeError):  # a 200 whose body is not JSON
+            return malformed(f"invalid JSON ({exc})")
         transport = transport_decision(exc)
         if transport is not None:
             return transport

@@ -245,7 +245,9 @@ async def test_stalled_response_times_out(stand: Stand) -> None:
 
 async def test_malformed_json_is_a_clear_error_and_not_retried(stand: Stand) -> None:
     stand.fake.push(Fault.malformed(), Reply(text="not reached"))
-    with pytest.raises(ProviderError, match=r"provider 'p': malformed") as info:
+    with pytest.raises(
+        ProviderError, match=r"provider 'p': malformed response from the API: invalid JSON"
+    ) as info:
         await _call(stand.spec(), _req())
     assert len(stand.fake.requests) == 1
     assert "Traceback" not in str(info.value)

@@ -240,7 +240,9 @@ async def test_stall_times_out_as_transient(fake: FakeLLM, url: str) -> None:
 
 async def test_malformed_json_is_a_clear_fatal_error(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.malformed(), Reply(text="not reached"))
-    with pytest.raises(ProviderError, match="provider 'gpt': malformed JSON") as info:
+    with pytest.raises(
+        ProviderError, match="provider 'gpt': malformed response from the API: invalid JSON"
+    ) as info:
         await _call(_spec(url), _req())
     assert len(fake.requests) == 1
     assert KEY not in str(info.value)
