@@ -174,13 +174,14 @@ def _trusted(func: Any) -> Any:
 @cache
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    # An image would be a request to another host when the report is opened.
-    md.disable("image")
+    # An image would be a request to another host when the report is opened, and a link in
+    # untrusted output is a phishing lure: both stay visible as plain text.
+    md.disable(["image", "link", "autolink"])
     return md
 
 
 def agent_markdown(text: str) -> Markup:
-    """Agent output rendered as Markdown: raw HTML off, images off, unsafe links refused."""
+    """Agent output rendered as Markdown: raw HTML off; images and links shown as text."""
     return Markup(_markdown().render(escape.clip(escape.strip_controls(text), HTML_TEXT_LIMIT)))
 
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ class Page:
     """One page target: commands and the events it produced."""
 
     def __init__(self, ws_url: str) -> None:
-        self.ws = connect(ws_url, max_size=64 * 2**20, open_timeout=20)
+        # websockets >= 17.1 wants connect() used as a context manager.
+        self._cm = connect(ws_url, max_size=64 * 2**20, open_timeout=20)
+        self.ws = self._cm.__enter__()
         self.ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
 
@@ -124,7 +127,7 @@ class Page:
 
     def close(self) -> None:
         """Close the websocket."""
-        self.ws.close()
+        self._cm.__exit__(None, None, None)
 
 
 class Browser:
@@ -153,9 +156,8 @@ class Browser:
             self.close()
             raise RuntimeError("chromium did not open its DevTools port")
         # Keep draining stderr so chromium never blocks on a full pipe.
-        import threading
-
-        threading.Thread(target=self._drain, daemon=True).start()
+        self.drainer = threading.Thread(target=self._drain, daemon=True)
+        self.drainer.start()
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None
@@ -175,4 +177,7 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.drainer.join(timeout=10)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
         shutil.rmtree(self.profile, ignore_errors=True)
