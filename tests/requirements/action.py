@@ -17,3 +17,6 @@ REQUIREMENTS.update(
         "action:annotations": "issue 5: compile errors become ::error file=,line=,col= annotations on the diff",
     }
 )
+REQUIREMENTS["action:fail-on"] = (
+    "issue 5: fail-on criteria fails a suite below its success_rate; fail-on never passes it"
+)
