@@ -109,7 +109,8 @@ async def test_crash_mid_session_raises_server_gone() -> None:
 async def test_server_delay_bounds_the_handshake() -> None:
     spec = StdioServer(
         name="mute",
-        command=(sys.executable, "-c", "import time; time.sleep(60)"),
+        # Reads stdin until it closes and never answers: mute, but exits promptly on teardown.
+        command=(sys.executable, "-c", "import sys; sys.stdin.read()"),
         process_delay_ms=0,
         server_delay_ms=300,
     )
@@ -137,7 +138,7 @@ async def test_process_delay_waits_before_initialize(tmp_path) -> None:  # type:
             StdioServer.model_validate(late | {"process_delay_ms": 0, "server_delay_ms": 200})
         ):
             pass
-    spec = StdioServer.model_validate(late | {"process_delay_ms": 1500, "server_delay_ms": 5000})
+    spec = StdioServer.model_validate(late | {"process_delay_ms": 700, "server_delay_ms": 5000})
     async with open_server(spec) as server:
         assert (await server.call_tool("echo", {"text": "ok"}, timeout_s=10)).text == "ok"
 
