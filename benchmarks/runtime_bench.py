@@ -1,0 +1,251 @@
+"""Runtime benchmark: throughput, harness overhead per LLM call, memory, latency-bound wall time.
+
+Prints figures; asserts nothing. Run from the repository root::
+
+    .venv/bin/python benchmarks/runtime_bench.py [--cases 2000] [--slow-cases 500]
+
+The fake OpenAI server (tests/fakes) runs in its own process so its CPU time is not counted
+as the harness's. Scenarios:
+
+1. overhead: the same number of sequential calls made (a) straight through the openai SDK
+   and (b) as single-turn cases through ``runtime.execute`` at concurrency 1; the
+   difference per call is the harness's own overhead (loop, transcript, evaluation,
+   results.jsonl append + fsync, progress callback).
+2. throughput: ``--cases`` single-turn cases against a zero-latency fake at concurrency 64:
+   cases/s and peak RSS.
+3. latency-bound: ``--slow-cases`` cases against a 200 ms fake at concurrency 50: wall time
+   against the ideal ``cases x 0.2 / 50``.
+4. ``bench --help`` start-up time (best of 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import anyio  # noqa: E402
+
+from runtime import ExecuteOptions, execute  # noqa: E402
+from runtime.plan import (  # noqa: E402
+    BuiltinAgent,
+    Case,
+    OpenAIProvider,
+    Plan,
+    RetryPolicy,
+    SecretRef,
+    Settings,
+    SourceFile,
+    Span,
+    Unit,
+)
+from runtime.plan.assertions import OutputContains  # noqa: E402
+
+_SERVER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
+from tests.fakes.openai_server import openai_app
+fake = FakeLLM(default=Reply(text="ok, done", usage=Usage(12, 3)), latency_s={latency})
+fake.record_requests = False
+with serve_in_thread(openai_app(fake)) as url:
+    print(url, flush=True)
+    sys.stdin.read()
+"""
+
+
+class FakeServer:
+    """The fake OpenAI server in a child process."""
+
+    def __init__(self, latency_s: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER.format(root=str(ROOT), latency=latency_s)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def make_plan(url: str, cases: int, concurrency: int) -> Plan:
+    """``cases`` single-turn cases, one unit each, one assertion each."""
+    span = Span(file="bench.yaml", line=1, col=1)
+    units = tuple(
+        Unit(
+            id=f"u{i:05d}",
+            agent="agent",
+            session=f"s{i}",
+            file="bench.yaml",
+            cases=(
+                Case(
+                    id=f"u{i:05d}/0",
+                    test="t",
+                    prompt=f"question {i}",
+                    assertions=(OutputContains(value="ok"),),
+                    span=span,
+                ),
+            ),
+            span=span,
+        )
+        for i in range(cases)
+    )
+    return Plan(
+        bench_version="bench",
+        name="runtime-bench",
+        seed=0,
+        compiled_now="2026-11-01T00:00:00Z",
+        sources=(SourceFile(path="bench.yaml", sha256="0" * 64),),
+        providers=(
+            OpenAIProvider(
+                name="fake",
+                model="gpt-fake",
+                api_key=SecretRef.from_env("BENCH_FAKE_KEY"),
+                base_url=url + "/v1",
+                retry=RetryPolicy(max_retries=0, timeout_ms=30_000),
+            ),
+        ),
+        agents=(BuiltinAgent(name="agent", provider="fake"),),
+        units=units,
+        settings=Settings(concurrency=concurrency),
+    ).sealed()
+
+
+ENV = {"BENCH_FAKE_KEY": "sk-bench-not-a-real-key"}
+
+
+async def run_plan(plan: Plan, out: Path, concurrency: int) -> tuple[float, Any]:
+    """Wall seconds and the summary of one execute()."""
+    started = time.perf_counter()
+    summary = await execute(
+        plan,
+        ExecuteOptions(output_dir=out, concurrency=concurrency, env=ENV, on_result=lambda r: None),
+    )
+    return time.perf_counter() - started, summary
+
+
+async def raw_sdk_calls(url: str, n: int) -> float:
+    """Mean seconds per sequential chat.completions call straight through the SDK."""
+    import openai
+
+    client = openai.AsyncOpenAI(api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0)
+    try:
+        for _ in range(20):  # warm up the connection pool
+            await client.chat.completions.create(
+                model="gpt-fake", messages=[{"role": "user", "content": "warm"}]
+            )
+        started = time.perf_counter()
+        for i in range(n):
+            await client.chat.completions.create(
+                model="gpt-fake", messages=[{"role": "user", "content": f"question {i}"}]
+            )
+        return (time.perf_counter() - started) / n
+    finally:
+        await client.close()
+
+
+async def scenario_overhead(tmp: Path, n: int) -> None:
+    server = FakeServer(0.0)
+    try:
+        raw = await raw_sdk_calls(server.url, n)
+        # Warm the harness (imports, SDK client) with a short run first.
+        await run_plan(make_plan(server.url, 20, 1), tmp / "warm", 1)
+        wall, summary = await run_plan(make_plan(server.url, n, 1), tmp / "overhead", 1)
+    finally:
+        server.close()
+    per_case = wall / n
+    assert summary.metadata.totals.passed == n, summary.metadata.totals
+    # Time inside the provider call (SDK + HTTP + fake server), as the transcript measured it;
+    # the rest of each case's wall time is the harness's own.
+    in_provider = sum(c.latency_ms for r in summary.results for c in r.transcript.llm_calls) / 1000
+    overhead = (wall - in_provider) / n
+    print(f"[overhead]   {n} sequential cases: {per_case * 1000:.2f} ms/case, of which provider "
+          f"call {in_provider / n * 1000:.2f} ms (raw SDK loop alone: {raw * 1000:.2f} ms) -> "
+          f"harness overhead {overhead * 1000:.2f} ms per LLM call (run start-up included)")  # fmt: skip
+
+
+async def scenario_throughput(tmp: Path, n: int) -> None:
+    server = FakeServer(0.0)
+    try:
+        wall, summary = await run_plan(make_plan(server.url, n, 64), tmp / "throughput", 64)
+    finally:
+        server.close()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert summary.metadata.totals.passed == n, summary.metadata.totals
+    print(f"[throughput] {n} cases, concurrency 64, zero-latency fake: {wall:.2f} s, "
+          f"{n / wall:.0f} cases/s, peak RSS {rss_mb:.0f} MB")  # fmt: skip
+
+
+async def scenario_latency(tmp: Path, n: int) -> None:
+    server = FakeServer(0.2)
+    try:
+        await run_plan(make_plan(server.url, 50, 50), tmp / "warm2", 50)
+        wall, summary = await run_plan(make_plan(server.url, n, 50), tmp / "latency", 50)
+    finally:
+        server.close()
+    ideal = n * 0.2 / 50
+    assert summary.metadata.totals.passed == n, summary.metadata.totals
+    print(f"[latency]    {n} cases, concurrency 50, 200 ms fake: wall {wall:.2f} s vs ideal "
+          f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%)")  # fmt: skip
+
+
+def scenario_help() -> None:
+    bench = ROOT / ".venv" / "bin" / "bench"
+    cmd = [str(bench), "--help"] if bench.exists() else [sys.executable, "-m", "bench", "--help"]
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - started)
+    print(f"[startup]    bench --help: {best * 1000:.0f} ms (best of 5)")
+
+
+def scenario_fsync(tmp: Path) -> None:
+    """The disk's fsync cost: paid once per case (results.jsonl durability) at concurrency 1."""
+    path = tmp / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        started = time.perf_counter()
+        for _ in range(200):
+            os.write(fd, b"x" * 2000 + b"\n")
+            os.fsync(fd)
+        per = (time.perf_counter() - started) / 200
+    finally:
+        os.close(fd)
+    load = os.getloadavg()[0]
+    print(f"[context]    fsync of one result line: {per * 1000:.2f} ms; load average {load:.1f} "
+          f"on {os.cpu_count()} CPUs (figures scale with contention)")  # fmt: skip
+
+
+def main() -> None:
+    """Run every scenario and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--slow-cases", type=int, default=500)
+    parser.add_argument("--overhead-calls", type=int, default=300)
+    args = parser.parse_args()
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    with tempfile.TemporaryDirectory(prefix="bench-runtime-") as tmp:
+        scenario_fsync(Path(tmp))
+        anyio.run(scenario_overhead, Path(tmp), args.overhead_calls)
+        anyio.run(scenario_throughput, Path(tmp), args.cases)
+        anyio.run(scenario_latency, Path(tmp), args.slow_cases)
+    scenario_help()
+
+
+if __name__ == "__main__":
+    main()
