@@ -180,7 +180,7 @@ def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
             variables, where = _policy_vars(policy, document.variables, cdoc.variables, root, child)
             files.append(TestFile(child, cdoc, variables, where))
     else:
-        if not document.sessions and root.positions.has(()):
+        if not document.sessions and "sessions" not in pruned:
             diags.add(
                 "no-sessions",
                 "the file has no sessions",

@@ -249,6 +249,15 @@ class _Walker:
     def walk(self, node: Node, path: YamlPath) -> Any:
         m = node.start_mark
         self.positions.set_value(path, m.line + 1, m.column + 1)
+        unquoted = _unquoted_template(node)
+        if unquoted is not None:
+            self.diags.add(
+                "unquoted-template",
+                f"'{{{{{unquoted}}}}}' must be quoted: unquoted, YAML reads it as a nested mapping",
+                _span(self.file, m.line, m.column),
+                hint=f'write "{{{{{unquoted}}}}}" (agent-benchmark rejects the whole file here)',
+            )
+            return "{{" + unquoted + "}}"
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode):
@@ -406,6 +415,27 @@ def load_yaml(
         positions=positions,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _unquoted_template(node: Node) -> str | None:
+    """The NAME of an unquoted ``{{NAME}}`` value (a flow map keyed by a flow map), else None."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    if not (
+        isinstance(value, ScalarNode) and value.tag == "tag:yaml.org,2002:null" and not value.value
+    ):
+        return None
+    if not isinstance(key, MappingNode) or len(key.value) != 1:
+        return None
+    inner_key, inner_value = key.value[0]
+    if (
+        not isinstance(inner_key, ScalarNode)
+        or not isinstance(inner_value, ScalarNode)
+        or inner_value.value
+    ):
+        return None
+    return str(inner_key.value)
 
 
 def _line(text: str, line0: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["SuiteModel"]
 
@@ -16,3 +18,12 @@ class SuiteModel(BaseModel):
         populate_by_name=False,
         frozen=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        # yaml.v3 decodes an empty or null value as the field's zero value; so do we:
+        # ``providers:`` with nothing under it is no providers, ``token: ~`` is no token.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None}
+        return data

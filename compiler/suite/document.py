@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .agents import AgentDef
 from .base import SuiteModel
@@ -53,7 +53,10 @@ def _rate(value: Any) -> Any:
 class CriteriaDef(SuiteModel):
     """When the run as a whole passes."""
 
-    success_rate: Annotated[float, BeforeValidator(_rate)] | None = None
+    success_rate: (
+        Annotated[float, BeforeValidator(_rate), WithJsonSchema({"type": ["number", "string"]})]
+        | None
+    ) = None
     """Fraction of tests that must pass, 0..1 (``0.8`` is 80%)."""
 
     @field_validator("success_rate")

@@ -1,0 +1,114 @@
+"""``bench compile``: a suite to a frozen plan.json, or just check it (``--check``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+NAME = "compile"
+HELP = "compile a YAML suite into a frozen plan.json (or --check it); every mistake at once"
+ORDER = 10
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bench compile`` to the CLI."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        NAME,
+        help=HELP,
+        description=(
+            "Compile SUITE.yaml (a test file or a suite with test_files) into a frozen, hashed plan. "
+            "Every problem is reported with file:line:col; exit code 2 when the suite is invalid. "
+            "Same suite + same --seed + same --now gives byte-identical plan bytes."
+        ),
+    )
+    p.add_argument("suite", metavar="SUITE.yaml", help="test file or suite file")
+    p.add_argument("-o", "--output", metavar="PLAN.json", default=None, help="write the plan here")
+    p.add_argument("--check", action="store_true", help="validate only; write nothing")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed for every random value (default: fresh, recorded)",
+    )
+    p.add_argument(
+        "--now", default=None, metavar="ISO",
+        help="freeze the clock (ISO 8601 or Unix seconds; default SOURCE_DATE_EPOCH, else now)",
+    )  # fmt: skip
+    p.add_argument(
+        "--diagnostics-format", choices=("text", "json", "github"), default=None,
+        help="how problems are printed (default: github inside GitHub Actions when not a terminal, else text)",
+    )  # fmt: skip
+    p.set_defaults(handler=run)
+
+
+def _summary(plan: Any) -> dict[str, Any]:
+    cases = len(plan.cases)
+    sessions = len({(u.file, u.session) for u in plan.units})
+    return {
+        "name": plan.name,
+        "cases": cases,
+        "agents": len(plan.agents),
+        "sessions": sessions,
+        "units": len(plan.units),
+        "providers": len(plan.providers),
+        "servers": len(plan.servers),
+        "max_llm_calls": cases * plan.settings.max_iterations,
+        "seed": plan.seed,
+        "compiled_now": plan.compiled_now,
+        "hash": plan.hash,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compile, print diagnostics and a summary, write the plan."""
+    from bench.console import default_format, print_diagnostics
+    from compiler import SuiteInvalid, compile_with_warnings
+    from runtime.errors import InputError
+
+    fmt = args.diagnostics_format or default_format()
+    if args.now is not None:
+        from compiler.freeze import parse_now
+
+        try:
+            parse_now(args.now)
+        except ValueError as exc:
+            raise InputError(f"--now {args.now!r} is not an ISO 8601 time or Unix seconds") from exc
+    try:
+        result = compile_with_warnings(args.suite, seed=args.seed, now=args.now)
+    except SuiteInvalid as exc:
+        print_diagnostics(exc.diagnostics, exc.sources, fmt=fmt, stream=sys.stdout if fmt == "json" else None,
+                          extra={"ok": False})  # fmt: skip
+        if fmt != "json":
+            n = len(exc.errors)
+            print(
+                f"bench: {args.suite}: {n} error{'s' if n != 1 else ''}; nothing written",
+                file=sys.stderr,
+            )
+        return exc.exit_code
+    plan = result.plan
+    summary = _summary(plan)
+    if fmt == "json":
+        print_diagnostics(result.warnings, result.sources, fmt="json", stream=sys.stdout,
+                          extra={"ok": True, "summary": summary})  # fmt: skip
+    elif result.warnings:
+        print_diagnostics(result.warnings, result.sources, fmt=fmt)
+    if args.output and not args.check:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(plan.dumps())
+        except OSError as exc:
+            raise InputError(f"cannot write {args.output}: {exc.strerror}") from exc
+    if fmt != "json":
+        s = summary
+        print(
+            f"{s['name']}: {s['cases']} cases ({s['agents']} agents x {s['sessions']} sessions, {s['units']} units), "
+            f"{s['providers']} providers, {s['servers']} servers; at most {s['max_llm_calls']} LLM calls "
+            f"(cases x max_iterations)"
+        )
+        print(f"seed {s['seed']}, clock {s['compiled_now']}, {s['hash']}")
+        if args.check:
+            print("ok (--check: nothing written)")
+        elif args.output:
+            print(f"wrote {args.output}")
+    return 0
