@@ -10,7 +10,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["serve_in_thread"]
+__all__ = ["build_app", "serve_in_subprocess", "serve_in_thread"]
 
 
 class _Server(uvicorn.Server):
@@ -48,3 +48,50 @@ def serve_in_thread(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]
         server.should_exit = True
         server.force_exit = True
         thread.join(timeout=5)
+
+
+APPS = {
+    "openai": "tests.fakes.openai_server:openai_app",
+    "anthropic": "tests.fakes.anthropic_server:anthropic_app",
+    "gemini": "tests.fakes.gemini_server:gemini_app",
+}
+
+
+def build_app(provider: str, latency_s: float = 0.0) -> Any:
+    """A fake server app for ``provider`` answering every request with "ok" after ``latency_s``."""
+    import importlib
+
+    from . import FakeLLM
+
+    module, _, name = APPS[provider].partition(":")
+    fake = FakeLLM(latency_s=latency_s)
+    fake.record_requests = False  # flat memory over thousands of requests
+    return getattr(importlib.import_module(module), name)(fake)
+
+
+@contextmanager
+def serve_in_subprocess(provider: str, *, latency_s: float = 0.0) -> Iterator[str]:
+    """Serve a scripted-default fake in its own process (its own GIL: for benchmarks).
+
+    The fake answers every request with the default reply after ``latency_s``; yields the
+    base URL. Per-test scripting needs ``serve_in_thread`` instead.
+    """
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes", provider, str(latency_s)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("http://"):
+            raise RuntimeError(f"fake {provider} server did not start: {line!r}")
+        yield line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

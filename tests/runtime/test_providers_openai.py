@@ -323,3 +323,15 @@ async def test_azure_entra_id_without_extra_names_the_install(
     )
     with pytest.raises(ProviderError, match=r"pip install 'bench\[azure\]'"):
         create_provider(spec, env={})
+
+
+@pytest.mark.slow
+async def test_subprocess_fake_for_benchmarks() -> None:
+    from tests.fakes.serve import serve_in_subprocess
+
+    with serve_in_subprocess("openai", latency_s=0.0) as base:
+        spec = OpenAIProvider(name="b", model="m", flavor="compatible", base_url=base + "/v1")
+        provider = create_provider(spec, env={})
+        response = await provider.generate(_req())
+        await provider.aclose()
+    assert response.text == "ok"
