@@ -245,4 +245,13 @@ def expand(
                         span=session.span(),
                     )
                 )
+    # Tests no unit ran (an unknown agent in their filter, or no valid agent at all) are still
+    # checked once, so their template, regex and JSONPath mistakes are reported in this run.
+    for tf in suite.files:
+        ctx = contexts[tf.doc.file]
+        for i, session in enumerate(tf.sessions):
+            exp = expanders.get((tf.doc.file, i)) or _SessionExpander(tf, session, r, diags)
+            for j in range(len(session.value.tests)):
+                if not any(key[0] == j for key in exp._cache):
+                    exp.lower(j, ctx, {"SESSION_NAME": session.value.name})
     return units

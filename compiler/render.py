@@ -65,6 +65,11 @@ class Renderer:
             )
             return
         code = "undefined-variable" if name is not None else "template"
+        text_l = problem.message.lower()
+        if "secret" in text_l:
+            code = "secret-in-template"
+        elif "sandbox" in text_l:
+            code = "template-sandbox"
         self.diags.add(code, problem.message, where, hint=problem.hint)
 
     def render(

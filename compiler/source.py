@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,10 +46,14 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 2_000_000
 """Largest document, counted after alias expansion (billion-laughs guard)."""
 
+MAX_FLOW_DEPTH = 200
+"""Deepest ``[`` / ``{`` nesting accepted (the parser recurses per level)."""
+
 YamlPath = tuple[str | int, ...]
 """Keys and indices from the document root to a node."""
 
 _STR = "tag:yaml.org,2002:str"
+_BRACKETS = re.compile(r"[\[\]{}]")
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -80,6 +86,16 @@ class PositionTree:
             if not p:
                 return Span(file=self.file, line=1, col=1)
             p = p[:-1]
+
+    def remapped(self, translate: Callable[[YamlPath], YamlPath | None]) -> PositionTree:
+        """A copy with every path translated (``None`` drops it); used after pruning list items."""
+        out = PositionTree(self.file)
+        for src, dst in ((self._values, out._values), (self._keys, out._keys)):
+            for path, pos in src.items():
+                new = translate(path)
+                if new is not None:
+                    dst.setdefault(new, pos)
+        return out
 
     def has(self, path: YamlPath) -> bool:
         """True when ``path`` was written in the file."""
@@ -348,6 +364,14 @@ def load_yaml(
             hint="a test file needs providers, agents and sessions",
         )
         return None
+    depth = _flow_depth(text)
+    if depth > MAX_FLOW_DEPTH:
+        diags.add(
+            "yaml-too-deep",
+            f"brackets nest {depth} deep; the limit is {MAX_FLOW_DEPTH}",
+            Span(file=display, line=1, col=1),
+        )
+        return None
     yaml = YAML(typ="safe", pure=True)
     try:
         root = yaml.compose(text)
@@ -415,6 +439,18 @@ def load_yaml(
         positions=positions,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of flow brackets (a cheap scan: only bracket characters are visited)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _unquoted_template(node: Node) -> str | None:

@@ -364,28 +364,74 @@ def _compact(node: Any) -> Any:
     return node
 
 
+def _is_optional(owner: type[BaseModel] | None, key: str | int) -> bool:
+    if owner is None or not isinstance(key, str):
+        return False
+    for name, f in owner.model_fields.items():
+        if (f.alias or name) == key:
+            return not f.is_required()
+    return False
+
+
+def _translations(node: Any, path: YamlPath, out: dict[YamlPath, dict[int, int]]) -> None:
+    """For every list holding pruned markers: old index -> new index, keyed by the list's path."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _translations(v, (*path, k), out)
+    elif isinstance(node, list):
+        if any(x is _PRUNED for x in node):
+            mapping: dict[int, int] = {}
+            for i, x in enumerate(node):
+                if x is not _PRUNED:
+                    mapping[i] = len(mapping)
+            out[path] = mapping
+        for i, x in enumerate(node):
+            if x is not _PRUNED:
+                _translations(x, (*path, i), out)
+
+
+def _translator(maps: dict[YamlPath, dict[int, int]]) -> Any:
+    def translate(path: YamlPath) -> YamlPath | None:
+        new: list[str | int] = []
+        for i, step in enumerate(path):
+            mapping = maps.get(path[:i]) if isinstance(step, int) else None
+            if mapping is not None:
+                if step not in mapping:
+                    return None  # inside a pruned item
+                new.append(mapping[step])
+            else:
+                new.append(step)
+        return tuple(new)
+
+    return translate
+
+
 def validate_document(doc: SourceDoc, diags: Diagnostics) -> Validated | None:
-    """Validate ``doc``; report every error; return what validates after pruning the bad parts."""
+    """Validate ``doc``; report every error; return what validates after pruning the bad parts.
+
+    Pruning keeps positions honest: when list items are dropped, ``doc.positions`` is remapped
+    so later passes, which see the shorter lists, still point at the right lines.
+    """
     data: Any = doc.data
     pruned: dict[str, set[str]] = {}
-    original = data
     for round_ in range(_MAX_ROUNDS):
         try:
             return Validated(Document.model_validate(data), pruned)
         except ValidationError as exc:
             if round_ == 0:
-                data = copy.deepcopy(original)
+                data = copy.deepcopy(data)
             targets: list[YamlPath] = []
             for err in exc.errors(include_url=False):
-                path = (
+                loc = tuple(err["loc"])
+                path, owner, key_step = _resolve(data, loc)
+                if round_ == 0:
                     _report(doc, data, err, diags)
-                    if round_ == 0
-                    else _resolve(data, tuple(err["loc"]))[0]
-                )
-                extra = err["type"] == "extra_forbidden"
-                if extra and round_ > 0:
-                    path = (*path, err["loc"][-1])
-                targets.append(_prune_target(path, extra))
+                if err["type"] == "extra_forbidden" and key_step:
+                    targets.append((*path, loc[-1]))
+                elif not key_step and path and _is_optional(owner, path[-1]):
+                    targets.append(path)  # a bad optional value: drop just the key
+                else:
+                    targets.append(_prune_target(path, False))
             for target in sorted(set(targets), key=len, reverse=True):
                 if len(target) == 2 and target[0] in ("providers", "servers", "agents"):
                     entry = _at(data, target)
@@ -395,5 +441,9 @@ def validate_document(doc: SourceDoc, diags: Diagnostics) -> Validated | None:
                     _delete(data, target)
                 except (KeyError, IndexError, TypeError):
                     continue
+            maps: dict[YamlPath, dict[int, int]] = {}
+            _translations(data, (), maps)
+            if maps:
+                doc.positions = doc.positions.remapped(_translator(maps))
             data = _compact(data)
     return None

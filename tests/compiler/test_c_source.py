@@ -1,0 +1,159 @@
+"""Hostile and broken input: each ends in one clear diagnostic, never a traceback."""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from compiler.diagnostics import Diagnostics
+from compiler.source import MAX_FILE_BYTES, load_yaml
+from tests.compiler.conftest import BASE, compile_errors
+
+
+def _one(path: Path) -> tuple[str, str, int, int]:
+    errors = compile_errors(path)
+    assert len(errors) == 1, [e.headline() for e in errors]
+    e = errors[0]
+    return e.code, e.message, e.line, e.col
+
+
+pytestmark = pytest.mark.requirement("diagnostics:hostile-input")
+
+
+def test_malformed_yaml(write: Callable[..., Path]) -> None:
+    path = write("providers:\n  - name: p\n    type: [OPENAI\nagents: []\n")
+    code, message, line, _ = _one(path)
+    assert code == "yaml-syntax"
+    assert "invalid YAML" in message
+    assert line in (3, 4)
+
+
+def test_tab_indentation_gets_a_hint(write: Callable[..., Path]) -> None:
+    path = write("providers:\n\t- name: p\n")
+    errors = compile_errors(path)
+    assert errors[0].code == "yaml-syntax"
+    assert errors[0].line == 2
+
+
+def test_duplicate_keys(write: Callable[..., Path]) -> None:
+    path = write(
+        BASE
+        + "sessions:\n  - name: s\n    tests:\n      - name: t\n        prompt: a\n        prompt: b\n"
+    )
+    code, message, line, col = _one(path)
+    assert code == "duplicate-key"
+    assert "'prompt'" in message and "line 13" in message
+    assert (line, col) == (14, 9)
+
+
+def test_alias_bomb_is_refused_fast_and_small(write: Callable[..., Path]) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    path = write("\n".join(lines) + "\n")
+    tracemalloc.start()
+    code, message, _, _ = _one(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert code == "yaml-too-large"
+    assert "alias bomb" in message
+    assert peak < 50 * 1024 * 1024
+
+
+def test_recursive_alias(write: Callable[..., Path]) -> None:
+    path = write("a: &x\n  - *x\n")
+    assert _one(path)[0] == "yaml-recursive"
+
+
+def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:
+        fh.seek(50 * 1024 * 1024)
+        fh.write(b"\n")  # a sparse 50 MB file: nothing is read
+    tracemalloc.start()
+    code, message, _, _ = _one(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert code == "file-too-large"
+    assert "50.0 MiB" in message
+    assert peak < MAX_FILE_BYTES
+
+
+def test_list_document(write: Callable[..., Path]) -> None:
+    code, message, line, col = _one(write("- a\n- b\n"))
+    assert code == "not-mapping"
+    assert "a list" in message
+    assert (line, col) == (1, 1)
+
+
+def test_scalar_document(write: Callable[..., Path]) -> None:
+    assert _one(write("just text\n"))[0] == "not-mapping"
+
+
+def test_empty_file(write: Callable[..., Path]) -> None:
+    assert _one(write("   \n"))[0] == "empty-file"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, message, _, _ = _one(tmp_path / "nope.yaml")
+    assert code == "file-not-found"
+    assert "nope.yaml" in message
+
+
+def test_missing_test_file_is_reported_at_its_entry(write: Callable[..., Path]) -> None:
+    path = write(BASE + "test_files:\n  - here.yaml\n  - missing.yaml\n")
+    write("sessions:\n  - name: s\n    tests:\n      - name: t\n        prompt: hi\n", "here.yaml")
+    code, message, line, col = _one(path)
+    assert code == "file-not-found"
+    assert "missing.yaml" in message
+    assert (line, col) == (11, 5)
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.yaml"
+    path.write_bytes(bytes(range(256)) * 40)
+    code, message, _, _ = _one(path)
+    assert code == "not-text"
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: café\n".encode("latin-1"))
+    code, _, line, _ = _one(path)
+    assert code == "not-text"
+    assert line == 1
+
+
+def test_deep_nesting(write: Callable[..., Path]) -> None:
+    path = write("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert _one(path)[0] in ("yaml-too-deep", "yaml-syntax")
+
+
+def test_positions_of_keys_and_values(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("a:\n  b: [1, {c: x}]\n<<: {d: 1}\n", encoding="utf-8")
+    diags = Diagnostics()
+    doc = load_yaml(path, "p.yaml", diags)
+    assert doc is not None and not diags.items
+    assert doc.data == {"a": {"b": [1, {"c": "x"}]}, "d": 1}
+    span = doc.positions.span(("a", "b", 1, "c"))
+    assert (span.line, span.col) == (2, 14)
+    key = doc.positions.span(("a", "b"), key=True)
+    assert (key.line, key.col) == (2, 3)
+
+
+def test_unquoted_template_is_one_diagnostic(write: Callable[..., Path]) -> None:
+    path = write(
+        "providers:\n  - name: p\n    type: OPENAI\n    token: {{OPENAI_API_KEY}}\n    model: m\n"
+        "agents:\n  - name: a\n    provider: p\n"
+        "sessions:\n  - name: s\n    tests:\n      - name: t\n        prompt: hi\n"
+    )
+    code, message, line, col = _one(path)
+    assert code == "unquoted-template"
+    assert "{{OPENAI_API_KEY}}" in message
+    assert (line, col) == (4, 12)
