@@ -215,7 +215,6 @@ class RunStore:
         try:
             path.mkdir(parents=True, exist_ok=False)
             (path / PLAN_FILE).write_text(plan.dumps(), encoding="utf-8")
-            (path / RESULTS_FILE).touch()
         except FileExistsError as exc:
             raise RunStoreError(f"run directory {path} already exists") from exc
         except OSError as exc:
@@ -231,6 +230,8 @@ class RunStore:
         )
         store = cls(path, plan, metadata)
         store.write_metadata(metadata)
+        # results.jsonl last: once it exists, the run is resumable (plan and metadata are there).
+        store.results_path.touch()
         return store
 
     @classmethod
