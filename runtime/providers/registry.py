@@ -54,6 +54,16 @@ _FACTORIES: dict[str, _Factory] = {
 }
 
 
+_PACKAGES = {
+    "openai": "openai",
+    "azure": "openai",
+    "anthropic": "anthropic",
+    "bedrock_anthropic": "anthropic",
+    "google": "google-genai",
+    "vertex": "google-genai",
+}
+
+
 def provider_types() -> list[str]:
     """The provider ``type`` values this runtime can create."""
     return sorted(_FACTORIES)
@@ -68,4 +78,13 @@ def create_provider(spec: ProviderSpec, *, env: Mapping[str, str] | None = None)
     factory = _FACTORIES.get(spec.type)
     if factory is None:  # the plan's discriminated union makes this a programming error
         raise ProviderError(f"unknown provider type {spec.type!r}", provider=spec.name)
-    return factory(spec, env)
+    try:
+        return factory(spec, env)
+    except ImportError as exc:
+        # The SDKs are dependencies, but a trimmed environment may lack one.
+        package = _PACKAGES.get(spec.type, exc.name or "its SDK")
+        raise ProviderError(
+            f"provider '{spec.name}' (type {spec.type}) needs the {package} package, which "
+            f"cannot be imported ({exc}); pip install {package}",
+            provider=spec.name,
+        ) from exc

@@ -74,3 +74,14 @@ def test_import_runtime_leaves_sdks_unloaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_missing_sdk_is_a_clear_provider_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime.errors import ProviderError
+    from runtime.plan import AnthropicProvider
+    from runtime.providers.registry import create_provider
+
+    monkeypatch.setitem(sys.modules, "anthropic", None)
+    monkeypatch.delitem(sys.modules, "runtime.providers.anthropic", raising=False)
+    with pytest.raises(ProviderError, match="needs the anthropic package"):
+        create_provider(AnthropicProvider(name="c", model="m"), env={})

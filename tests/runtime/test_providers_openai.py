@@ -335,3 +335,12 @@ async def test_subprocess_fake_for_benchmarks() -> None:
         response = await provider.generate(_req())
         await provider.aclose()
     assert response.text == "ok"
+
+
+@pytest.mark.requirement("provider:streaming-ttft")
+async def test_streaming_429_is_classified_before_the_stream(fake: FakeLLM, url: str) -> None:
+    fake.push(Fault.http(429, retry_after="1"), Reply(text="streamed after wait"))
+    spec = _spec(url, stream=True, retry=RetryPolicy(retry_on_429=True))
+    response, attempts, sleeps = await _call(spec, _req())
+    assert (response.text, attempts, sleeps) == ("streamed after wait", 2, [2.0])
+    assert response.ttft_ms is not None
