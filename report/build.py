@@ -21,6 +21,7 @@ from runtime.plan import Plan, load_plan
 from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
+from .perf import no_gc
 from .schema import (
     REPORT_VERSION,
     AgentStats,
@@ -99,7 +100,9 @@ def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
                 rec = CaseResult.model_validate_json(line)
             except ValidationError as exc:
                 # A run killed mid-write leaves a truncated last line; report what we can.
-                warnings.append(f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))")
+                warnings.append(
+                    f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))"
+                )
                 continue
             latest[rec.case_id] = rec
     return list(latest.values())
@@ -107,15 +110,24 @@ def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
 
 def build_from_run(run_dir: Path) -> Report:
     """Build the report of a finished or partial run directory."""
+    with no_gc():
+        return _build_from_run(run_dir)
+
+
+def _build_from_run(run_dir: Path) -> Report:
     if not run_dir.is_dir():
         raise RunStoreError(f"{run_dir} is not a run directory")
     meta_path = run_dir / "metadata.json"
     try:
         meta = RunMetadata.model_validate_json(meta_path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RunStoreError(f"{run_dir} is not a run directory: cannot read metadata.json ({exc.strerror})") from exc
+        raise RunStoreError(
+            f"{run_dir} is not a run directory: cannot read metadata.json ({exc.strerror})"
+        ) from exc
     except ValidationError as exc:
-        raise RunStoreError(f"{meta_path}: not valid run metadata ({exc.error_count()} problem(s))") from exc
+        raise RunStoreError(
+            f"{meta_path}: not valid run metadata ({exc.error_count()} problem(s))"
+        ) from exc
     warnings: list[str] = []
     plan: Plan | None = None
     if (run_dir / "plan.json").exists():
@@ -135,11 +147,15 @@ def _ordered(results: list[CaseResult], plan: Plan | None) -> list[CaseResult]:
 
 
 def _span(span: Any) -> SpanReport | None:
-    return None if span is None else SpanReport(file=span.file, line=span.line, col=span.col)
+    return (
+        None
+        if span is None
+        else SpanReport.model_construct(file=span.file, line=span.line, col=span.col)
+    )
 
 
 def _assertion(a: AssertionResult) -> AssertionReport:
-    return AssertionReport(
+    return AssertionReport.model_construct(
         type=a.type,
         passed=a.passed,
         message=a.message,
@@ -172,10 +188,12 @@ def failed_messages(case: CaseReport) -> list[str]:
 
 
 def _case(r: CaseResult) -> CaseReport:
+    # model_construct: everything here comes from a validated CaseResult, and validating
+    # it again costs seconds on a 10,000-case run.
     t = r.transcript
     agent_calls = [c for c in t.llm_calls if c.purpose == "agent"]
     rl = t.rate_limits.model_dump()
-    return CaseReport(
+    return CaseReport.model_construct(
         case_id=r.case_id,
         key=case_key(r.file, r.session, r.test),
         agent=r.agent,
@@ -186,14 +204,14 @@ def _case(r: CaseResult) -> CaseReport:
         session=r.session,
         test=r.test,
         description=r.description,
-        span=SpanReport(file=r.span.file, line=r.span.line, col=r.span.col),
+        span=SpanReport.model_construct(file=r.span.file, line=r.span.line, col=r.span.col),
         status=r.status,
         error=r.error,
         prompt=r.prompt,
         started_at=r.started_at,
         ended_at=r.ended_at,
         duration_ms=r.duration_ms,
-        tokens=Tokens(
+        tokens=Tokens.model_construct(
             input=t.usage.input,
             output=t.usage.output,
             cached=t.usage.cached,
@@ -206,7 +224,7 @@ def _case(r: CaseResult) -> CaseReport:
         iterations=t.iterations,
         attempt=r.attempt,
         tool_calls=[
-            ToolCallReport(
+            ToolCallReport.model_construct(
                 name=c.name,
                 arguments=c.arguments,
                 raw_arguments=c.raw_arguments,
@@ -223,7 +241,7 @@ def _case(r: CaseResult) -> CaseReport:
             for c in t.tool_calls
         ],
         llm_calls=[
-            LlmCallReport(
+            LlmCallReport.model_construct(
                 model=c.model,
                 iteration=c.iteration,
                 started_ms=c.started_ms,
@@ -239,7 +257,7 @@ def _case(r: CaseResult) -> CaseReport:
             for c in t.llm_calls
         ],
         messages=[
-            MessageReport(
+            MessageReport.model_construct(
                 role=m.role,
                 content=m.content,
                 tool_calls=[c.name for c in m.tool_calls],
@@ -318,13 +336,13 @@ def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
     for key, group in rows.items():
         passed = sum(c.status == "passed" for c in group)
         out.append(
-            ComparisonRow(
+            ComparisonRow.model_construct(
                 key=key,
                 file=group[0].file,
                 session=group[0].session,
                 test=group[0].test,
                 results={
-                    c.agent: CellResult(
+                    c.agent: CellResult.model_construct(
                         case_id=c.case_id,
                         status=c.status,
                         provider=c.provider,
@@ -381,7 +399,11 @@ def build_from_results(
     required = plan.criteria.success_rate if plan is not None else None
     rate = _rate(passed, total)
     # Without a success_rate every case must pass (agent-benchmark: exit 1 iff any failed).
-    met = total > 0 and not_run == 0 and (rate >= required if required is not None else passed == total)
+    met = (
+        total > 0
+        and not_run == 0
+        and (rate >= required if required is not None else passed == total)
+    )
     summary = Summary(
         total=total,
         passed=passed,

@@ -40,7 +40,10 @@ class _Caps:
 
     def shrink(self) -> bool:
         """Halve the largest list still shown; False when nothing is left to cut."""
-        name = max(("matrix", "failures", "changes", "failure_details", "agents"), key=lambda n: getattr(self, n))
+        name = max(
+            ("matrix", "failures", "changes", "failure_details", "agents"),
+            key=lambda n: getattr(self, n),
+        )
         value = getattr(self, name)
         if value == 0:
             return False
@@ -53,7 +56,9 @@ def _omitted(report: Report, caps: _Caps, n_failures: int) -> list[str]:
     if n_failures > caps.failures:
         out.append(f"{n_failures - caps.failures:,} of {n_failures:,} failures")
     elif n_failures > caps.failure_details:
-        out.append(f"the details of {n_failures - caps.failure_details:,} of {n_failures:,} failures")
+        out.append(
+            f"the details of {n_failures - caps.failure_details:,} of {n_failures:,} failures"
+        )
     rows = len(report.comparison_summary)
     if rows > caps.matrix:
         out.append(f"{rows - caps.matrix:,} of {rows:,} rows of the test × agent matrix")
@@ -61,7 +66,10 @@ def _omitted(report: Report, caps: _Caps, n_failures: int) -> list[str]:
         out.append(f"{len(report.agents) - caps.agents:,} of {len(report.agents):,} agents")
     if report.baseline is not None:
         b = report.baseline
-        for label, items in (("newly failing", b.newly_failing), ("newly passing", b.newly_passing)):
+        for label, items in (
+            ("newly failing", b.newly_failing),
+            ("newly passing", b.newly_passing),
+        ):
             if len(items) > caps.changes:
                 out.append(f"{len(items) - caps.changes:,} of {len(items):,} {label} cases")
     return out
@@ -70,7 +78,10 @@ def _omitted(report: Report, caps: _Caps, n_failures: int) -> list[str]:
 def render_markdown(report: Report, *, full_report: str | None = None) -> str:
     """The Markdown report / PR comment body, always shorter than ``COMMENT_LIMIT``."""
     v = layout(report)
-    where = full_report or f"the HTML and JSON reports of run {report.run_id} (`bench report runs/{report.run_id}`)"
+    where = (
+        full_report
+        or f"the HTML and JSON reports of run {report.run_id} (`bench report runs/{report.run_id}`)"
+    )
     caps = _Caps(failures=100, failure_details=15, matrix=300, agents=50, changes=50)
     changes: dict[tuple[str, str], str] = {}
     if report.baseline is not None:

@@ -22,7 +22,11 @@ from .views import layout
 __all__ = ["print_console_report"]
 
 RULE = "═" * 63
-STATUS = {"passed": ("✓ PASS", "green"), "failed": ("✗ FAIL", "red"), "error": ("! ERROR", "yellow")}
+STATUS = {
+    "passed": ("✓ PASS", "green"),
+    "failed": ("✗ FAIL", "red"),
+    "error": ("! ERROR", "yellow"),
+}
 
 
 def _t(value: Any, limit: int = 300) -> str:
@@ -102,7 +106,9 @@ def print_console_report(report: Report, console: Console) -> None:
             label, style = STATUS[c.status]
             who = Text(_t(c.agent, 60))
             if c.provider_type or c.provider:
-                who.append(f"\n  └─ [{_t((c.provider_type or c.provider or '').upper(), 40)}]", style="dim")
+                who.append(
+                    f"\n  └─ [{_t((c.provider_type or c.provider or '').upper(), 40)}]", style="dim"
+                )
             table.add_row(who, Text(label, style=style), fmt_ms(c.duration_ms))
         console.print(table)
         console.print()
@@ -113,7 +119,9 @@ def print_console_report(report: Report, console: Console) -> None:
             _case(console, c)
     s = report.summary
     console.print(RULE, style="bold")
-    console.print(Text(f"Total: {s.total} | Passed: {s.passed} | Failed: {s.failed} | Errors: {s.errors}"))
+    console.print(
+        Text(f"Total: {s.total} | Passed: {s.passed} | Failed: {s.failed} | Errors: {s.errors}")
+    )
     console.print(RULE, style="bold")
     console.print()
     console.print("=" * 80)
@@ -121,11 +129,19 @@ def print_console_report(report: Report, console: Console) -> None:
     console.print("=" * 80)
     avg = sum(c.duration_ms for c in report.detailed_results) / s.total if s.total else 0.0
     error_count = sum(len(_errors(c)) for c in report.detailed_results)
-    lines = [
+    lines: list[tuple[str, str, str | None]] = [
         ("Total Tests:", str(s.total), None),
         ("Passed:", f"{s.passed} ({fmt_pct(s.passed / s.total if s.total else 0)})", "green"),
-        ("Failed:", f"{s.failed} ({fmt_pct(s.failed / s.total if s.total else 0)})", "red" if s.failed else None),
-        ("Errored:", f"{s.errors} ({fmt_pct(s.errors / s.total if s.total else 0)})", "yellow" if s.errors else None),
+        (
+            "Failed:",
+            f"{s.failed} ({fmt_pct(s.failed / s.total if s.total else 0)})",
+            "red" if s.failed else None,
+        ),
+        (
+            "Errored:",
+            f"{s.errors} ({fmt_pct(s.errors / s.total if s.total else 0)})",
+            "yellow" if s.errors else None,
+        ),
         ("Total Tool Calls:", str(s.tool_calls), None),
         ("Total Errors:", str(error_count), None),
         ("Total Duration:", f"{s.duration_ms:.0f}ms (avg: {avg:.0f}ms per test)", None),
@@ -137,6 +153,6 @@ def print_console_report(report: Report, console: Console) -> None:
         lines.append(("Not Run:", str(s.not_run), "yellow"))
     verdict = "met" if s.criteria_met else "NOT met"
     lines.append(("Criteria:", verdict, "green" if s.criteria_met else "red"))
-    for label, value, style in lines:
-        console.print(Text(f"  {label:<18}{value}", style=style or ""))
+    for name, value, row_style in lines:
+        console.print(Text(f"  {name:<18}{value}", style=row_style or ""))
     console.print("=" * 80)

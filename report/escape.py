@@ -70,7 +70,9 @@ def md_inline(value: Any, limit: int = 200) -> str:
     text = _break_links(clip(text, limit))
     text = "".join(_HTML.get(ch, ch) for ch in text)
     text = _MD_PUNCT.sub(r"\\\1", text)
-    return _MD_LEADING.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
+    return _MD_LEADING.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
+    )
 
 
 def md_block(value: Any, limit: int = 2000, info: str = "text") -> str:

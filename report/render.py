@@ -23,6 +23,7 @@ from markupsafe import Markup
 from runtime.errors import InputError
 
 from . import escape
+from .perf import no_gc
 from .schema import Report
 from .sequence import sequence
 from .views import layout
@@ -32,6 +33,10 @@ __all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "
 FORMATS = ("json", "md", "html", "junit")
 EXTENSIONS = {"json": ".json", "md": ".md", "html": ".html", "junit": ".junit.xml"}
 _ALIASES = {"markdown": "md", "xml": "junit", "htm": "html"}
+
+LARGE_RUN = 1_000
+"""From this many cases on, the HTML details failed cases only (size stays under 15 MB at
+10,000 cases); the JSON report keeps every case in full."""
 
 HTML_TEXT_LIMIT = 20_000
 """Longest single text (output, tool result, message) shown in the HTML; the JSON has all."""
@@ -46,7 +51,9 @@ def normalise_formats(spec: str | list[str]) -> list[str]:
         if not name:
             continue
         if name not in FORMATS:
-            raise InputError(f"unknown report format {raw.strip()!r}; choose from {', '.join(FORMATS)}")
+            raise InputError(
+                f"unknown report format {raw.strip()!r}; choose from {', '.join(FORMATS)}"
+            )
         if name not in out:
             out.append(name)
     if not out:
@@ -190,17 +197,23 @@ def html_env() -> Environment:
     """The HTML/XML environment (autoescaped)."""
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
-        autoescape=select_autoescape(enabled_extensions=("html", "xml", "html.j2", "xml.j2", "svg.j2")),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "xml", "html.j2", "xml.j2", "svg.j2")
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(
         agent_md=agent_markdown,
-        text=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(escape.strip_controls("" if v is None else str(v)), limit),
+        text=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
+            escape.strip_controls("" if v is None else str(v)), limit
+        ),
         seq=lambda case: json.dumps(sequence(case), ensure_ascii=False, separators=(",", ":")),
         pretty=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
-            escape.strip_controls(json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)),
+            escape.strip_controls(
+                json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+            ),
             limit,
         ),
     )
@@ -222,6 +235,7 @@ def render_html(report: Report) -> str:
         v=v,
         anchors={t.key: t.anchor for t in v.tests},
         rows={row.key: row for row in report.comparison_summary},
+        compact=report.summary.total >= LARGE_RUN,
         script=Markup(script),
         script_hash=_csp_hash(script),
     )
@@ -239,6 +253,11 @@ def render_json(report: Report) -> str:
 
 def render_format(report: Report, fmt: str, *, full_report: str | None = None) -> str:
     """Render one format (baseline already attached to ``report`` when wanted)."""
+    with no_gc():
+        return _render_format(report, fmt, full_report=full_report)
+
+
+def _render_format(report: Report, fmt: str, *, full_report: str | None = None) -> str:
     if fmt == "json":
         return render_json(report)
     if fmt == "html":

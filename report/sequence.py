@@ -32,7 +32,11 @@ def sequence(case: CaseReport) -> dict[str, Any]:
             else ["LLM", "Agent", f"{call.output_tokens} tok out", "ok"]
         )
         events.append(
-            (call.started_ms, 0, [["Agent", "LLM", f"call {i + 1} ({call.input_tokens} tok in)", "req"], back])
+            (
+                call.started_ms,
+                0,
+                [["Agent", "LLM", f"call {i + 1} ({call.input_tokens} tok in)", "req"], back],
+            )
         )
     for tc in case.tool_calls:
         who = tc.server or ("?" if tc.hallucinated else "tools")
@@ -54,5 +58,9 @@ def sequence(case: CaseReport) -> dict[str, Any]:
         steps.append(["Agent", "User", _label(case.final_output or "(no output)"), "ok"])
     if len(steps) > MAX_STEPS:
         left = len(steps) - MAX_STEPS + 1
-        steps = [*steps[: MAX_STEPS - 2], ["Agent", "Agent", f"… {left} more steps", "ok"], steps[-1]]
+        steps = [
+            *steps[: MAX_STEPS - 2],
+            ["Agent", "Agent", f"… {left} more steps", "ok"],
+            steps[-1],
+        ]
     return {"p": ["User", "Agent", "LLM", *servers], "s": steps}

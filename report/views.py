@@ -95,7 +95,9 @@ def layout(report: Report) -> Layout:
             fg = files[case.file] = FileGroup(case.file, f"f{len(files)}")
         sg = sessions.get((case.file, case.session))
         if sg is None:
-            sg = sessions[(case.file, case.session)] = SessionGroup(case.file, case.session, f"s{len(sessions)}")
+            sg = sessions[(case.file, case.session)] = SessionGroup(
+                case.file, case.session, f"s{len(sessions)}"
+            )
             fg.sessions.append(sg)
         tg = tests.get(case.key)
         if tg is None:

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("several formats need -o NAME to write them to files")
         sys.stdout.write(render(head, formats[0], baseline=base, full_report=args.full_report))
         return 0
-    for path in write_reports(head, formats, args.output, baseline=base, full_report=args.full_report):
+    for path in write_reports(
+        head, formats, args.output, baseline=base, full_report=args.full_report
+    ):
         print(f"wrote {path}")
     return 0

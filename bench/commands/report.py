@@ -64,13 +64,17 @@ def run(args: argparse.Namespace) -> int:
     if not source.exists():
         from runtime.errors import InputError
 
-        raise InputError(f"{source} does not exist; give a run directory (runs/<id>) or a JSON report")
+        raise InputError(
+            f"{source} does not exist; give a run directory (runs/<id>) or a JSON report"
+        )
     built = build_report(source)
     base_report = build_report(Path(args.baseline)) if args.baseline else None
     console = Console()
     if not args.quiet:
         print_console_report(built, console)
     out = Path(args.output) if args.output else default_base(source)
-    for path in write_reports(built, formats, out, baseline=base_report, full_report=args.full_report):
+    for path in write_reports(
+        built, formats, out, baseline=base_report, full_report=args.full_report
+    ):
         console.print(f"wrote {path}", markup=False, highlight=False)
     return 0

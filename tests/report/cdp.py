@@ -86,7 +86,10 @@ class Page:
 
     def eval(self, expression: str) -> Any:
         """Evaluate JS in the page and return its value."""
-        res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
+        res = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        )
         if "exceptionDetails" in res:
             raise RuntimeError(f"JS error: {res['exceptionDetails']}")
         return res["result"].get("value")
@@ -116,12 +119,24 @@ class Page:
 
     def requests(self) -> list[str]:
         """URLs the page requested (the document itself included)."""
-        return [ev["params"]["request"]["url"] for ev in self.events if ev.get("method") == "Network.requestWillBeSent"]
+        return [
+            ev["params"]["request"]["url"]
+            for ev in self.events
+            if ev.get("method") == "Network.requestWillBeSent"
+        ]
 
     def screenshot(self, out: Path) -> None:
         """Full-page PNG screenshot."""
         height = int(self.eval("document.documentElement.scrollHeight"))
-        self.send("Emulation.setDeviceMetricsOverride", {"width": 1300, "height": min(max(height, 600), 6000), "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": 1300,
+                "height": min(max(height, 600), 6000),
+                "deviceScaleFactor": 1,
+                "mobile": False,
+            },
+        )
         shot = self.send("Page.captureScreenshot", {"format": "png"})
         out.write_bytes(base64.b64decode(shot["data"]))
 

@@ -36,7 +36,10 @@ def _install_chromium() -> str | None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-color-emoji"]):
+    for cmd in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-color-emoji"],
+    ):
         if subprocess.run(cmd, env=env, capture_output=True, timeout=900).returncode != 0:
             return None
     return find_chromium()

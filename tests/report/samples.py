@@ -12,14 +12,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from runtime.plan import BuiltinAgent, Case, Criteria, Plan, ScriptedProvider, SourceFile, Span, Unit
+from runtime.plan import (
+    BuiltinAgent,
+    Case,
+    Criteria,
+    Plan,
+    ScriptedProvider,
+    SourceFile,
+    Span,
+    Unit,
+)
 from runtime.results import AssertionResult, CaseResult, RunMetadata, RunTotals
 from runtime.transcript import LlmCall, Message, TokenUsage, ToolCall, ToolResult, Transcript
 
 __all__ = ["LEVELS", "Sample", "adversarial", "big", "make_case", "sample", "write_run"]
 
 T0 = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
-PROVIDERS = {"gemini-agent": ("gemini", "GOOGLE", "gemini-2.0-flash"), "claude-agent": ("claude", "ANTHROPIC", "claude-sonnet-4"), "gpt-agent": ("gpt", "OPENAI", "gpt-4.1-mini")}
+PROVIDERS = {
+    "gemini-agent": ("gemini", "GOOGLE", "gemini-2.0-flash"),
+    "claude-agent": ("claude", "ANTHROPIC", "claude-sonnet-4"),
+    "gpt-agent": ("gpt", "OPENAI", "gpt-4.1-mini"),
+}
 
 
 @dataclass
@@ -35,7 +48,9 @@ class Sample:
 
 
 def _iso(ms: float) -> str:
-    return (T0 + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        (T0 + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def make_case(
@@ -67,13 +82,30 @@ def make_case(
         duration_ms=120.0,
     )
     calls = [
-        LlmCall(provider=provider, model=model, iteration=1, started_ms=10, latency_ms=880, ttft_ms=300, usage=TokenUsage(input=100, output=20)),
-        LlmCall(provider=provider, model=model, iteration=2, started_ms=1030, latency_ms=700, usage=TokenUsage(input=140, output=30)),
+        LlmCall(
+            provider=provider,
+            model=model,
+            iteration=1,
+            started_ms=10,
+            latency_ms=880,
+            ttft_ms=300,
+            usage=TokenUsage(input=100, output=20),
+        ),
+        LlmCall(
+            provider=provider,
+            model=model,
+            iteration=2,
+            started_ms=1030,
+            latency_ms=700,
+            usage=TokenUsage(input=140, output=30),
+        ),
     ]
     messages = [
         Message(role="user", content=prompt, at_ms=0),
         Message(role="assistant", content="", tool_calls=[tool], at_ms=890),
-        Message(role="tool", content=tool_result, tool_call_id="call_1", name="write_file", at_ms=1020),
+        Message(
+            role="tool", content=tool_result, tool_call_id="call_1", name="write_file", at_ms=1020
+        ),
         Message(role="assistant", content=output, at_ms=1730),
     ]
     assertions = [
@@ -81,7 +113,9 @@ def make_case(
         AssertionResult(
             type="tool_param_equals",
             passed=not failed,
-            message="Tool called with incorrect parameters" if failed else "Tool called with correct parameters",
+            message="Tool called with incorrect parameters"
+            if failed
+            else "Tool called with correct parameters",
             expected={"path": "test.txt", "content": "Hello"},
             actual=tool.arguments,
         ),
@@ -90,8 +124,16 @@ def make_case(
             passed=True,
             message="1 of 2 alternatives passed",
             children=[
-                AssertionResult(type="output_contains", passed=True, message="Output contains 'Hello'"),
-                AssertionResult(type="max_latency_ms", passed=False, message="Latency: 1750ms (max: 1000ms)", expected=1000, actual=1750),
+                AssertionResult(
+                    type="output_contains", passed=True, message="Output contains 'Hello'"
+                ),
+                AssertionResult(
+                    type="max_latency_ms",
+                    passed=False,
+                    message="Latency: 1750ms (max: 1000ms)",
+                    expected=1000,
+                    actual=1750,
+                ),
             ],
         ),
     ]
@@ -101,7 +143,9 @@ def make_case(
         tool_calls=[] if status == "error" else [tool],
         final_output="" if status == "error" else output,
         errors=[error] if error else [],
-        usage=TokenUsage(input=100, output=20) if status == "error" else TokenUsage(input=240, output=50, cached=40),
+        usage=TokenUsage(input=100, output=20)
+        if status == "error"
+        else TokenUsage(input=240, output=50, cached=40),
         latency_ms=1750.0,
         iterations=2,
     )
@@ -146,7 +190,9 @@ def _plan(name: str, units: list[_UnitSpec], success_rate: float | None = None) 
         providers=tuple(
             ScriptedProvider(name=PROVIDERS.get(a, ("local",))[0], model="scripted") for a in agents
         ),
-        agents=tuple(BuiltinAgent(name=a, provider=PROVIDERS.get(a, ("local",))[0]) for a in agents),
+        agents=tuple(
+            BuiltinAgent(name=a, provider=PROVIDERS.get(a, ("local",))[0]) for a in agents
+        ),
         units=tuple(
             Unit(
                 id=uid,
@@ -189,7 +235,13 @@ def _build(
                 for i, test in enumerate(tests):
                     cid = f"{uid}/{i}"
                     cases.append((cid, test))
-                    status = "error" if (agent, test) in errors else "failed" if (agent, test) in fail else "passed"
+                    status = (
+                        "error"
+                        if (agent, test) in errors
+                        else "failed"
+                        if (agent, test) in fail
+                        else "passed"
+                    )
                     results.append(
                         make_case(
                             case_id=cid,
@@ -199,7 +251,9 @@ def _build(
                             test=test,
                             status=status,
                             start_ms=clock,
-                            error="provider error: 503 Service Unavailable after 3 retries" if status == "error" else None,
+                            error="provider error: 503 Service Unavailable after 3 retries"
+                            if status == "error"
+                            else None,
                             line=10 + 6 * i,
                         )
                     )
@@ -224,14 +278,20 @@ def _build(
         ),
     )
     # A first attempt that errored, superseded by the latest line for the same case.
-    stale = [results[0].model_copy(update={"status": "error", "error": "stale first attempt", "attempt": 1})]
+    stale = [
+        results[0].model_copy(
+            update={"status": "error", "error": "stale first attempt", "attempt": 1}
+        )
+    ]
     results[0] = results[0].model_copy(update={"attempt": 2})
     return Sample(name, plan, meta, results, stale)
 
 
 ONE = {"tests.yaml": {"default": ["Create file"]}}
 MANY = {"tests.yaml": {"default": ["Create file", "Read file", "Delete file"]}}
-SESSIONS = {"tests.yaml": {"setup": ["Create file", "Read file"], "cleanup": ["Create file", "Delete file"]}}
+SESSIONS = {
+    "tests.yaml": {"setup": ["Create file", "Read file"], "cleanup": ["Create file", "Delete file"]}
+}
 FILES = {
     "suite/files.yaml": {"basic": ["Create file", "Read file"], "edge": ["Create file"]},
     "suite/search.yaml": {"default": ["Search docs", "Create file"]},
@@ -249,7 +309,9 @@ def sample(level: str) -> Sample:
     if level == "03_multi_agent_single_test":
         return _build(level, two, ONE, fail={("claude-agent", "Create file")})
     if level == "04_multi_agent_multi_test":
-        return _build(level, three, MANY, fail={("claude-agent", "Read file"), ("gpt-agent", "Delete file")})
+        return _build(
+            level, three, MANY, fail={("claude-agent", "Read file"), ("gpt-agent", "Delete file")}
+        )
     if level == "05_single_agent_multi_session":
         return _build(level, one, SESSIONS, fail={("gemini-agent", "Delete file")})
     if level == "06_multi_agent_multi_session":
@@ -259,7 +321,13 @@ def sample(level: str) -> Sample:
     if level == "08_multi_agent_multi_file":
         return _build(level, three, FILES, fail={("gpt-agent", "Search docs")}, success_rate=0.8)
     if level == "09_failed_with_errors":
-        return _build(level, two, MANY, fail={("gemini-agent", "Read file")}, errors={("claude-agent", "Create file"), ("claude-agent", "Delete file")})
+        return _build(
+            level,
+            two,
+            MANY,
+            fail={("gemini-agent", "Read file")},
+            errors={("claude-agent", "Create file"), ("claude-agent", "Delete file")},
+        )
     if level == "10_adversarial":
         return adversarial()
     raise KeyError(level)
@@ -283,14 +351,20 @@ EVIL_OUTPUT = (
     "[click me](javascript:alert(document.cookie)) | broken | table |\n"
     "| --- | --- |\n<img src=x onerror=alert(1)> ![pixel](https://evil.invalid/p.png) "
     "<!-- bench-report --> ``` fence ``` </details></summary> \x1b[31mred\x1b[0m \x00nul "
-    + "A" * 100_000
+    + "A"
+    * 100_000
 )
 """Every hostile thing an agent may print, followed by 100 KB of text."""
 
 
 def adversarial() -> Sample:
     """A run whose names, outputs, tool results and assertion messages are hostile."""
-    s = _build("10_adversarial", ["gemini-agent", "evil|agent @everyone"], {"evil<b>.yaml": {"s|1 <i>": ["t|x <script>alert(1)</script>", "Create file"]}}, fail={("evil|agent @everyone", "t|x <script>alert(1)</script>")})
+    s = _build(
+        "10_adversarial",
+        ["gemini-agent", "evil|agent @everyone"],
+        {"evil<b>.yaml": {"s|1 <i>": ["t|x <script>alert(1)</script>", "Create file"]}},
+        fail={("evil|agent @everyone", "t|x <script>alert(1)</script>")},
+    )
     evil = []
     for r in s.results:
         t = r.transcript.model_copy(
@@ -298,17 +372,37 @@ def adversarial() -> Sample:
                 "final_output": EVIL_OUTPUT,
                 "errors": ["<script>alert('err')</script> @here"],
                 "tool_calls": [
-                    tc.model_copy(update={"result": ToolResult(content=[{"type": "text", "text": EVIL_OUTPUT}]), "arguments": {"q": "</script><script>alert(2)</script>"}})
+                    tc.model_copy(
+                        update={
+                            "result": ToolResult(content=[{"type": "text", "text": EVIL_OUTPUT}]),
+                            "arguments": {"q": "</script><script>alert(2)</script>"},
+                        }
+                    )
                     for tc in r.transcript.tool_calls
                 ],
-                "messages": [m.model_copy(update={"content": EVIL_OUTPUT}) for m in r.transcript.messages],
+                "messages": [
+                    m.model_copy(update={"content": EVIL_OUTPUT}) for m in r.transcript.messages
+                ],
             }
         )
         assertions = [
-            a.model_copy(update={"message": "<script>alert(3)</script> @everyone ](javascript:alert(4)) |x|", "actual": EVIL_OUTPUT})
+            a.model_copy(
+                update={
+                    "message": "<script>alert(3)</script> @everyone ](javascript:alert(4)) |x|",
+                    "actual": EVIL_OUTPUT,
+                }
+            )
             for a in r.assertions
         ]
-        evil.append(r.model_copy(update={"transcript": t, "assertions": assertions, "prompt": "<script>p</script> @everyone"}))
+        evil.append(
+            r.model_copy(
+                update={
+                    "transcript": t,
+                    "assertions": assertions,
+                    "prompt": "<script>p</script> @everyone",
+                }
+            )
+        )
     s.results = evil
     return s
 
@@ -316,9 +410,20 @@ def adversarial() -> Sample:
 def big(n: int = 10_000) -> Sample:
     """A large run: 4 agents x 50 files x 5 sessions x ``n/1000`` tests (about ``n`` cases)."""
     per = max(1, n // 1000)
-    layout = {f"suite/f{f:02d}.yaml": {f"s{s}": [f"test {f}-{s}-{t}" for t in range(per)] for s in range(5)} for f in range(50)}
+    layout = {
+        f"suite/f{f:02d}.yaml": {
+            f"s{s}": [f"test {f}-{s}-{t}" for t in range(per)] for s in range(5)
+        }
+        for f in range(50)
+    }
     agents = ["gemini-agent", "claude-agent", "gpt-agent", "local-agent"]
-    fail = {(a, f"test {f}-{s}-{t}") for a in agents[1:3] for f in range(0, 50, 3) for s in range(5) for t in range(per)}
+    fail = {
+        (a, f"test {f}-{s}-{t}")
+        for a in agents[1:3]
+        for f in range(0, 50, 3)
+        for s in range(5)
+        for t in range(per)
+    }
     return _build("big", agents, layout, fail=fail)
 
 
@@ -327,7 +432,9 @@ def write_run(s: Sample, root: Path) -> Path:
     run = root / s.meta.run_id
     run.mkdir(parents=True, exist_ok=True)
     (run / "plan.json").write_text(s.plan.dumps(), encoding="utf-8")
-    (run / "metadata.json").write_text(json.dumps(s.meta.model_dump(mode="json"), indent=2), encoding="utf-8")
+    (run / "metadata.json").write_text(
+        json.dumps(s.meta.model_dump(mode="json"), indent=2), encoding="utf-8"
+    )
     with (run / "results.jsonl").open("w", encoding="utf-8") as fh:
         for r in [*s.stale, *s.results]:
             fh.write(r.model_dump_json() + "\n")

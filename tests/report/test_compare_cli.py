@@ -28,7 +28,9 @@ def pair(runs: dict[str, Path], tmp_path: Path) -> tuple[Path, Path]:
 def test_compare_deltas(pair: tuple[Path, Path]) -> None:
     base, head = (build_report(p) for p in pair)
     data = json.loads(render(head, "json", baseline=base))
-    jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "report.schema.json").read_text())).validate(data)
+    jsonschema.Draft202012Validator(
+        json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    ).validate(data)
     b = data["baseline"]
     assert [(c["agent"], c["test"]) for c in b["newly_failing"]] == [("claude-agent", "Read file")]
     assert sorted((c["agent"], c["test"]) for c in b["newly_passing"]) == [
@@ -52,14 +54,22 @@ def test_markdown_shows_deltas_inline(pair: tuple[Path, Path]) -> None:
     summary = by_header(md, "Total")
     assert summary[1][:2] == ["9 (+3)", "7 (+4)"]
     changes = by_header(md, "Change")
-    assert changes[1][:5] == ["🔻 newly failing", "Read file", "default", "tests.yaml", "claude-agent"]
+    assert changes[1][:5] == [
+        "🔻 newly failing",
+        "Read file",
+        "default",
+        "tests.yaml",
+        "claude-agent",
+    ]
     assert "❌ 🔻" in md  # marked in the matrix too
     html = render(head, "html", baseline=base)
     assert "newly failing" in html and 'class="baseline"' in html
 
 
 @pytest.mark.requirement("report:compare")
-def test_bench_compare_prints_markdown(pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_compare_prints_markdown(
+    pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["compare", str(pair[0]), str(pair[1])]) == 0
     out = capsys.readouterr().out
     assert out.startswith("<!-- bench-report -->") and "newly failing" in out
@@ -67,16 +77,46 @@ def test_bench_compare_prints_markdown(pair: tuple[Path, Path], capsys: pytest.C
 
 @pytest.mark.requirement("report:compare")
 def test_bench_compare_writes_files(pair: tuple[Path, Path], tmp_path: Path) -> None:
-    assert main(["compare", str(pair[0]), str(pair[1]), "--format", "md,html,json", "-o", str(tmp_path / "cmp")]) == 0
-    assert json.loads((tmp_path / "cmp.json").read_text())["baseline"]["base_run_id"].endswith("09_failed_with_errors")
+    assert (
+        main(
+            [
+                "compare",
+                str(pair[0]),
+                str(pair[1]),
+                "--format",
+                "md,html,json",
+                "-o",
+                str(tmp_path / "cmp"),
+            ]
+        )
+        == 0
+    )
+    assert json.loads((tmp_path / "cmp.json").read_text())["baseline"]["base_run_id"].endswith(
+        "09_failed_with_errors"
+    )
     assert (tmp_path / "cmp.html").exists() and (tmp_path / "cmp.md").exists()
 
 
 @pytest.mark.requirement("report:output-names")
 @pytest.mark.requirement("report:regenerate")
-def test_bench_report_from_run_then_from_json(runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_report_from_run_then_from_json(
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out" / "my-report"
-    assert main(["report", str(runs["06_multi_agent_multi_session"]), "--format", "html,md,json,junit", "-o", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(runs["06_multi_agent_multi_session"]),
+                "--format",
+                "html,md,json,junit",
+                "-o",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in out.parent.iterdir())
     assert names == ["my-report.html", "my-report.json", "my-report.junit.xml", "my-report.md"]
     # re-render from the JSON alone (default output: beside it, same stem)

@@ -16,14 +16,56 @@ pytestmark = pytest.mark.slow
 
 COMPONENTS = {
     # level: components that must be present / absent (seed's level table)
-    "01_single_agent_single_test": ({"summary-cards", "single-agent-detail", "agent-sequence-diagram"}, {"comparison-matrix", "agent-leaderboard", "test-overview", "file-summary", "session-summary"}),
-    "02_single_agent_multi_test": ({"summary-cards", "test-overview", "single-agent-detail"}, {"comparison-matrix", "agent-leaderboard"}),
-    "03_multi_agent_single_test": ({"comparison-matrix", "agent-leaderboard", "multi-agent-comparison", "sequence-comparison"}, {"single-agent-detail", "file-summary"}),
-    "04_multi_agent_multi_test": ({"comparison-matrix", "agent-leaderboard", "multi-agent-comparison", "tool-comparison", "outputs-comparison"}, {"session-summary"}),
-    "05_single_agent_multi_session": ({"session-summary", "single-agent-detail", "test-overview"}, {"comparison-matrix", "file-summary"}),
-    "06_multi_agent_multi_session": ({"session-summary", "comparison-matrix", "multi-agent-comparison"}, {"file-summary"}),
-    "07_single_agent_multi_file": ({"file-summary", "session-summary", "single-agent-detail"}, {"comparison-matrix"}),
-    "08_multi_agent_multi_file": ({"file-summary", "session-summary", "comparison-matrix", "agent-leaderboard", "multi-agent-comparison"}, set()),
+    "01_single_agent_single_test": (
+        {"summary-cards", "single-agent-detail", "agent-sequence-diagram"},
+        {
+            "comparison-matrix",
+            "agent-leaderboard",
+            "test-overview",
+            "file-summary",
+            "session-summary",
+        },
+    ),
+    "02_single_agent_multi_test": (
+        {"summary-cards", "test-overview", "single-agent-detail"},
+        {"comparison-matrix", "agent-leaderboard"},
+    ),
+    "03_multi_agent_single_test": (
+        {"comparison-matrix", "agent-leaderboard", "multi-agent-comparison", "sequence-comparison"},
+        {"single-agent-detail", "file-summary"},
+    ),
+    "04_multi_agent_multi_test": (
+        {
+            "comparison-matrix",
+            "agent-leaderboard",
+            "multi-agent-comparison",
+            "tool-comparison",
+            "outputs-comparison",
+        },
+        {"session-summary"},
+    ),
+    "05_single_agent_multi_session": (
+        {"session-summary", "single-agent-detail", "test-overview"},
+        {"comparison-matrix", "file-summary"},
+    ),
+    "06_multi_agent_multi_session": (
+        {"session-summary", "comparison-matrix", "multi-agent-comparison"},
+        {"file-summary"},
+    ),
+    "07_single_agent_multi_file": (
+        {"file-summary", "session-summary", "single-agent-detail"},
+        {"comparison-matrix"},
+    ),
+    "08_multi_agent_multi_file": (
+        {
+            "file-summary",
+            "session-summary",
+            "comparison-matrix",
+            "agent-leaderboard",
+            "multi-agent-comparison",
+        },
+        set(),
+    ),
     "09_failed_with_errors": ({"error-overview", "errors-comparison", "comparison-matrix"}, set()),
     "10_adversarial": ({"error-overview", "multi-agent-comparison"}, set()),
 }
@@ -38,7 +80,9 @@ def _present(page, cls: str) -> bool:  # type: ignore[no-untyped-def]
 @pytest.mark.requirement("report:html-filters")
 @pytest.mark.requirement("report:html-sequence")
 @pytest.mark.parametrize("level", LEVELS)
-def test_level_in_chromium(level: str, runs: dict[str, Path], browser: Browser, test_output: Path, tmp_path: Path) -> None:
+def test_level_in_chromium(
+    level: str, runs: dict[str, Path], browser: Browser, test_output: Path, tmp_path: Path
+) -> None:
     report = build_report(runs[level])
     html_path = tmp_path / f"{level}.html"
     html_path.write_text(render(report, "html"), encoding="utf-8")
@@ -64,13 +108,21 @@ def test_level_in_chromium(level: str, runs: dict[str, Path], browser: Browser, 
 
         if report.summary.agents > 1:
             agent = report.agents[-1].name
-            page.eval(f"var s=document.getElementById('f-agent'); s.value={agent!r}; s.dispatchEvent(new Event('change'))")
-            shown = page.eval("Array.from(document.querySelectorAll('.tool-comparison .col:not([hidden])')).length")
+            page.eval(
+                f"var s=document.getElementById('f-agent'); s.value={agent!r}; s.dispatchEvent(new Event('change'))"
+            )
+            shown = page.eval(
+                "Array.from(document.querySelectorAll('.tool-comparison .col:not([hidden])')).length"
+            )
             assert shown == sum(1 for c in report.detailed_results if c.agent == agent)
-            page.eval("var s=document.getElementById('f-agent'); s.value=''; s.dispatchEvent(new Event('change'))")
+            page.eval(
+                "var s=document.getElementById('f-agent'); s.value=''; s.dispatchEvent(new Event('change'))"
+            )
 
         page.eval("document.getElementById('b-expand').click()")
-        assert page.eval("document.querySelectorAll('#test-results details:not([open])').length") == 0
+        assert (
+            page.eval("document.querySelectorAll('#test-results details:not([open])').length") == 0
+        )
         # every case's sequence diagram is drawn as inline SVG once its group is open
         assert page.eval("document.querySelectorAll('.seq svg').length") == report.summary.total
         assert page.eval("document.querySelector('.seq svg text').textContent") == "User"

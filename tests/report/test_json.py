@@ -35,22 +35,69 @@ def test_every_level_validates_against_the_schema(level: str, runs: dict[str, Pa
 @pytest.mark.requirement("report:json-fields")
 def test_contract_fields(runs: dict[str, Path]) -> None:
     data = json.loads(render(build_report(runs["09_failed_with_errors"]), "json"))
-    for key in ("report_version", "bench_version", "generated_at", "run_id", "suite", "plan_hash", "seed", "status", "summary", "agents", "comparison_summary", "detailed_results"):
+    for key in (
+        "report_version",
+        "bench_version",
+        "generated_at",
+        "run_id",
+        "suite",
+        "plan_hash",
+        "seed",
+        "status",
+        "summary",
+        "agents",
+        "comparison_summary",
+        "detailed_results",
+    ):
         assert key in data
     s = data["summary"]
     assert (s["total"], s["passed"], s["failed"], s["errors"]) == (6, 3, 1, 2)
-    assert s["pass_rate"] == 0.5 and s["criteria_met"] is False and s["success_rate_required"] is None
+    assert (
+        s["pass_rate"] == 0.5 and s["criteria_met"] is False and s["success_rate_required"] is None
+    )
     assert s["input_tokens"] > 0 and s["output_tokens"] > 0 and s["cost_usd"] > 0
     assert data["seed"] == 42
     case = next(c for c in data["detailed_results"] if c["status"] == "failed")
-    for key in ("case_id", "agent", "provider", "provider_type", "model", "file", "session", "test", "description", "span", "error", "prompt", "started_at", "ended_at", "duration_ms", "tokens", "latency_ms", "ttft_ms", "tool_calls", "messages", "final_output", "errors", "assertions"):
+    for key in (
+        "case_id",
+        "agent",
+        "provider",
+        "provider_type",
+        "model",
+        "file",
+        "session",
+        "test",
+        "description",
+        "span",
+        "error",
+        "prompt",
+        "started_at",
+        "ended_at",
+        "duration_ms",
+        "tokens",
+        "latency_ms",
+        "ttft_ms",
+        "tool_calls",
+        "messages",
+        "final_output",
+        "errors",
+        "assertions",
+    ):
         assert key in case
-    assert case["tokens"] == {"input": 240, "output": 50, "cached": 40, "total": 290, "estimated": False}
+    assert case["tokens"] == {
+        "input": 240,
+        "output": 50,
+        "cached": 40,
+        "total": 290,
+        "estimated": False,
+    }
     assert case["ttft_ms"] == 300
     assert case["tool_calls"][0]["arguments"] == {"path": "test.txt"}
     assert case["tool_calls"][0]["result"] == '{"ok": true, "path": "test.txt"}'
     bad = next(a for a in case["assertions"] if not a["passed"])
-    assert bad["expected"] == {"path": "test.txt", "content": "Hello"} and bad["actual"] == {"path": "test.txt"}
+    assert bad["expected"] == {"path": "test.txt", "content": "Hello"} and bad["actual"] == {
+        "path": "test.txt"
+    }
     nested = next(a for a in case["assertions"] if a["type"] == "any_of")
     assert [c["type"] for c in nested["children"]] == ["output_contains", "max_latency_ms"]
     errored = next(c for c in data["detailed_results"] if c["status"] == "error")
@@ -63,7 +110,12 @@ def test_contract_fields(runs: dict[str, Path]) -> None:
 def test_same_test_name_in_two_sessions_does_not_collide(runs: dict[str, Path]) -> None:
     report = build_report(runs["05_single_agent_multi_session"])
     keys = [row.key for row in report.comparison_summary]
-    assert keys == ["tests.yaml::setup::Create file", "tests.yaml::setup::Read file", "tests.yaml::cleanup::Create file", "tests.yaml::cleanup::Delete file"]
+    assert keys == [
+        "tests.yaml::setup::Create file",
+        "tests.yaml::setup::Read file",
+        "tests.yaml::cleanup::Create file",
+        "tests.yaml::cleanup::Delete file",
+    ]
     assert report.summary.tests == 4
 
 
@@ -114,7 +166,9 @@ def test_leaderboard_ranking(tmp_path: Path) -> None:
     # gpt: nothing passes -> disqualified and last; claude and gemini tie on pass rate after
     # this edit, and claude is slower (3.12 s vs 2.34 s) with equal tokens per pass.
     s.results = [
-        r.model_copy(update={"status": "failed"}) if r.agent == "gpt-agent" else r.model_copy(update={"status": "passed"})
+        r.model_copy(update={"status": "failed"})
+        if r.agent == "gpt-agent"
+        else r.model_copy(update={"status": "passed"})
         for r in s.results
     ]
     report = build_report(write_run(s, tmp_path))

@@ -38,20 +38,36 @@ def test_junit_suites_cases_failures_and_errors(runs: dict[str, Path]) -> None:
 def test_junit_suite_per_file_and_session(runs: dict[str, Path]) -> None:
     root = ET.fromstring(render(build_report(runs["08_multi_agent_multi_file"]), "junit").encode())
     names = [s.get("name") for s in root.findall("testsuite")]
-    assert names == ["suite/files.yaml › basic", "suite/files.yaml › edge", "suite/search.yaml › default"]
+    assert names == [
+        "suite/files.yaml › basic",
+        "suite/files.yaml › edge",
+        "suite/search.yaml › default",
+    ]
     assert sum(int(s.get("tests") or 0) for s in root.findall("testsuite")) == 15
 
 
 def _console(report, terminal: bool) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
-    print_console_report(report, Console(file=buf, force_terminal=terminal, width=100, color_system="standard" if terminal else None))
+    print_console_report(
+        report,
+        Console(
+            file=buf,
+            force_terminal=terminal,
+            width=100,
+            color_system="standard" if terminal else None,
+        ),
+    )
     return buf.getvalue()
 
 
 @pytest.mark.requirement("report:console-sections")
 def test_console_sections(runs: dict[str, Path]) -> None:
     out = _console(build_report(runs["03_multi_agent_single_test"]), terminal=False)
-    assert out.index("COMPARISON SUMMARY") < out.index("DETAILED TEST RESULTS") < out.index("[Summary] Test Execution Summary")
+    assert (
+        out.index("COMPARISON SUMMARY")
+        < out.index("DETAILED TEST RESULTS")
+        < out.index("[Summary] Test Execution Summary")
+    )
     assert "📋 Test: Create file [50.0% passed]" in out
     assert "Summary: 1/2 agents passed" in out
     assert "└─ [GOOGLE]" in out and "✗ FAIL" in out and "✓ PASS" in out
@@ -59,7 +75,12 @@ def test_console_sections(runs: dict[str, Path]) -> None:
     assert '• expected: {"content": "Hello", "path": "test.txt"}' in out
     assert '• actual: {"path": "test.txt"}' in out
     assert "Total: 2 | Passed: 1 | Failed: 1 | Errors: 0" in out
-    for line in ("Total Tests:      2", "Passed:           1 (50.0%)", "Total Tool Calls: 2", "Total Tokens:     580"):
+    for line in (
+        "Total Tests:      2",
+        "Passed:           1 (50.0%)",
+        "Total Tool Calls: 2",
+        "Total Tokens:     580",
+    ):
         assert line in out
 
 

@@ -62,7 +62,9 @@ def test_every_level_parses_into_the_expected_tables(level: str, runs: dict[str,
 def test_comment_shape(runs: dict[str, Path]) -> None:
     md = render(build_report(runs["09_failed_with_errors"]), "md")
     assert md.splitlines()[0] == MARKER
-    assert md.splitlines()[1].startswith("## ❌ bench · 09\\_failed\\_with\\_errors: 3/6 passed (50.0%) · criteria not met")
+    assert md.splitlines()[1].startswith(
+        "## ❌ bench · 09\\_failed\\_with\\_errors: 3/6 passed (50.0%) · criteria not met"
+    )
     # failures come before the matrix, errors first
     assert md.index("### ❌ Failures (3)") < md.index("### Test × agent matrix")
     rows = by_header(md, "Test", "What failed")
@@ -100,6 +102,11 @@ def test_large_run_fits_and_says_what_was_left_out() -> None:
 @pytest.mark.requirement("report:md-limit")
 def test_huge_outputs_are_clipped_and_fit() -> None:
     s = sample("02_single_agent_multi_test")
-    s.results = [r.model_copy(update={"transcript": r.transcript.model_copy(update={"final_output": "x" * 500_000})}) for r in s.results]
+    s.results = [
+        r.model_copy(
+            update={"transcript": r.transcript.model_copy(update={"final_output": "x" * 500_000})}
+        )
+        for r in s.results
+    ]
     md = render(build_from_results(s.results, s.meta, s.plan), "md")
     assert len(md) < COMMENT_LIMIT and "more characters]" in md

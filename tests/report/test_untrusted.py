@@ -40,7 +40,11 @@ def test_markdown_has_no_live_html_link_or_mention(evil) -> None:  # type: ignor
     html_tokens = [t for t in tokens if t.type == "html_block"]
     # our own <details>/<summary> only
     for t in html_tokens:
-        assert re.fullmatch(r"(<details( open)?><summary>.*</summary>|</details>|<!-- bench-report -->|<sub>.*</sub>)\n", t.content, re.S), t.content
+        assert re.fullmatch(
+            r"(<details( open)?><summary>.*</summary>|</details>|<!-- bench-report -->|<sub>.*</sub>)\n",
+            t.content,
+            re.S,
+        ), t.content
     for t in tokens:
         for child in t.children or []:
             assert child.type not in ("link_open", "image"), (child.type, child.content)
@@ -88,7 +92,9 @@ def test_html_has_only_our_script_and_no_handlers(evil) -> None:  # type: ignore
     parser.feed(html)
     scripts = [a for t, a in parser.tags if t == "script"]
     assert len(scripts) == 1
-    assert not [t for t, _ in parser.tags if t in ("img", "iframe", "object", "embed", "link", "base")]
+    assert not [
+        t for t, _ in parser.tags if t in ("img", "iframe", "object", "embed", "link", "base")
+    ]
     handlers = [(t, k) for t, a in parser.tags for k in a if k.startswith("on")]
     assert not handlers
     hrefs = [a.get("href") for t, a in parser.tags if t == "a"]
