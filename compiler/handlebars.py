@@ -112,6 +112,8 @@ _HB_TOKEN = re.compile(
     )""",
     re.VERBOSE | re.DOTALL,
 )
+# Jinja words that parse as something other than a variable.
+_KEYWORDS = frozenset("and or not in is if else true false none True False None".split())
 _HB_WORDS: dict[str, Any] = {"true": True, "false": False, "null": None, "undefined": None}
 _HB_BLOCK_HINT = "use Jinja blocks instead: {% if x %}...{% else %}...{% endif %}, {% for item in items %}...{% endfor %}"
 
@@ -287,9 +289,12 @@ def _hb_parse(body: str) -> _Call | None:
     return call(False)
 
 
+# Handlebars data variables inside {{#each}} map onto Jinja's loop object.
+_DATA_VARS = {"@index": "loop.index0", "@first": "loop.first", "@last": "loop.last"}
+
+
 def _path_jinja(path: str) -> str:
-    # Handlebars data variables inside {{#each}} map onto Jinja's loop object.
-    return {"@index": "loop.index0", "@first": "loop.first", "@last": "loop.last"}.get(path, path)
+    return _DATA_VARS.get(path, path)
 
 
 def _arg_jinja(value: Any) -> str:
@@ -386,11 +391,20 @@ def _fast(call: _Call) -> FastCall | None:
     )
 
 
+def _helper_names(call: _Call) -> frozenset[str]:
+    # cut/replace/substring become filters; the others are calls to a global of that name.
+    own = frozenset() if call.name in ("cut", "replace", "substring") else frozenset([call.name])
+    for value in (*call.params, *(v for _, v in call.hash)):
+        if isinstance(value, _Call):
+            own |= _helper_names(value)
+    return own
+
+
 def _arg_names(call: _Call) -> frozenset[str]:
     found: set[str] = set()
     for value in (*call.params, *(v for _, v in call.hash)):
         if isinstance(value, _Path):
-            found.add(value.path.split(".")[0])
+            found.add(_path_jinja(value.path).split(".")[0])
         elif isinstance(value, _Call):
             found |= _arg_names(value)
     return frozenset(found)
@@ -410,15 +424,23 @@ def _expression(body: str, original: str, offset: int) -> Expr:
         except TemplateProblem as exc:
             exc.message = f"{original}: {exc.message}"
             raise
-        names, error = _jinja_expression(source)
-        if names is None:  # pragma: no cover - our own translation is always valid Jinja
-            raise TemplateProblem(f"{original}: cannot translate ({error})")
-        return Expr(source, original, offset, names, None, _fast(call), _arg_names(call))
-    if call is not None and not call.params and not call.hash and _PATH.match(stripped):
-        names, error = _jinja_expression(stripped)
-        if names is not None:
-            bare = stripped if _NAME.match(stripped) else None
-            return Expr(stripped, original, offset, names, bare)
+        # Our translation is valid Jinja by construction; its names come from the call tree,
+        # which saves a Jinja parse per distinct template (the compile's hottest path).
+        arg_names = _arg_names(call)
+        return Expr(
+            source, original, offset, arg_names | _helper_names(call), None, _fast(call), arg_names
+        )
+    if stripped in _DATA_VARS:
+        return Expr(_DATA_VARS[stripped], original, offset, frozenset(["loop"]))
+    if (
+        call is not None
+        and not call.params
+        and not call.hash
+        and _PATH.match(stripped)
+        and stripped not in _KEYWORDS
+    ):
+        bare = stripped if _NAME.match(stripped) else None
+        return Expr(stripped, original, offset, frozenset([stripped.split(".")[0]]), bare)
     names, error = _jinja_expression(stripped)
     if names is not None:
         return Expr(stripped, original, offset, names)

@@ -85,7 +85,7 @@ class SecretAlias(str):
         return obj
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity hash: a cheap cache key
 class _Parsed:
     segments: tuple[Segment, ...]
     names: frozenset[str]
@@ -93,6 +93,10 @@ class _Parsed:
     source: str | None = None
     """Whole-template Jinja source when the text has blocks; None for expression-only text."""
     problem: TemplateProblem | None = None
+
+
+_Shape = tuple[tuple[bool, ...], tuple[str, ...], tuple[str, ...], TemplateProblem | None]
+"""Per (text, run-time names): kept expressions, names to bind, run-time variables, problem."""
 
 
 class TemplateEngine:
@@ -110,6 +114,7 @@ class TemplateEngine:
         self._reserved = frozenset(self._jinja.globals)
         self._parsed: dict[str, _Parsed] = {}
         self._compiled: dict[str, Any] = {}
+        self._shapes: dict[tuple[_Parsed, frozenset[str]], _Shape] = {}
 
     # -- public interface ---------------------------------------------------------------
 
@@ -182,10 +187,14 @@ class TemplateEngine:
         ``SecretAlias`` (usable in credential fields only).
         """
         texts = {name: str(value) for name, value in raw.items()}
+        index = {name: i for i, name in enumerate(texts)}
+        # Declaration order, not set order: the order of rendering decides which random
+        # value each variable draws, so it must not depend on string hashing.
         deps = {
-            name: [d for d in texts if d != name and d in self.referenced_names(t)]
+            name: sorted(self.referenced_names(t) & index.keys() - {name}, key=index.__getitem__)
             for name, t in texts.items()
         }
+        base = dict(context)
         order, cycles = _topological(deps)
         problems: list[tuple[str, TemplateProblem]] = []
         failed: set[str] = set()
@@ -208,7 +217,7 @@ class TemplateEngine:
                 continue
             try:
                 value = self._render_secretive(
-                    texts[name], ChainMap(resolved, dict(context)), every_env=False
+                    texts[name], ChainMap(resolved, base), every_env=False
                 )
             except TemplateProblem as exc:
                 problems.append((name, exc))
@@ -407,38 +416,80 @@ class TemplateEngine:
         self, parsed: _Parsed, context: Mapping[str, str], runtime: frozenset[str]
     ) -> RuntimeTemplate:
         """Substitute every compile-time part; keep what reads run-time variables as Jinja."""
-        pieces: list[str] = []
-        for seg in parsed.segments:
+        key = (parsed, runtime)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._runtime_shape(parsed, runtime)
+            if len(self._shapes) < _CACHE_LIMIT:
+                self._shapes[key] = shape
+        kept, bound, variables, problem = shape
+        if problem is not None:
+            raise _copy(problem)
+        text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
+        pieces = [
+            "{% set "
+            + name
+            + " = "
+            + jinja_string(str(self._lookup(name, context, text, runtime)))
+            + " %}"
+            for name in bound
+        ]
+        for seg, keep in zip(parsed.segments, kept, strict=True):
             if isinstance(seg, Text):
                 pieces.append(jinja_literal(seg.text))
             elif isinstance(seg, Block):
                 pieces.append("{% " + seg.body + " %}")
+            elif keep:
+                pieces.append("{{ " + seg.jinja + " }}")
             else:
+                pieces.append(jinja_literal(self._eval(seg, context)))
+        return RuntimeTemplate(source="".join(pieces), variables=variables)
+
+    def _runtime_shape(self, parsed: _Parsed, runtime: frozenset[str]) -> _Shape:
+        """Which expressions stay for run time, and which compile-time names they need bound.
+
+        Depends only on the text and the run-time names, so it is computed once per pair.
+        """
+        kept: list[bool] = []
+        skeleton: list[str] = []
+        for seg in parsed.segments:
+            if isinstance(seg, Expr):
                 free = seg.names - self._reserved
                 local = free - parsed.names  # bound by a {% for %} or {% set %} around it
-                if local or not free.isdisjoint(runtime):
-                    pieces.append("{{ " + seg.jinja + " }}")
-                else:
-                    pieces.append(jinja_literal(self._eval(seg, context)))
-        body = "".join(pieces)
-        try:
-            free_names = meta.find_undeclared_variables(self._runtime_env.parse(body))
-        except TemplateSyntaxError as exc:  # pragma: no cover - built from parsed pieces
-            raise self._problem(exc, body, 0) from None
-        prefix: list[str] = []
-        text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
-        for name in sorted(free_names - runtime - _RUNTIME_GLOBALS):
+                keep = bool(local) or not free.isdisjoint(runtime)
+                kept.append(keep)
+                if keep:
+                    skeleton.append("{{ " + seg.jinja + " }}")
+            else:
+                kept.append(False)
+                if isinstance(seg, Block):
+                    skeleton.append("{% " + seg.body + " %}")
+        if parsed.source is None:
+            free_names = frozenset().union(
+                *(
+                    s.names
+                    for s, k in zip(parsed.segments, kept, strict=True)
+                    if k and isinstance(s, Expr)
+                )
+            )
+        else:
+            # Blocks bind names ({% for x %}, {% set %}); only Jinja knows what stays free.
+            try:
+                tree = self._runtime_env.parse("".join(skeleton))
+                free_names = frozenset(meta.find_undeclared_variables(tree))
+            except TemplateError as exc:  # pragma: no cover - built from parsed pieces
+                return tuple(kept), (), (), self._problem(exc, "".join(skeleton), 0)
+        variables = tuple(sorted(free_names & runtime))
+        bound = tuple(sorted(free_names - runtime - _RUNTIME_GLOBALS))
+        for name in bound:
             if name in self._reserved or name == "lipsum":
-                used = ", ".join(sorted(free_names & runtime))
-                raise TemplateProblem(
-                    f"'{name}' runs at compile time, so it cannot be combined with the run-time variable(s) {used} in one expression",
+                problem = TemplateProblem(
+                    f"'{name}' runs at compile time, so it cannot be combined with the run-time "
+                    f"variable(s) {', '.join(variables)} in one expression",
                     hint="compute the compile-time part in a separate {{ ... }} or in a variable",
                 )
-            value = self._lookup(name, context, text, runtime)
-            prefix.append("{% set " + name + " = " + jinja_string(str(value)) + " %}")
-        return RuntimeTemplate(
-            source="".join(prefix) + body, variables=tuple(sorted(free_names & runtime))
-        )
+                return tuple(kept), (), variables, problem
+        return tuple(kept), bound, variables, None
 
     # -- errors ---------------------------------------------------------------------------
 

@@ -167,11 +167,12 @@ def test_variable_problems_are_collected_per_variable() -> None:
     values, problems = _engine().resolve_variables(
         {"x": "{{nope}}", "y": "{{randomValu}}", "z": "ok"}, {"nope2": ""}
     )
-    assert [name for name, _ in problems] == ["x"] and problems[0][1].undefined == "nope"
+    assert [name for name, _ in problems] == ["x", "y"] and problems[0][1].undefined == "nope"
+    assert problems[1][1].hint == "did you mean 'randomValue'?"
     assert values["z"] == "ok" and values["x"] == ""
-    long_chain = {f"v{i}": "{{v%d}}+" % (i + 1) for i in range(3000)} | {"v3000": "end"}
+    long_chain = {f"v{i}": "{{v" + str(i + 1) + "}}+" for i in range(3000)} | {"v3000": "end"}
     chained, problems = _engine().resolve_variables(long_chain, {})
-    assert problems == [] and chained["v0"] == "+" * 3000 + "end"
+    assert problems == [] and chained["v0"] == "end" + "+" * 3000
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def test_unknown_helpers_and_arguments(template: str, hint: str, undefined: str)
         ("{{> partial}}", "not supported"),
         ("{{randomValue 'x'}}", "only key=value arguments"),
         ("{{randomValue length=1 'x'}}", "not a valid expression"),
-        ("{{#", "not supported"),
+        ("{{#", "unclosed"),
     ],
 )
 def test_syntax_problems_are_reported(template: str, fragment: str) -> None:
