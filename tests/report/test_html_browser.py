@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from report import build_report, render
+from report import build_from_results, build_report, render
 from tests.report.cdp import Browser
-from tests.report.samples import LEVELS
+from tests.report.samples import LEVELS, big
 
 pytestmark = pytest.mark.slow
 
@@ -138,5 +138,33 @@ def test_level_in_chromium(
         page.eval("document.getElementById('b-expand').click()" if level.startswith("01") else "0")
         page.screenshot(test_output / f"{level}.png")
         assert page.problems() == [] and len(page.requests()) == 1
+    finally:
+        page.close()
+
+
+@pytest.mark.requirement("report:html-filters")
+def test_large_run_details_failed_cases_only(
+    browser: Browser, test_output: Path, tmp_path: Path
+) -> None:
+    s = big(1000)
+    report = build_from_results(s.results, s.meta, s.plan)
+    html = render(report, "html")
+    assert "Large run" in html
+    path = tmp_path / "large.html"
+    path.write_text(html, encoding="utf-8")
+    page = browser.page()
+    try:
+        page.load(path)
+        assert page.problems() == [] and len(page.requests()) == 1
+        groups = "document.querySelectorAll('#test-results details.tg:not([hidden])').length"
+        assert page.eval(groups) == report.summary.tests
+        page.eval("document.getElementById('f-failed').click()")
+        failing = sum(1 for row in report.comparison_summary if row.passed_runs < row.total_runs)
+        assert 0 < page.eval(groups) == failing < report.summary.tests
+        page.eval("document.getElementById('b-expand').click()")
+        # diagrams only for the cases detailed: the failed ones
+        failed_cases = report.summary.failed + report.summary.errors
+        assert page.eval("document.querySelectorAll('.seq svg').length") == failed_cases
+        page.screenshot(test_output / "large_run_failed_only.png")
     finally:
         page.close()
