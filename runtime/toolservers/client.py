@@ -8,6 +8,7 @@ the SDK escapes it. A failure that means the connection is gone is raised as
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 import anyio
 import httpx2
 import mcp_types
+from anyio.abc import TaskStatus
 from mcp import Client
 from mcp.client._transport import Transport, TransportStreams
 from mcp.client.sse import sse_client
@@ -35,6 +37,7 @@ from ._stderr import StderrTail
 __all__ = ["McpServer", "ServerGoneError", "open_mcp_server"]
 
 McpSpec = StdioServer | SseServer | HttpServer
+_log = logging.getLogger(__name__)
 
 _CLIENT_INFO = mcp_types.Implementation(name="bench", version="0.1")
 _LIST_PAGE_CAP = 100
@@ -53,6 +56,8 @@ class McpServer:
         """The server's name in the suite."""
         self._client = client
         self._stderr = stderr
+        self.gone = False
+        """Set once a call found the connection gone; closing it then stays quiet."""
 
     @property
     def stderr_tail(self) -> str:
@@ -86,16 +91,20 @@ class McpServer:
 
         A tool that answers ``isError`` is a normal result, not an exception.
         """
-        with _translated(self.name, f"calling tool {name!r}"):
-            try:
-                with anyio.fail_after(timeout_s if timeout_s is not None else math.inf):
-                    result = await self._client.call_tool(name, arguments)
-            except TimeoutError as exc:
-                raise ToolServerError(
-                    f"tool {name!r} of server {self.name!r} did not answer within "
-                    f"{timeout_s:g} s (tool timeout)",
-                    server=self.name,
-                ) from exc
+        try:
+            with _translated(self.name, f"calling tool {name!r}"):
+                try:
+                    with anyio.fail_after(timeout_s if timeout_s is not None else math.inf):
+                        result = await self._client.call_tool(name, arguments)
+                except TimeoutError as exc:
+                    raise ToolServerError(
+                        f"tool {name!r} of server {self.name!r} did not answer within "
+                        f"{timeout_s:g} s (tool timeout)",
+                        server=self.name,
+                    ) from exc
+        except ServerGoneError:
+            self.gone = True
+            raise
         return ToolResult(
             content=[
                 block.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -140,13 +149,50 @@ async def open_mcp_server(
     gives the MCP handshake ``server_delay_ms`` to finish. ``env`` is where secrets in
     headers and env values are looked up (``os.environ`` when None). Exceptions raised by
     the caller inside the block pass through untouched.
+
+    The connection lives in a child task: when the transport fails mid-session the SDK
+    cancels the scope it runs in, and that must be the child's, never the caller's; the
+    caller's pending call then fails with ``ServerGoneError``.
+    """
+    stop = anyio.Event()
+    body_error: BaseException | None = None
+    try:
+        async with anyio.create_task_group() as tg:
+            server: McpServer = await tg.start(_hold, spec, env, stop)
+            try:
+                yield server
+            except BaseException as exc:
+                body_error = exc
+                raise
+            finally:
+                stop.set()
+    except BaseExceptionGroup as group:
+        leaves = _leaves(group)
+        if body_error is not None and any(leaf is body_error for leaf in leaves):
+            raise body_error from None  # the task group wrapped the caller's own exception
+        for leaf in leaves:
+            if isinstance(leaf, ToolServerError):
+                raise leaf from None
+        raise
+
+
+async def _hold(
+    spec: McpSpec,
+    env: Mapping[str, str] | None,
+    stop: anyio.Event,
+    *,
+    task_status: TaskStatus[McpServer] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Connect, hand the server over, keep the connection until ``stop`` is set.
+
+    Errors before the hand-over reach the ``start()`` caller as ``ToolServerError``;
+    afterwards a failure only marks the server gone (the caller's calls report it).
     """
     stderr = StderrTail() if isinstance(spec, StdioServer) else None
     transport = _DelayedTransport(_transport(spec, env, stderr), spec.process_delay_ms / 1000)
     budget = (spec.process_delay_ms + spec.server_delay_ms) / 1000
     client = Client(transport, client_info=_CLIENT_INFO)
-    started = False
-    body_error: BaseException | None = None
+    server: McpServer | None = None
     if stderr is not None:
         stderr.start()
     try:
@@ -155,36 +201,41 @@ async def open_mcp_server(
         with anyio.CancelScope(deadline=anyio.current_time() + budget) as scope:
             async with client:
                 scope.deadline = math.inf
-                started = True
                 if stderr is not None:
                     stderr.close_writer()
-                try:
-                    yield McpServer(spec.name, client, stderr)
-                except BaseException as exc:
-                    body_error = exc
-                    raise
-    except BaseException as exc:
-        if body_error is not None:
-            if isinstance(exc, BaseExceptionGroup) and _unwrap(exc) is body_error:
-                # The SDK's task groups wrap the caller's own exception; hand it back bare.
-                raise body_error from None
-            raise
+                server = McpServer(spec.name, client, stderr)
+                task_status.started(server)
+                await stop.wait()
+    except Exception as exc:
+        if server is not None:
+            # Closing a connection that failed mid-session fails in transport ways; the
+            # calls it broke already raised ServerGoneError.
+            server.gone = True
+            _log.debug("server %r: error while closing", spec.name, exc_info=True)
+            return
         leaf = _first_translatable(exc, spec.name)
-        error = _as_tool_error(leaf, spec.name, "stopping" if started else "starting")
+        error = _as_tool_error(leaf, spec.name, "starting")
         if error is None:
             raise
-        if not started:
-            error = type(error)(f"{error}{_stderr_hint(stderr)}", server=spec.name)
-        raise error from leaf
+        raise type(error)(f"{error}{_stderr_hint(stderr)}", server=spec.name) from leaf
     finally:
         if stderr is not None:
             stderr.close()
-    if scope.cancelled_caught and not started:
+    if server is None and scope.cancelled_caught:
         raise ToolServerError(
             f"server {spec.name!r} did not finish the MCP handshake within "
             f"{spec.server_delay_ms / 1000:g} s (server_delay){_stderr_hint(stderr)}",
             server=spec.name,
         )
+    if server is not None and scope.cancelled_caught:
+        server.gone = True  # the transport cancelled the session from inside
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
 
 
 def _as_tool_error(exc: BaseException, server: str, doing: str) -> ToolServerError | None:
@@ -202,19 +253,6 @@ def _as_tool_error(exc: BaseException, server: str, doing: str) -> ToolServerErr
         detail = str(exc) or type(exc).__name__
         return ServerGoneError(f"{where}: {detail}", server=server)
     return None
-
-
-def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The single meaningful exception inside a task-group failure, or the group itself."""
-    leaves: list[BaseException] = []
-    stack: list[BaseException] = [group]
-    while stack:
-        exc = stack.pop()
-        if isinstance(exc, BaseExceptionGroup):
-            stack.extend(exc.exceptions)
-        else:
-            leaves.append(exc)
-    return leaves[0] if len(leaves) == 1 else group
 
 
 def _first_translatable(exc: BaseException, server: str) -> BaseException:

@@ -71,3 +71,13 @@ async def test_http_server_killed_mid_session_then_back() -> None:
             listed = await pool.call("notes", "list_notes", {}, timeout_s=10)
     assert json.loads(listed.text)["data"]["total"] == 0
     assert pool.restarts("notes") == 1
+
+
+@pytest.mark.requirement("server:restart")
+async def test_closing_a_dead_http_server_is_quiet() -> None:
+    port = free_port()
+    spec = HttpServer(name="notes", url=f"http://127.0.0.1:{port}/mcp", process_delay_ms=0)
+    async with serving(notes_http(port), port), open_server(spec) as server:
+        with pytest.raises(ServerGoneError):
+            await server.call_tool("crash", {}, timeout_s=10)
+    # Leaving both blocks raised nothing: the failure was reported once, by the call.

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import anyio
@@ -55,9 +55,11 @@ async def serving(argv: list[str], port: int, *, cwd: str | None = None) -> Asyn
                     break
             yield
         finally:
-            process.terminate()
-            with anyio.move_on_after(5, shield=True):
-                await process.wait()
+            if process.returncode is None:
+                with suppress(ProcessLookupError):  # it may have exited (e.g. the crash tool)
+                    process.terminate()
+                with anyio.move_on_after(5, shield=True):
+                    await process.wait()
             if process.returncode is None:
                 process.kill()
 
