@@ -10,3 +10,17 @@ REQUIREMENTS = {
     "proxy:no-secrets": "issue 6: upstream keys come from the agent's env; the proxy records no header or key",
     "proxy:status": "issue 6: each call's status recorded; upstream faults relayed to the agent",
 }
+REQUIREMENTS.update(
+    {
+        "external:protocol": "PacaBench agent interface: JSON lines, input {case_id,input,history,metadata}, output {output,error} (+metrics)",
+        "external:crash": "PacaBench/issue 6: an agent crash (SIGSEGV) is an error of that case; the worker restarts",
+        "external:hang": "issue 6: a hang past the case timeout is an error; the process is killed and replaced",
+        "external:garbage": "issue 6: garbage on stdout is an error naming what was printed",
+        "external:exit": "issue 6: an exit before answering is an error with the exit code; the run goes on",
+        "external:stderr-bounded": "issue 6: stderr kept per case, bounded; a 10 MB flood neither blocks nor bloats",
+        "external:workers": "issue 6: workers: N long-lived processes; a mixed run completes every case",
+        "external:setup-teardown": "issue 6: setup and teardown commands around the agent's workers",
+        "external:env": "PacaBench config: the agent's env (secret references resolved at run time)",
+        "external:proxy-metrics": "PacaBench proxy: OPENAI_BASE_URL injection; the agent's calls measured per case",
+    }
+)
