@@ -90,6 +90,7 @@ def main() -> int:
         "below-never": outputs_of("BELOW_NEVER"),
         "below-criteria": outputs_of("BELOW_CRITERIA"),
         "readonly": outputs_of("READONLY"),
+        "again": outputs_of("AGAIN"),
     }
     outcomes = {
         "below-never": os.environ.get("BELOW_NEVER_OUTCOME", ""),

