@@ -206,6 +206,10 @@ def html_env() -> Environment:
     )
     env.filters.update(
         agent_md=agent_markdown,
+        # A filter, not a macro: it runs once per matrix cell, 10,000 times on large runs.
+        mk=lambda status: Markup('<span class="{}">{}</span>').format(
+            status or "", status_mark(status)
+        ),
         text=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
             escape.strip_controls("" if v is None else str(v)), limit
         ),
