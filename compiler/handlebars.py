@@ -611,7 +611,9 @@ def split(text: str) -> list[Segment]:
             end = text.find("#}", start + 2)
             if end < 0:
                 raise TemplateProblem(
-                    "unclosed comment '{#'", hint="close it with '#}'", offset=start
+                    "unclosed comment '{#'",
+                    hint="close it with '#}'; to write a literal '{#', use {{ '{#' }}",
+                    offset=start,
                 )
             body = text[start + 2 : end]
             parts.append(_Tag(None, body[:1] == "-", body[-1:] == "-" and len(body) > 1))
