@@ -24,3 +24,10 @@ REQUIREMENTS.update(
         "external:proxy-metrics": "PacaBench proxy: OPENAI_BASE_URL injection; the agent's calls measured per case",
     }
 )
+REQUIREMENTS.update(
+    {
+        "cost:price-table": "issue 6 + PacaBench metrics: versioned price table (input, output, cached input per model) shipped as data",
+        "cost:overrides": "issue 6: the price table is overridable in the suite",
+        "cost:judge-apart": "issue 6: cost per case with judge cost kept apart",
+    }
+)
