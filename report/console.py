@@ -51,7 +51,12 @@ def _assertion(console: Console, a: AssertionReport, indent: int) -> None:
         console.print(Text(f"{pad}• expected: {_t(to_json(a.expected, 400))}"))
     if a.actual is not None:
         console.print(Text(f"{pad}• actual: {_t(to_json(a.actual, 400))}"))
-    for key, value in list(a.details.items())[:6]:
+    # Details repeat expected/actual under other names ("actual", "max"); show each value once.
+    shown = [a.expected, a.actual]
+    extra = [
+        (k, v) for k, v in a.details.items() if k not in ("expected", "actual") and v not in shown
+    ]
+    for key, value in extra[:6]:
         console.print(Text(f"{pad}• {_t(key, 40)}: {_t(to_json(value, 200))}", style="dim"))
     for child in a.children:
         _assertion(console, child, indent + 2)
@@ -144,7 +149,7 @@ def print_console_report(report: Report, console: Console) -> None:
         ),
         ("Total Tool Calls:", str(s.tool_calls), None),
         ("Total Errors:", str(error_count), None),
-        ("Total Duration:", f"{s.duration_ms:.0f}ms (avg: {avg:.0f}ms per test)", None),
+        ("Total Duration:", f"{s.duration_ms:.0f}ms wall (avg: {avg:.0f}ms per test)", None),
         ("Total Tokens:", str(s.input_tokens + s.output_tokens), None),
     ]
     if s.cost_usd is not None:
