@@ -29,7 +29,7 @@ from datetime import datetime
 from random import Random
 from typing import Any
 
-from jinja2 import TemplateError, meta
+from jinja2 import TemplateError, Undefined, meta
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -55,6 +55,7 @@ _RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 _MAX_REPEAT = 1_000_000  # characters or items a `*` may produce at compile time
 _MAX_EXPONENT = 10_000
 _CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
@@ -582,6 +583,28 @@ def _topological(deps: Mapping[str, list[str]]) -> tuple[list[str], list[list[st
     return order, cycles
 
 
+def _finalize(value: Any) -> Any:
+    """Refuse output whose text would carry a memory address (``<built-in method ... at 0x..>``).
+
+    Such text differs on every run, so one stray ``{{ name.upper }}`` would break the
+    byte-identical plan promise.
+    """
+    if isinstance(value, Undefined):
+        return value  # printing it raises the precise "is undefined" error
+    if callable(value):
+        name = getattr(value, "__name__", type(value).__name__)
+        raise TemplateProblem(
+            f"'{name}' is a function; its text would differ on every run",
+            hint=f"call it: {name}(...)",
+        )
+    if _ADDRESS.search(value if isinstance(value, str) else str(value)):
+        raise TemplateProblem(
+            "the value prints a memory address, which would differ on every run",
+            hint="print plain values (strings, numbers), not functions or objects",
+        )
+    return value
+
+
 def _harden(env: ImmutableSandboxedEnvironment, helpers: Helpers) -> ImmutableSandboxedEnvironment:
     """Close the sandbox's remaining gaps for compile time: randomness and huge values."""
     env.globals.pop("lipsum", None)
@@ -605,6 +628,8 @@ def _harden(env: ImmutableSandboxedEnvironment, helpers: Helpers) -> ImmutableSa
         return table[operator](left, right)
 
     env.intercepted_binops = frozenset({"*", "**"})
+    # Read when templates are compiled, so it must be set before the first one is.
+    env.finalize = _finalize
     # Instance attribute on purpose: the generated code calls environment.call_binop.
     setattr(env, "call_binop", call_binop)  # noqa: B010
     return env

@@ -299,3 +299,20 @@ def test_engines_do_not_share_random_state() -> None:
 
     random.seed(12345)  # and the global random module being reseeded
     assert b.render("{{randomValue}}{{faker 'Lorem.word'}}", {}) == first_a
+
+
+@pytest.mark.requirement("template:determinism")
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ name.upper }}",
+        "{{ range }}",
+        "{{ cycler(1) }}",
+        "{{ now|string }}",
+        "{{ [name.lower] }}",
+    ],
+)
+def test_values_that_print_memory_addresses_are_refused(template: str) -> None:
+    # `<built-in method upper of str object at 0x7f..>` would make two compiles differ.
+    problem = _problem(template, name="Ada")
+    assert "differ on every run" in problem.message
