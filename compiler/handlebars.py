@@ -99,6 +99,7 @@ _START = re.compile(r"\{\{|\{%|\{#|\$\$?\{")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\Z")
+_MAX_TAG = 10_000  # characters scanned for the end of one tag when it holds quotes
 _NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
 _ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
 _HB_TOKEN = re.compile(
@@ -158,10 +159,14 @@ def jinja_literal(text: str) -> str:
 
 def _find_close(text: str, start: int, close: str) -> int:
     """Index of ``close`` after ``start``, skipping quoted strings; -1 if none."""
+    plain = text.find(close, start)
+    if plain < 0 or ("'" not in text[start:plain] and '"' not in text[start:plain]):
+        return plain  # the common case: no string literal inside the tag
     quote = ""
     i = start
-    size = len(text)
-    while i < size:
+    # Bounded, so text full of unbalanced quotes stays linear rather than quadratic.
+    limit = min(len(text), start + _MAX_TAG)
+    while i < limit:
         ch = text[i]
         if quote:
             if ch == "\\":
@@ -175,7 +180,7 @@ def _find_close(text: str, start: int, close: str) -> int:
             return i
         i += 1
     # An unbalanced quote inside (e.g. an apostrophe) must not hide the close.
-    return text.find(close, start)
+    return plain
 
 
 @lru_cache(maxsize=8192)
