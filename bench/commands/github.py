@@ -84,9 +84,7 @@ def _comment(args: argparse.Namespace) -> int:
         markdown, dict(os.environ), comment=None, mode=args.mode, token_env=args.token_env
     )
     outcome = published.comment
-    if outcome.action in ("created", "updated"):
-        print(outcome.url)
-    else:
+    if outcome.action not in ("created", "updated"):  # publish() already printed the URL
         print(f"bench: no PR comment: {outcome.reason}")
     return 0
 

@@ -23,3 +23,9 @@ REQUIREMENTS["action:fail-on"] = (
 REQUIREMENTS["action:act"] = (
     "issue 5: the Action runs for real under act (uses: ./) with a pull_request event and a fake GitHub API"
 )
+REQUIREMENTS["action:actionlint"] = (
+    "issue 5: actionlint (with shellcheck) passes on every workflow and on action.yml through uses: ./"
+)
+REQUIREMENTS["action:env-only"] = (
+    "issue 5: every input reaches scripts through env:, never ${{ inputs.* }} inside run:"
+)
