@@ -31,3 +31,12 @@ REQUIREMENTS.update(
         "cost:judge-apart": "issue 6: cost per case with judge cost kept apart",
     }
 )
+REQUIREMENTS.update(
+    {
+        "dataset:local": "PacaBench datasets: local JSONL/JSON/CSV files as a source of cases",
+        "dataset:git": "PacaBench datasets: `git:` URLs cloned by git (cached)",
+        "dataset:prepare": "PacaBench datasets: an optional prepare command",
+        "dataset:input-map": "PacaBench datasets: input_map (input, expected, history, metadata fields)",
+        "dataset:limit-sample": "issue 6: limit and a deterministic (seeded) sample",
+    }
+)
