@@ -29,24 +29,21 @@ from datetime import datetime
 from random import Random
 from typing import Any
 
-from jinja2 import TemplateError, Undefined, meta
+from jinja2 import TemplateError, meta
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from runtime.plan import RuntimeTemplate, SecretRef
 from runtime.templating import make_environment
 
-from .handlebars import Block, Expr, Segment, Text, jinja_literal, jinja_string, split
 from .helpers import HELPERS, Helpers, did_you_mean
+from .sandbox import harden
+from .secret_names import SecretAlias, looks_secret
+from .segments import Block, Expr, Segment, Text, jinja_literal, jinja_string
+from .splitter import split
 from .template_problem import TemplateProblem
 
 __all__ = ["SecretAlias", "TemplateEngine", "TemplateProblem", "looks_secret"]
 
-_SECRET_WORDS = frozenset(
-    {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "AUTH"}
-    | {"APIKEY", "PASSPHRASE", "PAT"}
-)
-_WORD_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SECRET_HINT = "reference secrets only in credential fields: token, secret, headers, ..."
 _QUICK_MARKERS = ("{{", "${", "{%", "{#")
 # Jinja globals the runtime's environment also has; lipsum is left out because it draws
@@ -55,35 +52,7 @@ _RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
-_MAX_REPEAT = 1_000_000  # characters or items a `*` may produce at compile time
-_MAX_EXPONENT = 10_000
 _CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
-
-
-def looks_secret(name: str) -> bool:
-    """True when a variable name reads as a secret: a word part such as KEY, TOKEN, AUTH.
-
-    ``GITHUB_TOKEN``, ``openaiApiKey``, ``DB_PASSWORD`` and ``AUTH`` look secret;
-    ``KEYBOARD_LAYOUT`` and ``AUTHOR`` do not (the word must stand alone).
-    """
-    return any(part.upper() in _SECRET_WORDS for part in _WORD_PARTS.findall(name))
-
-
-class SecretAlias(str):
-    """A user variable whose value reads secrets: ``token: "Bearer {{API_TOKEN}}"``.
-
-    Its text is the placeholder template (``Bearer ${API_TOKEN}``), never a value. Used in a
-    credential field it joins that field's ``SecretRef``; used anywhere else it is refused.
-    """
-
-    ref: SecretRef
-
-    def __new__(cls, ref: SecretRef) -> SecretAlias:
-        """Wrap ``ref``; the string value is its template."""
-        obj = super().__new__(cls, ref.template)
-        obj.ref = ref
-        return obj
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity hash: a cheap cache key
@@ -109,7 +78,7 @@ class TemplateEngine:
         self._env = dict(env)
         self._helpers = Helpers(seed=seed, now=now)
         self._functions = self._helpers.functions()
-        self._jinja = _harden(make_environment(self._functions), self._helpers)
+        self._jinja = harden(make_environment(self._functions), self._helpers)
         self._runtime_env = make_environment()
         self._runtime_env.intercepted_binops = frozenset({"*", "**"})  # no folding while parsing
         self._reserved = frozenset(self._jinja.globals)
@@ -581,55 +550,3 @@ def _topological(deps: Mapping[str, list[str]]) -> tuple[list[str], list[list[st
             state[done] = 2
             order.append(done)
     return order, cycles
-
-
-def _finalize(value: Any) -> Any:
-    """Refuse output whose text would carry a memory address (``<built-in method ... at 0x..>``).
-
-    Such text differs on every run, so one stray ``{{ name.upper }}`` would break the
-    byte-identical plan promise.
-    """
-    if isinstance(value, Undefined):
-        return value  # printing it raises the precise "is undefined" error
-    if callable(value):
-        name = getattr(value, "__name__", type(value).__name__)
-        raise TemplateProblem(
-            f"'{name}' is a function; its text would differ on every run",
-            hint=f"call it: {name}(...)",
-        )
-    if _ADDRESS.search(value if isinstance(value, str) else str(value)):
-        raise TemplateProblem(
-            "the value prints a memory address, which would differ on every run",
-            hint="print plain values (strings, numbers), not functions or objects",
-        )
-    return value
-
-
-def _harden(env: ImmutableSandboxedEnvironment, helpers: Helpers) -> ImmutableSandboxedEnvironment:
-    """Close the sandbox's remaining gaps for compile time: randomness and huge values."""
-    env.globals.pop("lipsum", None)
-    env.filters["random"] = helpers.choice
-    table = env.binop_table
-
-    def call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-            raise TemplateProblem(f"exponent {right} is too large", hint=f"at most {_MAX_EXPONENT}")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(seq) * count > _MAX_REPEAT
-                ):
-                    raise TemplateProblem(
-                        f"repeating a value {count} times is too large",
-                        hint=f"at most {_MAX_REPEAT} items",
-                    )
-        return table[operator](left, right)
-
-    env.intercepted_binops = frozenset({"*", "**"})
-    # Read when templates are compiled, so it must be set before the first one is.
-    env.finalize = _finalize
-    # Instance attribute on purpose: the generated code calls environment.call_binop.
-    setattr(env, "call_binop", call_binop)  # noqa: B010
-    return env

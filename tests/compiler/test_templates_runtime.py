@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compiler.handlebars import jinja_literal, jinja_string
+from compiler.segments import jinja_literal, jinja_string
 from compiler.templates import TemplateEngine, TemplateProblem
 from runtime.plan import RuntimeTemplate
 from runtime.templating import make_environment, render
