@@ -51,7 +51,7 @@ def _variables(
         values, problems = engine.resolve_variables(raw, static)
         for name, problem in problems:
             src = where.get(name, fallback)
-            span = src.positions.span(("variables", name)) if hasattr(src, "positions") else None  # type: ignore[attr-defined]  # a SourceDoc
+            span = src.positions.span(("variables", name)) if hasattr(src, "positions") else None
             if span is not None:
                 r.report(problem, raw[name], span)
         ctx: Mapping[str, str] = ChainMap(values, static)

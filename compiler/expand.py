@@ -22,6 +22,7 @@ from .diagnostics import Diagnostics
 from .includes import Located, Suite, TestFile
 from .render import Renderer
 from .suite import SessionDef, TestDef
+from .suite import assertions as syn
 from .suite.scalars import duration_ms
 
 __all__ = ["UNIT_NAMES", "expand"]
@@ -52,24 +53,28 @@ def _unit_context(
 
 
 def _texts(test: TestDef) -> list[str]:
+    """Every templated text of a test: its prompt and its assertions' values and params."""
     out = [test.prompt]
-
-    def walk(node: Any) -> None:
-        for name in ("any_of", "all_of"):
-            for child in getattr(node, name, None) or []:
-                walk(child)
-        if getattr(node, "not_", None) is not None:
-            walk(node.not_)
-        for name in ("value", "path"):
-            v = getattr(node, name, None)
-            if isinstance(v, str):
-                out.append(v)
-        params = getattr(node, "params", None)
-        if isinstance(params, dict):
-            out.extend(str(v) for v in params.values())
-
-    for a in test.assertions:
-        walk(a)
+    stack: list[Any] = list(test.assertions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, syn.AnyOfA):
+            stack.extend(node.any_of)
+        elif isinstance(node, syn.AllOfA):
+            stack.extend(node.all_of)
+        elif isinstance(node, syn.NotA):
+            stack.append(node.not_)
+        else:
+            fields = (
+                node.__dict__
+            )  # plain attribute reads: pydantic's __getattr__ is slow on misses
+            for name in ("value", "path"):
+                v = fields.get(name)
+                if isinstance(v, str):
+                    out.append(v)
+            params = fields.get("params")
+            if isinstance(params, dict):
+                out.extend(str(v) for v in params.values())
     return out
 
 
@@ -92,6 +97,7 @@ class _SessionExpander:
             self.binds.append(names)
         self._extractors: dict[int, tuple[JsonPathExtractor, ...] | None] = {}
         self._cache: dict[tuple[int, tuple[str, ...]], _Lowered] = {}
+        self._deps: dict[int, list[str]] = {}
 
     def _later(self, j: int, *, include_own: bool) -> dict[str, Span]:
         later: dict[str, Span] = {}
@@ -130,10 +136,13 @@ class _SessionExpander:
 
     def lower(self, j: int, ctx: Mapping[str, str], unit_ctx: Mapping[str, str]) -> _Lowered:
         test = self.session.value.tests[j]
-        deps: set[str] = set()
-        for text in _texts(test):
-            deps |= self.r.engine.referenced_names(text) & UNIT_NAMES
-        key = (j, tuple(unit_ctx.get(n, "") for n in sorted(deps)))
+        deps = self._deps.get(j)
+        if deps is None:
+            found: set[str] = set()
+            for text in _texts(test):
+                found |= self.r.engine.referenced_names(text) & UNIT_NAMES
+            deps = self._deps[j] = sorted(found)
+        key = (j, tuple(unit_ctx.get(n, "") for n in deps))
         if key in self._cache:
             return self._cache[key]
         full = ChainMap(dict(unit_ctx), dict(ctx))

@@ -113,10 +113,10 @@ def build_plan(
         seed=seed,
         compiled_now=_rfc3339(now),
         sources=tuple(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
-        providers=tuple(providers),  # type: ignore[arg-type]  # built by compiler/infra.py
-        servers=tuple(servers),  # type: ignore[arg-type]
-        agents=tuple(agents),  # type: ignore[arg-type]
-        units=tuple(units),  # type: ignore[arg-type]
+        providers=tuple(providers),
+        servers=tuple(servers),
+        agents=tuple(agents),
+        units=tuple(units),
         settings=settings,
         criteria=Criteria(success_rate=crit.success_rate if crit else None),
         ai_summary=AiSummary(

@@ -26,7 +26,7 @@ from .suite import (
     SessionDef,
     SettingsDef,
 )
-from .validate import validate_document
+from .validate import Validated, validate_document
 
 __all__ = ["Located", "Suite", "TestFile", "load_suite"]
 
@@ -110,6 +110,68 @@ def _policy_vars(
     return dict(suite), dict.fromkeys(suite, suite_doc)  # suite-only, the default
 
 
+def _load_child(
+    root: SourceDoc, i: int, entry: str, display: str, diags: Diagnostics
+) -> tuple[SourceDoc | None, Validated | None]:
+    """One test file of a suite: read and validated, or (doc or None, None) after a diagnostic."""
+    at = root.positions.span(("test_files", i))
+    target = (root.path.parent / entry).resolve()
+    shown = os.path.normpath(os.path.join(os.path.dirname(display), entry))
+    if target == root.path:
+        diags.add("include-cycle", "a suite cannot list itself in test_files", at)
+        return None, None
+    child = load_yaml(target, shown, diags, at=at)
+    if child is None:
+        return None, None
+    valid = validate_document(child, diags)
+    if valid is None:
+        return child, None
+    cdoc = valid.document
+    if cdoc.test_files is not None:
+        diags.add("nested-suite", f"{shown} is itself a suite; suites do not nest",
+                  child.positions.span(("test_files",), key=True))  # fmt: skip
+        return child, None
+    if not cdoc.sessions:
+        diags.add("no-sessions", f"{shown} has no sessions", Span(file=shown, line=1, col=1),
+                  hint="a test file listed in test_files needs at least one session")  # fmt: skip
+    for section in ("providers", "servers", "agents", "settings", "criteria", "ai_summary"):
+        if child.positions.has((section,)):
+            diags.warn("ignored-section", f"'{section}' of a test file is ignored in a suite; the suite's is used",
+                       child.positions.span((section,), key=True))  # fmt: skip
+    return child, valid
+
+
+def _load_test_files(
+    root: SourceDoc,
+    document: Document,
+    display: str,
+    policy: str,
+    pruned: dict[str, set[str]],
+    sources: list[SourceDoc],
+    diags: Diagnostics,
+) -> list[TestFile]:
+    files: list[TestFile] = []
+    seen: set[Path] = set()
+    for i, entry in enumerate(document.test_files or []):
+        target = (root.path.parent / entry).resolve()
+        if target in seen:
+            diags.add("duplicate-test-file", f"{entry} is listed twice in test_files",
+                      root.positions.span(("test_files", i)))  # fmt: skip
+            continue
+        seen.add(target)
+        child, valid = _load_child(root, i, entry, display, diags)
+        if child is not None:
+            sources.append(child)
+        if child is None or valid is None:
+            continue
+        for k, v in valid.pruned_names.items():
+            pruned.setdefault(k, set()).update(v)
+        cdoc = valid.document
+        variables, where = _policy_vars(policy, document.variables, cdoc.variables, root, child)
+        files.append(TestFile(child, cdoc, variables, where))
+    return files
+
+
 def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
     """Load a suite or test file and everything it includes; None when the root cannot be read."""
     root = load_yaml(path, display, diags)
@@ -134,51 +196,7 @@ def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
             )
         if not document.test_files:
             diags.add("suite-empty", "test_files is empty", root.positions.span(("test_files",)))
-        seen: dict[str, int] = {}
-        for i, entry in enumerate(document.test_files):
-            at = root.positions.span(("test_files", i))
-            target = (root.path.parent / entry).resolve()
-            shown = os.path.normpath(os.path.join(os.path.dirname(display), entry))
-            if str(target) in seen:
-                diags.add("duplicate-test-file", f"{entry} is listed twice in test_files", at)
-                continue
-            seen[str(target)] = i
-            if target == root.path:
-                diags.add("include-cycle", "a suite cannot list itself in test_files", at)
-                continue
-            child = load_yaml(target, shown, diags, at=at)
-            if child is None:
-                continue
-            sources.append(child)
-            child_valid = validate_document(child, diags)
-            if child_valid is None:
-                continue
-            cdoc = child_valid.document
-            for k, v in child_valid.pruned_names.items():
-                pruned.setdefault(k, set()).update(v)
-            if cdoc.test_files is not None:
-                diags.add(
-                    "nested-suite",
-                    f"{shown} is itself a suite; suites do not nest",
-                    child.positions.span(("test_files",), key=True),
-                )
-                continue
-            if not cdoc.sessions:
-                diags.add(
-                    "no-sessions",
-                    f"{shown} has no sessions",
-                    Span(file=shown, line=1, col=1),
-                    hint="a test file listed in test_files needs at least one session",
-                )
-            for section in ("providers", "servers", "agents", "settings", "criteria", "ai_summary"):
-                if child.positions.has((section,)):
-                    diags.warn(
-                        "ignored-section",
-                        f"'{section}' of a test file is ignored in a suite; the suite's is used",
-                        child.positions.span((section,), key=True),
-                    )
-            variables, where = _policy_vars(policy, document.variables, cdoc.variables, root, child)
-            files.append(TestFile(child, cdoc, variables, where))
+        files = _load_test_files(root, document, display, policy, pruned, sources, diags)
     else:
         if not document.sessions and "sessions" not in pruned:
             diags.add(

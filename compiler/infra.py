@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from runtime.plan import (
     AgentServer,
@@ -92,19 +93,88 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _warn_ignored(item: Located[ProviderDef], diags: Diagnostics) -> None:
+    p = item.value
+    for key in sorted(_TYPE_KEYS - _APPLIES[p.type]):
+        if item.doc.positions.has((*item.path, key)) and not (key == "stream" and not p.stream):
+            diags.warn(
+                "ignored-key",
+                f"'{key}' does not apply to {p.type} providers and is ignored",
+                item.span(key, key=True),
+            )
+
+
+_TOKEN_ENV = {
+    "OPENAI": "OPENAI_API_KEY",
+    "ANTHROPIC": "ANTHROPIC_API_KEY",
+    "GOOGLE": "GOOGLE_API_KEY",
+    "GROQ": "GROQ_API_KEY",
+    "AMAZON-ANTHROPIC": "AWS_ACCESS_KEY_ID",
+}
+
+
+def _required(item: Located[ProviderDef]) -> list[tuple[str, str | None]]:
+    """(what is missing, hint) for each key the provider's type needs but lacks."""
+    p = item.value
+    ptype = p.type
+    missing: list[tuple[str, str | None]] = []
+    if ptype != "SCRIPTED" and not p.model:
+        missing.append(("model", None))
+    if ptype in _NEEDS_TOKEN and not p.token:
+        missing.append(("token", f'token: "{{{{{_TOKEN_ENV[ptype]}}}}}"'))
+    if ptype == "AMAZON-ANTHROPIC" and not p.secret:
+        missing.append(("secret", 'secret: "{{AWS_SECRET_ACCESS_KEY}}"'))
+    if ptype == "AZURE" and (p.auth_type or "api_key") == "api_key" and not p.token:
+        missing.append(("token", 'token: "{{AZURE_OPENAI_API_KEY}}", or auth_type: entra_id'))
+    if ptype == "AZURE":
+        missing += [
+            (k, None) for k, v in (("baseUrl", p.base_url), ("version", p.version)) if not v
+        ]
+    if ptype == "OPENAI_COMPATIBLE" and not p.base_url:
+        missing.append(("baseUrl", "e.g. baseUrl: http://localhost:11434/v1 for Ollama"))
+    if ptype == "SCRIPTED" and not p.replies:
+        missing.append(("replies", None))
+    return missing
+
+
+def _replies(item: Located[ProviderDef], diags: Diagnostics) -> tuple[ScriptedReply, ...] | None:
+    ok = True
+    replies = []
+    for i, rep in enumerate(item.value.replies or []):
+        if rep.when is not None:
+            ok = check_regex(rep.when, item.span("replies", i, "when"), diags, what="when") and ok
+        replies.append(
+            ScriptedReply(
+                when=rep.when,
+                text=rep.text,
+                tool_calls=tuple(
+                    ScriptedToolCall(name=tc.name, arguments=tc.arguments) for tc in rep.tool_calls
+                ),
+                input_tokens=rep.input_tokens,
+                output_tokens=rep.output_tokens,
+                delay_ms=duration_ms(rep.delay) if rep.delay else 0,
+            )
+        )
+    return tuple(replies) if ok else None
+
+
+def _policies(p: ProviderDef) -> tuple[RateLimits, RetryPolicy]:
+    rl = RateLimits()
+    if p.rate_limits is not None:
+        rl = RateLimits(tpm=p.rate_limits.tpm or None, rpm=p.rate_limits.rpm or None)
+    retry = RetryPolicy()
+    if p.retry is not None:
+        retry = RetryPolicy(retry_on_429=p.retry.retry_on_429, max_retries=p.retry.max_retries or 3)
+    return rl, retry
+
+
 def lower_provider(
     item: Located[ProviderDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
 ) -> ProviderSpec | None:
     """The plan spec of one provider, or None when it has errors (already reported)."""
     p = item.value
     ptype = p.type
-    for key in sorted(_TYPE_KEYS - _APPLIES[ptype]):
-        if item.doc.positions.has((*item.path, key)) and not (key == "stream" and not p.stream):
-            diags.warn(
-                "ignored-key",
-                f"'{key}' does not apply to {ptype} providers and is ignored",
-                item.span(key, key=True),
-            )
+    _warn_ignored(item, diags)
     ok = True
 
     def text(key: str, value: str | None) -> str | None:
@@ -129,105 +199,31 @@ def lower_provider(
 
     model = text("model", p.model)
     base_url = text("baseUrl", p.base_url)
-    if ptype != "SCRIPTED" and not p.model:
-        diags.add("missing-key", f"provider '{p.name}' needs 'model'", item.span("name"))
-        ok = False
-    if ptype in _NEEDS_TOKEN and not p.token:
-        env = {
-            "OPENAI": "OPENAI_API_KEY",
-            "ANTHROPIC": "ANTHROPIC_API_KEY",
-            "GOOGLE": "GOOGLE_API_KEY",
-            "GROQ": "GROQ_API_KEY",
-            "AMAZON-ANTHROPIC": "AWS_ACCESS_KEY_ID",
-        }[ptype]
+    for key, hint in _required(item):
         diags.add(
             "missing-key",
-            f"provider '{p.name}' ({ptype}) needs 'token'",
+            f"provider '{p.name}' ({ptype}) needs '{key}'",
             item.span("name"),
-            hint=f'token: "{{{{{env}}}}}"',
-        )
-        ok = False
-    if ptype == "AMAZON-ANTHROPIC" and not p.secret:
-        diags.add(
-            "missing-key",
-            f"provider '{p.name}' (AMAZON-ANTHROPIC) needs 'secret'",
-            item.span("name"),
-            hint='secret: "{{AWS_SECRET_ACCESS_KEY}}"',
-        )
-        ok = False
-    if ptype == "AZURE":
-        if (p.auth_type or "api_key") == "api_key" and not p.token:
-            diags.add(
-                "missing-key",
-                f"provider '{p.name}' (AZURE, api_key) needs 'token'",
-                item.span("name"),
-                hint='token: "{{AZURE_OPENAI_API_KEY}}", or auth_type: entra_id',
-            )
-            ok = False
-        for key, val in (("baseUrl", p.base_url), ("version", p.version)):
-            if not val:
-                diags.add(
-                    "missing-key", f"provider '{p.name}' (AZURE) needs '{key}'", item.span("name")
-                )
-                ok = False
-    if ptype == "OPENAI_COMPATIBLE" and not p.base_url:
-        diags.add(
-            "missing-key",
-            f"provider '{p.name}' (OPENAI_COMPATIBLE) needs 'baseUrl'",
-            item.span("name"),
-            hint="e.g. baseUrl: http://localhost:11434/v1 for Ollama",
-        )
-        ok = False
-    if ptype == "SCRIPTED" and not p.replies:
-        diags.add(
-            "missing-key", f"provider '{p.name}' (SCRIPTED) needs 'replies'", item.span("name")
+            hint=hint,
         )
         ok = False
     token = cred("token", p.token)
     secret = cred("secret", p.secret)
-    rl = (
-        RateLimits(tpm=(p.rate_limits.tpm or None), rpm=(p.rate_limits.rpm or None))
-        if p.rate_limits
-        else RateLimits()
-    )
-    retry = RetryPolicy()
-    if p.retry is not None:
-        retry = RetryPolicy(
-            retry_on_429=p.retry.retry_on_429,
-            max_retries=p.retry.max_retries if p.retry.max_retries else 3,
-        )
+    rl, retry = _policies(p)
     common = {"name": p.name, "rate_limits": rl, "retry": retry, "span": item.span()}
     spec: ProviderSpec
     if ptype == "SCRIPTED":
-        replies = []
-        for i, rep in enumerate(p.replies or []):
-            if rep.when is not None:
-                ok = (
-                    check_regex(rep.when, item.span("replies", i, "when"), diags, what="when")
-                    and ok
-                )
-            replies.append(
-                ScriptedReply(
-                    when=rep.when,
-                    text=rep.text,
-                    tool_calls=tuple(
-                        ScriptedToolCall(name=tc.name, arguments=tc.arguments)
-                        for tc in rep.tool_calls
-                    ),
-                    input_tokens=rep.input_tokens,
-                    output_tokens=rep.output_tokens,
-                    delay_ms=duration_ms(rep.delay) if rep.delay else 0,
-                )
-            )
-        spec = ScriptedProvider(model=model or "scripted", replies=tuple(replies), **common)
-        return spec if ok else None
+        replies = _replies(item, diags)
+        if replies is None or not ok:
+            return None
+        return ScriptedProvider(model=model or "scripted", replies=replies, **common)
     if not ok or model is None:
         return None
     if ptype in ("OPENAI", "GROQ", "OPENAI_COMPATIBLE"):
         flavor = {"OPENAI": "openai", "GROQ": "groq", "OPENAI_COMPATIBLE": "compatible"}[ptype]
         spec = OpenAIProvider(
             model=model, flavor=flavor, api_key=token, base_url=base_url, stream=p.stream, **common
-        )  # type: ignore[arg-type]  # flavor is one of the literals
+        )
     elif ptype == "AZURE":
         spec = AzureProvider(
             model=model,
@@ -279,148 +275,142 @@ _SERVER_KEYS = {
 _ALL_SERVER_KEYS = set().union(*_SERVER_KEYS.values())
 
 
-def lower_server(
-    item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
-) -> ServerSpec | None:
-    """The plan spec of one server, or None when it has errors (already reported)."""
-    s = item.value
-    for key in sorted(_ALL_SERVER_KEYS - _SERVER_KEYS[s.type]):
-        if item.doc.positions.has((*item.path, key)):
-            diags.warn(
-                "ignored-key",
-                f"'{key}' does not apply to {s.type} servers and is ignored",
-                item.span(key, key=True),
-            )
-    if s.tools_from_cli is not None:
-        diags.warn(
-            "ignored-key",
-            "'tools_from_cli' is ignored (agent-benchmark never used it)",
-            item.span("tools_from_cli", key=True),
-        )
-    ok = True
+class _ServerLowering:
+    """Renders one server entry's fields; ``ok`` turns False on the first reported problem."""
 
-    def text(key: str, value: str | None, *sub: str | int) -> str | None:
-        nonlocal ok
+    def __init__(
+        self, item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
+    ) -> None:
+        self.item = item
+        self.s = item.value
+        self.ctx = ctx
+        self.r = r
+        self.diags = diags
+        self.ok = True
+
+    def text(self, key: str, value: str | None, *sub: str | int) -> str | None:
         if value is None:
             return None
-        out = r.render_static(value, ctx, item.span(key, *sub))
-        ok = ok and out is not None
+        out = self.r.render_static(value, self.ctx, self.item.span(key, *sub))
+        self.ok = self.ok and out is not None
         return out
 
-    delays: dict[str, int] = {}
-    if s.server_delay:
-        delays["server_delay_ms"] = duration_ms(s.server_delay)
-    if s.process_delay:
-        delays["process_delay_ms"] = duration_ms(s.process_delay)
-    common = {"name": s.name, "span": item.span(), **delays}
-    if s.type in ("stdio", "cli") and not s.command:
-        diags.add("missing-key", f"{s.type} server '{s.name}' needs 'command'", item.span("name"))
-        return None
-    if s.type in ("sse", "http") and not s.url:
-        diags.add("missing-key", f"{s.type} server '{s.name}' needs 'url'", item.span("name"))
-        return None
-    if s.type == "stdio":
-        command = text("command", s.command)
+    def invalid(self, message: str, *where: str | int, hint: str | None = None) -> None:
+        self.diags.add("invalid-value", message, self.item.span(*where), hint=hint)
+        self.ok = False
+
+    def warn_ignored(self) -> None:
+        s, item = self.s, self.item
+        for key in sorted(_ALL_SERVER_KEYS - _SERVER_KEYS[s.type]):
+            if item.doc.positions.has((*item.path, key)):
+                self.diags.warn("ignored-key", f"'{key}' does not apply to {s.type} servers and is ignored",
+                                item.span(key, key=True))  # fmt: skip
+        if s.tools_from_cli is not None:
+            self.diags.warn("ignored-key", "'tools_from_cli' is ignored (agent-benchmark never used it)",
+                            item.span("tools_from_cli", key=True))  # fmt: skip
+
+    def common(self) -> dict[str, Any]:
+        s = self.s
+        out: dict[str, Any] = {"name": s.name, "span": self.item.span()}
+        if s.server_delay:
+            out["server_delay_ms"] = duration_ms(s.server_delay)
+        if s.process_delay:
+            out["process_delay_ms"] = duration_ms(s.process_delay)
+        return out
+
+    def stdio(self) -> StdioServer | None:
+        s = self.s
+        command = self.text("command", s.command)
         argv: list[str] = []
         if command is not None:
             try:
                 argv = shlex.split(command)
             except ValueError as exc:
-                diags.add(
-                    "invalid-value",
-                    f"cannot split command: {exc}",
-                    item.span("command"),
-                    hint="balance the quotes",
-                )
-                ok = False
-            if not argv and ok:
-                diags.add("invalid-value", "command is empty", item.span("command"))
-                ok = False
+                self.invalid(f"cannot split command: {exc}", "command", hint="balance the quotes")
+            if not argv and self.ok:
+                self.invalid("command is empty", "command")
         env: dict[str, str | SecretRef] = {}
         for k, v in (s.env or {}).items():
-            out = r.credential(
-                v, ctx, item.span("env", k), what=f"env {k}", literal_ok=not is_secret_env_name(k)
-            )
+            out = self.r.credential(v, self.ctx, self.item.span("env", k), what=f"env {k}",
+                                    literal_ok=not is_secret_env_name(k))  # fmt: skip
             if out is None:
-                ok = False
+                self.ok = False
             else:
                 env[k] = out
-        wd = text("working_dir", s.working_dir)
-        return StdioServer(command=tuple(argv), env=env, working_dir=wd, **common) if ok else None  # type: ignore[arg-type]  # delays are ints
-    if s.type in ("sse", "http"):
-        url = text("url", s.url)
-        if (
-            url is not None
-            and not url.startswith(("http://", "https://"))
-            or (url and url != url.strip())
-        ):
-            diags.add(
-                "invalid-value",
-                f"url must start with http:// or https://, got {url!r}",
-                item.span("url"),
-            )
-            ok = False
+        wd = self.text("working_dir", s.working_dir)
+        return (
+            StdioServer(command=tuple(argv), env=env, working_dir=wd, **self.common())
+            if self.ok
+            else None
+        )
+
+    def remote(self) -> SseServer | HttpServer | None:
+        s = self.s
+        url = self.text("url", s.url)
+        if url is not None and (not url.startswith(("http://", "https://")) or url != url.strip()):
+            self.invalid(f"url must start with http:// or https://, got {url!r}", "url")
         headers: list[Header] = []
         for i, raw in enumerate(s.headers or []):
             parts = split_header(raw)
             if parts is None:
-                diags.add(
-                    "invalid-value",
-                    f"header {raw!r} is not 'Key: Value'",
-                    item.span("headers", i),
-                    hint='write headers as a list of "Name: value" strings',
-                )
-                ok = False
+                self.invalid(f"header {raw!r} is not 'Key: Value'", "headers", i,
+                             hint='write headers as a list of "Name: value" strings')  # fmt: skip
                 continue
             name, value = parts
-            out = r.credential(
-                value,
-                ctx,
-                item.span("headers", i),
-                what=f"header {name}",
-                literal_ok=not is_secret_header(name),
-            )
+            out = self.r.credential(value, self.ctx, self.item.span("headers", i), what=f"header {name}",
+                                    literal_ok=not is_secret_header(name))  # fmt: skip
             if out is None:
-                ok = False
-                continue
-            headers.append(Header(name=name, value=out))
-        if not ok or url is None:
+                self.ok = False
+            else:
+                headers.append(Header(name=name, value=out))
+        if not self.ok or url is None:
             return None
         cls = SseServer if s.type == "sse" else HttpServer
-        return cls(url=url, headers=tuple(headers), **common)  # type: ignore[arg-type]  # delays are ints
-    # cli
-    command_text = text("command", s.command)
-    helps = [h for h in (s.help_commands or [])]
-    if s.help_command:
-        diags.warn(
-            "deprecated-key",
-            "'help_command' is deprecated; use help_commands: [...]",
-            item.span("help_command", key=True),
-        )
-        helps = [s.help_command, *helps]
-    rendered_helps = [text("help_commands", h) or "" for h in helps]
-    extra: dict[str, object] = {}
-    for key in ("shell", "working_dir", "tool_prefix"):
-        val = text(key, getattr(s, key))
-        if val is not None:
-            extra[key] = val
-    if extra.get("shell") not in (None, "bash", "sh", "zsh", "pwsh", "powershell", "cmd"):
-        diags.add(
-            "invalid-value",
-            f"unknown shell {extra['shell']!r}",
-            item.span("shell"),
-            hint="one of bash, sh, zsh, pwsh, powershell, cmd",
-        )
-        ok = False
-    if not ok or command_text is None:
+        return cls(url=url, headers=tuple(headers), **self.common())
+
+    def cli(self) -> CliServer | None:
+        s = self.s
+        command = self.text("command", s.command)
+        helps = list(s.help_commands or [])
+        if s.help_command:
+            self.diags.warn("deprecated-key", "'help_command' is deprecated; use help_commands: [...]",
+                            self.item.span("help_command", key=True))  # fmt: skip
+            helps = [s.help_command, *helps]
+        rendered = tuple(self.text("help_commands", h) or "" for h in helps)
+        extra: dict[str, Any] = {}
+        for key in ("shell", "working_dir", "tool_prefix"):
+            val = self.text(key, getattr(s, key))
+            if val is not None:
+                extra[key] = val
+        if extra.get("shell") not in (None, *_SHELLS):
+            self.invalid(
+                f"unknown shell {extra['shell']!r}", "shell", hint="one of " + ", ".join(_SHELLS)
+            )
+        if not self.ok or command is None:
+            return None
+        return CliServer(command=command, help_commands=rendered,
+                         disable_help_auto_discovery=s.disable_help_auto_discovery, **extra, **self.common())  # fmt: skip
+
+
+_SHELLS = ("bash", "sh", "zsh", "pwsh", "powershell", "cmd")
+
+
+def lower_server(
+    item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
+) -> ServerSpec | None:
+    """The plan spec of one server, or None when it has errors (already reported)."""
+    low = _ServerLowering(item, ctx, r, diags)
+    low.warn_ignored()
+    s = item.value
+    need = "command" if s.type in ("stdio", "cli") else "url"
+    if not getattr(s, need):
+        diags.add("missing-key", f"{s.type} server '{s.name}' needs '{need}'", item.span("name"))
         return None
-    return CliServer(
-        command=command_text,
-        help_commands=tuple(rendered_helps),
-        disable_help_auto_discovery=s.disable_help_auto_discovery,
-        **extra,
-        **common,
-    )  # type: ignore[arg-type]  # typed above
+    if s.type == "stdio":
+        return low.stdio()
+    if s.type == "cli":
+        return low.cli()
+    return low.remote()
 
 
 def lower_agent(

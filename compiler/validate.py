@@ -198,9 +198,9 @@ def _extra_hint(key: str, model: type[BaseModel] | None, present: set[str]) -> s
     if special:
         return special
     allowed = set(_fields_by_alias(model)) - present
-    for (wrong, right), hint in _KNOWN_MISTAKES.items():
+    for (wrong, right), known in _KNOWN_MISTAKES.items():
         if key == wrong and right in allowed:
-            return hint
+            return known
     hint = did_you_mean(key, allowed)
     if hint is None and is_leaf:
         missing = [

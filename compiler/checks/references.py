@@ -104,6 +104,11 @@ def check_references(suite: Suite, diags: Diagnostics) -> None:
                 suite.ai_summary.span(),
                 hint="judge_provider: $self uses the provider of the first result",
             )
+    _check_sessions(suite, agents, a_pruned, diags)
+
+
+def _check_sessions(suite: Suite, agents: set[str], a_pruned: set[str], diags: Diagnostics) -> None:
+    """Test agent filters name real agents; session and test names are not repeated."""
     for tf in suite.files:
         session_names: dict[str, Span] = {}
         for session in tf.sessions:

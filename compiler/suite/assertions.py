@@ -20,7 +20,9 @@ COMBINATOR_KEYS = ("anyOf", "allOf", "not")
 
 
 class _Leaf(SuiteModel):
-    pass
+    """A leaf assertion; subclasses narrow ``type`` to their literal."""
+
+    type: str
 
 
 class ToolCalledA(_Leaf):

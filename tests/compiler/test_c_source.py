@@ -157,3 +157,48 @@ def test_unquoted_template_is_one_diagnostic(write: Callable[..., Path]) -> None
     assert code == "unquoted-template"
     assert "{{OPENAI_API_KEY}}" in message
     assert (line, col) == (4, 12)
+
+
+def test_both_parsers_give_the_same_plan_and_diagnostics(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ruamel.yaml import YAML
+
+    import compiler.source as source
+    from compiler import SuiteInvalid, compile_suite
+
+    docs = Path(__file__).resolve().parent.parent / "fixtures"
+    suite = docs / "docs" / "02-suite.yaml"
+    mistakes = docs / "mistakes" / "many-mistakes.yaml"
+
+    def run() -> tuple[str, list[str]]:
+        plan = compile_suite(suite, seed=3, now="2026-01-01T00:00:00Z", env={})
+        with pytest.raises(SuiteInvalid) as info:
+            compile_suite(mistakes, seed=3, now="2026-01-01T00:00:00Z", env={})
+        return plan.dumps(), [d.headline() for d in info.value.diagnostics]
+
+    fast = run()
+    monkeypatch.setattr(source, "_compose", lambda text: YAML(typ="safe", pure=True).compose(text))
+    assert run() == fast
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", "yes"),
+        ("on", "on"),
+        ("true", True),
+        ("~", None),
+        ("0x1F", 31),
+        ("0o17", 15),
+        ("1e3", 1000.0),
+        ("2024-01-15", "2024-01-15"),
+        ("010", 10),
+        (".inf", float("inf")),
+        ("1_000", "1_000"),
+    ],
+)
+def test_plain_scalars_follow_yaml_1_2(text: str, value: object) -> None:
+    from compiler.source import resolve_plain
+
+    assert resolve_plain(text) == value
