@@ -288,3 +288,20 @@ def test_cli_run_reports_bad_inputs_as_exit_2(
     monkeypatch.delenv("INPUT_PLAN", raising=False)
     assert main(["github", "run"]) == 2
     assert "exactly one of the inputs" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:annotations")
+def test_real_compile_errors_land_on_the_repository_path(tmp_path: Path) -> None:
+    suite = (Path(__file__).parent / "fixtures" / "below_criteria.yaml").read_text()
+    (tmp_path / "evals").mkdir()
+    (tmp_path / "evals" / "suite.yaml").write_text(suite.replace("sessions:", "sesions:"))
+    lines: list[str] = []
+    inputs = ActionInputs(suite="suite.yaml", working_directory=str(tmp_path / "evals"))
+    result = run_action(inputs, _env(tmp_path, None), echo=lines.append)
+    assert result.exit_code == 2
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert any(
+        line.startswith("::error file=evals/suite.yaml,line=") and "sesions" in line
+        for line in errors
+    ), lines
