@@ -8,6 +8,12 @@ Resume rule: a unit whose cases all have a result is skipped; any other unit is 
 from its first case (readers keep the latest line per case), because the history and the
 extracted variables of a half-finished session cannot be rebuilt without re-running it. The
 results therefore equal those of an uninterrupted run.
+
+Stopping early (runtime/interrupt.py): with ``options.stop`` drained, no new case starts and
+the run ends ``interrupted`` once the cases in flight are written; stopped at once, the cases
+in flight are abandoned. A run is ``completed`` only when every case of its plan has a result.
+After a completed run whose plan enables ``ai_summary``, the judge writes its verdict
+(runtime/summary.py); a failure to summarise is recorded as a warning, never fails the run.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from .clock import utc_now
 from .errors import BenchError, InputError
+from .interrupt import StopRequest
 from .plan import Plan, SecretRef
-from .results import CaseResult, RunMetadata, RunTotals
+from .results import CaseResult, RunFilter, RunMetadata, RunTotals
 from .runner import UnitRunner
 from .services import Services
 from .store import RunStore
@@ -47,6 +56,12 @@ class ExecuteOptions:
     """Called once the run directory exists, with the number of cases already done."""
     on_result: Callable[[CaseResult], None] | None = None
     """Called after each result is durable (for live progress)."""
+    stop: StopRequest | None = None
+    """Lets the caller stop the run early (drain, or at once); see runtime/interrupt.py."""
+    selection: RunFilter | None = None
+    """The case filter the (already filtered) plan was made with; recorded in a new run."""
+    attempts: Mapping[str, int] | None = None
+    """Attempt number per case id for the results of this execution (retries); default 1."""
 
 
 @dataclass
@@ -66,7 +81,12 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 criteria met, 1 not met, 3 when no case could run without an infrastructure fault."""
+        """0 criteria met, 1 not met, 3 when no case could run without an infrastructure fault.
+
+        130 when the run was interrupted (it can be resumed).
+        """
+        if self.metadata.status == "interrupted":
+            return 130
         if self.results and all(r.status == "error" for r in self.results):
             return 3
         return 0 if self.criteria_met else 1
@@ -85,6 +105,8 @@ async def execute(
         store = RunStore.create(
             base, plan, bench_version=options.bench_version, run_id=options.run_id
         )
+    if options.selection is not None and not options.resume:
+        store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))
     store.redact = _redactor_for(plan, options.env)
     done = store.done_results()
     todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
@@ -106,20 +128,45 @@ async def execute(
             concurrency=options.concurrency,
             env=options.env,
             on_result=options.on_result,
+            stop=options.stop,
+            attempts=options.attempts,
         )
-        await runner.run(todo)
-        status = "completed"
+        with anyio.CancelScope() as scope:
+            if options.stop is not None:
+                options.stop.attach(scope)
+            await runner.run(todo)
+        status = "completed"  # _finish downgrades it when a stop left cases without a result
     except BenchError as exc:
         status, error = "failed", str(exc)
         raise
     finally:
         summary = _finish(plan, store, status, error)
+    if summary.metadata.status == "completed" and plan.ai_summary.enabled:
+        await _summarise(plan, store, summary, services, options)
     return summary
+
+
+async def _summarise(
+    plan: Plan,
+    store: RunStore,
+    summary: RunSummary,
+    services: Services,
+    options: ExecuteOptions,
+) -> None:
+    """Ask the judge for its verdict; write ai_summary.md and metadata.ai_summary."""
+    from .summary import summarise, write_summary
+
+    record = await summarise(
+        plan, summary.results, services.create_provider, env=options.env, stop=options.stop
+    )
+    summary.metadata = write_summary(store, record)
 
 
 def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunSummary:
     latest = store.done_results()
     results = [latest[c.id] for c in plan.cases if c.id in latest]
+    if status == "completed" and len(results) < len(plan.cases):
+        status = "interrupted"  # stopped early: resume runs the rest
     totals = _totals(results)
     met = _criteria_met(plan, totals) if status == "completed" else False
     metadata = store.metadata.model_copy(

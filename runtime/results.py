@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from .plan import Span
 from .transcript import Transcript
 
-__all__ = ["AssertionResult", "CaseResult", "CaseStatus", "RunMetadata", "RunTotals"]
+__all__ = [
+    "AiSummaryRecord",
+    "AssertionResult",
+    "CaseResult",
+    "CaseStatus",
+    "RunFilter",
+    "RunMetadata",
+    "RunTotals",
+]
 
 CaseStatus = Literal["passed", "failed", "error"]
 """passed: all assertions held; failed: the agent answered wrong; error: infrastructure fault."""
@@ -77,6 +85,36 @@ class RunTotals(_Record):
     cost_usd: float = 0.0
 
 
+class RunFilter(_Record):
+    """The case filter a run was started with (``bench execute --limit N --agents a,b``)."""
+
+    limit: int | None = None
+    """At most this many cases per agent, the first ones in plan order."""
+    agents: tuple[str, ...] | None = None
+    """Only these agents' cases."""
+    selected: int = 0
+    """Cases the filter kept."""
+    of: int = 0
+    """Cases of the unfiltered plan."""
+
+
+class AiSummaryRecord(_Record):
+    """The LLM-written verdict over a run (``ai_summary`` in the suite); also in ai_summary.md."""
+
+    provider: str
+    """The judge provider's name in the suite."""
+    model: str | None = None
+    text: str | None = None
+    """The Markdown verdict; None when summarising failed."""
+    error: str | None = None
+    """Why there is no summary (a warning, never a failed run)."""
+    input_tokens: int = 0
+    """The judge's tokens, kept apart from the agents' totals."""
+    output_tokens: int = 0
+    duration_ms: float = 0.0
+    generated_at: str
+
+
 class RunMetadata(_Record):
     """metadata.json of a run directory."""
 
@@ -95,3 +133,7 @@ class RunMetadata(_Record):
     """The run this one retries, if any."""
     error: str | None = None
     """Why the run stopped, when it failed."""
+    filter: RunFilter | None = None
+    """The case filter the run was started with; the plan.json beside it is the filtered plan."""
+    ai_summary: AiSummaryRecord | None = None
+    """The judge's verdict over the run, when the plan's ai_summary is enabled."""

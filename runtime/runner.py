@@ -4,6 +4,9 @@ A unit is an (agent, session) pair: its cases run in order, share message histor
 extracted variables, and use their own tool-server processes (started for the unit and
 stopped after it), so no state leaks between sessions and a server that died is fresh again
 for the next session. Providers are created once for the run and shared by every unit.
+
+A drained ``StopRequest`` (the first Ctrl-C) is checked before each unit and each case: the
+case in flight finishes and is written, and nothing after it starts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import anyio
 from .agents.loop import AgentSetup, ModelClient, run_turn
 from .clock import elapsed_ms, monotonic_ms, utc_now
 from .errors import InputError, ToolServerError
+from .interrupt import StopRequest
 from .plan import BuiltinAgent, Case, Plan, ProviderSpec, RuntimeTemplate, ServerSpec, Unit
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .results import AssertionResult, CaseResult
@@ -68,6 +72,8 @@ class UnitRunner:
         concurrency: int | None = None,
         env: Mapping[str, str] | None = None,
         on_result: Callable[[CaseResult], None] | None = None,
+        stop: StopRequest | None = None,
+        attempts: Mapping[str, int] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -75,6 +81,8 @@ class UnitRunner:
         self.concurrency = concurrency or plan.settings.concurrency
         self.env = env
         self.on_result = on_result
+        self.stop = stop
+        self.attempts = attempts or {}
         self.clients: dict[str, ProviderClient] = {}
         self.writer: ResultWriter | None = None
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
@@ -123,7 +131,12 @@ class UnitRunner:
         names = [s.name for s in agent.servers]
         return [s for s in self.plan.servers if s.name in names]
 
+    def _draining(self) -> bool:
+        return self.stop is not None and self.stop.draining
+
     async def _run_unit(self, unit: Unit) -> None:
+        if self._draining():
+            return
         agent = self.plan.agent(unit.agent)
         assert isinstance(agent, BuiltinAgent)
         settings = self.plan.settings
@@ -164,6 +177,8 @@ class UnitRunner:
             )
             session = _Session(unit)
             for case in unit.cases:
+                if self._draining():
+                    return  # the unit stays unfinished: a resume runs it again from the start
                 result = await self._run_case(setup, agent, session, case, pending_events)
                 pending_events = []
                 assert self.writer is not None
@@ -245,6 +260,7 @@ class UnitRunner:
             transcript=transcript,
             assertions=assertions,
             extracted=extracted,
+            attempt=self.attempts.get(case.id, 1),
         )
 
 

@@ -1,4 +1,9 @@
-"""``bench execute``: compile (or load) a plan, run it, show progress, summary and reports."""
+"""``bench execute``: compile (or load) a plan, run it, show progress, summary and reports.
+
+Ctrl-C once stops starting cases and lets the ones in flight finish; twice stops at once
+(runtime/interrupt.py). Either way the run is ``interrupted``, the exit code is 130 and the
+message says how to resume. ``--limit``/``--agents`` filter the cases (runtime/selection.py).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +49,14 @@ def register(subparsers: Any) -> None:
         "-o", "--output", default=None, metavar="NAME",
         help="base name of the reports (NAME.html, ...; default: <run dir>/report)",
     )  # fmt: skip
+    p.add_argument(
+        "--limit", type=_positive, default=None, metavar="N",
+        help="run only the first N cases of each agent (recorded in the run)",
+    )  # fmt: skip
+    p.add_argument(
+        "--agents", default=None, metavar="A,B",
+        help="run only these agents' cases, comma-separated (recorded in the run)",
+    )  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress or summary")
     p.set_defaults(handler=run)
 
@@ -73,28 +86,119 @@ def _formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench execute``."""
+    from rich.console import Console
+
+    from runtime import ExecuteOptions
+
+    formats = _formats(args.report)
+    console = Console(highlight=False)
+    plan = _load(args)
+    plan, selection = _select(plan, args)
+    options = ExecuteOptions(
+        output_dir=args.output_dir,
+        concurrency=args.concurrency,
+        resume=args.resume,
+        selection=selection,
+    )
+    summary = run_plan(console, plan, options, quiet=args.quiet, target=args.target)
+    if summary.metadata.status == "interrupted":
+        return int(summary.exit_code)
+    _report(console, summary, formats, args)
+    return int(summary.exit_code)
+
+
+def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str) -> Any:
+    """Execute ``plan`` with live progress and Ctrl-C handling; print how to resume if stopped.
+
+    Shared by ``bench execute`` and ``bench retry``; ``target`` is what the resume hint names.
+    """
+    import functools
+
     import anyio
     from rich.console import Console
 
     from bench import __version__
     from bench.progress import RunProgress
-    from runtime import ExecuteOptions, execute
+    from runtime import execute
+    from runtime.interrupt import StopRequest, run_with_signals
 
-    formats = _formats(args.report)
-    console = Console(highlight=False)
-    plan = _load(args)
-    with RunProgress(console, len(plan.cases), live=None if not args.quiet else False) as progress:
-        options = ExecuteOptions(
-            output_dir=args.output_dir,
-            concurrency=args.concurrency,
-            resume=args.resume,
-            bench_version=__version__,
-            on_start=None if args.quiet else progress.on_start,
-            on_result=None if args.quiet else progress.on_result,
+    err = Console(stderr=True, highlight=False)
+    stop = StopRequest()
+
+    def on_drain() -> None:
+        err.print(
+            "interrupt: finishing the cases in flight, starting no new ones "
+            "(press Ctrl-C again to stop at once)",
+            markup=False,
         )
-        summary = anyio.run(execute, plan, options)
-    _report(console, summary, formats, args)
-    return summary.exit_code
+
+    def on_stop() -> None:
+        err.print("interrupt: stopping now; the cases in flight will run again on resume",
+                  markup=False)  # fmt: skip
+
+    with RunProgress(console, len(plan.cases), live=None if not quiet else False) as progress:
+        options.bench_version = __version__
+        options.stop = stop
+        if not quiet:
+            options.on_start, options.on_result = progress.on_start, progress.on_result
+        summary = anyio.run(
+            functools.partial(
+                run_with_signals,
+                functools.partial(execute, plan, options),
+                stop,
+                on_drain=on_drain,
+                on_stop=on_stop,
+            )
+        )
+    if summary.metadata.status == "interrupted":
+        totals = summary.metadata.totals
+        err.print(
+            f"run {summary.run_id} interrupted: {totals.total} of {len(plan.cases)} cases done "
+            f"({totals.passed} passed, {totals.failed} failed, {totals.errors} errors). "
+            f"Resume with: bench execute {target} --resume {summary.run_id}"
+            + (f" --output-dir {options.output_dir}" if options.output_dir else ""),
+            markup=False,
+            soft_wrap=True,
+        )
+    _warn_summary(err, summary)
+    return summary
+
+
+def _warn_summary(err: Any, summary: Any) -> None:
+    record = summary.metadata.ai_summary
+    if record is not None and record.error:
+        err.print(f"warning: {record.error}", markup=False, soft_wrap=True)
+
+
+def _select(plan: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """Apply --limit/--agents (or, on resume, the filter the run was started with)."""
+    from runtime.errors import InputError
+    from runtime.selection import make_filter, recorded_filter, same_filter, select
+
+    agents = [a.strip() for a in args.agents.split(",")] if args.agents else None
+    wanted = make_filter(args.limit, agents)
+    if args.resume:
+        recorded = recorded_filter(args.output_dir or Path.cwd(), args.resume)
+        if wanted is not None and not same_filter(wanted, recorded):
+            raise InputError(
+                "a resumed run keeps the case filter it was started with "
+                f"({_describe(recorded)}); drop --limit/--agents or give the same ones"
+            )
+        wanted = recorded
+    if wanted is None:
+        return plan, None
+    return select(plan, wanted)
+
+
+def _describe(selection: Any) -> str:
+    if selection is None:
+        return "no filter"
+    parts = []
+    if selection.limit is not None:
+        parts.append(f"--limit {selection.limit}")
+    if selection.agents:
+        parts.append(f"--agents {','.join(selection.agents)}")
+    return " ".join(parts)
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -159,8 +263,10 @@ def _plain_summary(console: Any, summary: Any) -> None:
 
 def _verdict(console: Any, summary: Any) -> None:
     verdict = "criteria met" if summary.criteria_met else "criteria NOT met"
+    t = summary.metadata.totals
     console.print(
-        f"run {summary.run_id}: {verdict} (exit {summary.exit_code}); results in {summary.run_dir}",
+        f"run {summary.run_id}: {verdict} (exit {summary.exit_code}): {t.passed} passed, "
+        f"{t.failed} failed, {t.errors} errors; results in {summary.run_dir}",
         highlight=False,
         markup=False,
     )
