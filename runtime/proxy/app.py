@@ -222,7 +222,11 @@ class MetricsProxy:
                     limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
                 )
             )
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # proto=IPPROTO_TCP matters: asyncio only turns Nagle off (TCP_NODELAY) for
+            # sockets that say they are TCP, and accepted sockets inherit this one's proto.
+            # Without it every keep-alive response waits ~40 ms for a delayed ACK.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", 0))
             sock.listen(128)

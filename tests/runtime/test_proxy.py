@@ -359,3 +359,21 @@ async def test_env_points_each_sdk_at_its_channel(proxy: MetricsProxy) -> None:
     assert env["ANTHROPIC_BASE_URL"] == f"{proxy.url}/{channel.token}/anthropic"
     assert env["GOOGLE_GEMINI_BASE_URL"] == f"{proxy.url}/{channel.token}/gemini"
     assert proxy.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.requirement("proxy:per-case")
+async def test_agent_hanging_up_mid_stream_still_records_the_call(proxy: MetricsProxy) -> None:
+    import anyio
+
+    channel = proxy.channel()
+    channel.begin("c")
+    async with httpx.AsyncClient() as client:
+        url = f"{channel.base_urls['slow']}/chat/completions?delay=0.3"
+        async with client.stream("POST", url, json={"model": "x"}) as r:
+            async for _ in r.aiter_raw():
+                break  # hang up after the first chunk
+    with anyio.fail_after(10):
+        while not channel._calls:
+            await anyio.sleep(0.02)
+    call = _only(channel.end())
+    assert call.model == "gpt-slow" and call.ttft_ms is not None
