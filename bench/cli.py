@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from runtime.errors import BenchError
-
 from . import __version__, commands
 
 __all__ = ["build_parser", "main"]
@@ -48,12 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(handler(args))
-    except BenchError as exc:
-        print(f"bench: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Imported here, not at the top: loading the runtime package costs ~150 ms that
+        # `bench --help` and argument errors should not pay.
+        from runtime.errors import BenchError
+
+        if not isinstance(exc, BenchError):
+            raise
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover
