@@ -7,8 +7,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from runtime.plan import Assertion, RuntimeTemplate, Span
 
 from .checks.patterns import check_jsonpath, check_regex
@@ -19,7 +17,6 @@ from .suite import assertions as syn
 
 __all__ = ["AssertionScope", "lower_assertion"]
 
-_PLAN_ASSERTION: TypeAdapter[Any] = TypeAdapter(Assertion)
 _PLAN_CLASSES: dict[str, Any] = {
     cls.model_fields["type"].default: cls for cls in typing.get_args(typing.get_args(Assertion)[0])
 }
@@ -64,8 +61,6 @@ def _leaf_fields(node: syn._Leaf, path: YamlPath, scope: AssertionScope) -> dict
         return value
 
     if isinstance(node, syn.ToolCallCountA):
-        if node.value is not None and node.count is None:
-            out["tool"] = node.tool
         out.update(tool=node.tool, count=node.expected)
     elif isinstance(node, syn.CliExitCodeEqualsA):
         out.update(value=node.code)

@@ -90,6 +90,7 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     """Text of every file read, keyed by display path (for excerpts)."""
+    _seen: set[Diagnostic] = field(default_factory=set, init=False, repr=False)
 
     def add(
         self,
@@ -102,21 +103,13 @@ class Diagnostics:
     ) -> None:
         """Record a problem at ``span`` (duplicates of the same problem are dropped)."""
         diag = Diagnostic(code, message, span.file, span.line, span.col, hint, severity)
-        if diag not in self._seen:
+        if diag not in self._seen:  # the same test lowered for several agents reports once
             self._seen.add(diag)
             self.items.append(diag)
 
     def warn(self, code: str, message: str, span: Span, *, hint: str | None = None) -> None:
         """Record a warning (does not make the suite invalid)."""
         self.add(code, message, span, hint=hint, severity="warning")
-
-    @property
-    def _seen(self) -> set[Diagnostic]:
-        seen: set[Diagnostic] | None = getattr(self, "_seen_set", None)
-        if seen is None:
-            seen = set(self.items)
-            object.__setattr__(self, "_seen_set", seen)
-        return seen
 
     @property
     def has_errors(self) -> bool:

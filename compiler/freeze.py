@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from runtime.plan import AiSummary, Criteria, Plan, Settings, SourceFile, Span
+from runtime.plan import AiSummary, Criteria, Plan, Settings, SourceFile
 
 from .diagnostics import Diagnostics
 from .includes import Suite
@@ -124,6 +124,3 @@ def build_plan(
         ),
     )
     return plan.sealed()
-
-
-_ = Span  # re-exported type used in signatures of callers
