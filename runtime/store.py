@@ -42,10 +42,13 @@ __all__ = [
     "PLAN_FILE",
     "RESULTS_FILE",
     "ResultWriter",
+    "RunEntry",
     "RunStore",
     "find_run",
+    "list_runs",
     "new_run_id",
     "read_results",
+    "resolve_run",
 ]
 
 PLAN_FILE = "plan.json"
@@ -311,3 +314,47 @@ def _run_dirs(root: Path) -> Iterable[Path]:
     if not root.is_dir():
         return []
     return [p for p in root.iterdir() if (p / METADATA_FILE).is_file()]
+
+
+# --- listing runs (bench runs / show) ---------------------------------------------------
+
+
+@dataclass
+class RunEntry:
+    """A run directory found under ``<base>/runs``, with its metadata when readable."""
+
+    path: Path
+    metadata: RunMetadata | None
+    problem: str | None = None
+    """Why the metadata could not be read (the entry is still listed)."""
+
+    @property
+    def run_id(self) -> str:
+        """The run's id (its directory name when the metadata is unreadable)."""
+        return self.metadata.run_id if self.metadata is not None else self.path.name
+
+
+def list_runs(base: Path) -> list[RunEntry]:
+    """Every run under ``<base>/runs``, newest first (by start time, then id)."""
+    entries: list[RunEntry] = []
+    for path in _run_dirs(base / RUNS_DIR):
+        try:
+            metadata = RunMetadata.model_validate_json((path / METADATA_FILE).read_bytes())
+            entries.append(RunEntry(path, metadata))
+        except (OSError, ValueError) as exc:
+            entries.append(RunEntry(path, None, f"unreadable {METADATA_FILE}: {exc}"))
+    # Ids are timestamps by default, but --run-id names need not sort: start time decides.
+    entries.sort(
+        key=lambda e: (e.metadata.started_at if e.metadata else "", e.run_id), reverse=True
+    )
+    return entries
+
+
+def resolve_run(base: Path, run_id: str | None) -> Path:
+    """The run directory for ``run_id`` (partial ids allowed), or the newest run when None."""
+    if run_id:
+        return find_run(base, run_id)
+    for entry in list_runs(base):
+        if entry.metadata is not None:
+            return entry.path
+    raise RunStoreError(f"no runs under {base / RUNS_DIR}; start one with `bench execute`")

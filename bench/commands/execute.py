@@ -71,7 +71,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _formats(text: str | None) -> list[str]:
+def parse_formats(text: str | None) -> list[str]:
+    """The report formats of ``--report`` (``markdown`` is ``md``); unknown ones are exit 2."""
     from runtime.errors import InputError
 
     if not text:
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from runtime import ExecuteOptions
 
-    formats = _formats(args.report)
+    formats = parse_formats(args.report)
     console = Console(highlight=False)
     plan = _load(args)
     plan, selection = _select(plan, args)
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     summary = run_plan(console, plan, options, quiet=args.quiet, target=args.target)
     if summary.metadata.status == "interrupted":
         return int(summary.exit_code)
-    _report(console, summary, formats, args)
+    report_run(console, summary, formats, args)
     return int(summary.exit_code)
 
 
@@ -119,7 +120,7 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
 
     from bench import __version__
     from bench.progress import RunProgress
-    from runtime import execute
+    from runtime.execute import execute
     from runtime.interrupt import StopRequest, run_with_signals
 
     err = Console(stderr=True, highlight=False)
@@ -234,7 +235,8 @@ def _parse_time(text: str) -> Any:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _report(console: Any, summary: Any, formats: list[str], args: argparse.Namespace) -> None:
+def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Namespace) -> None:
+    """Print the console report and write the reports asked for (uses args.quiet, args.output)."""
     import report as reports
 
     if not hasattr(reports, "build_report"):  # reports not built yet in this tree
@@ -243,11 +245,21 @@ def _report(console: Any, summary: Any, formats: list[str], args: argparse.Names
     built = reports.build_report(summary.run_dir)
     if not args.quiet:
         reports.print_console_report(built, console)
+        _print_ai_summary(console, summary)
     if formats:
         base = Path(args.output) if args.output else summary.run_dir / "report"
         for path in reports.write_reports(built, formats, base):
             console.print(f"wrote {path}", highlight=False, markup=False)
     _verdict(console, summary)
+
+
+def _print_ai_summary(console: Any, summary: Any) -> None:
+    record = summary.metadata.ai_summary
+    if record is None or not record.text:
+        return
+    console.print(f"\nAI summary ({record.provider}):", markup=False, highlight=False)
+    console.print(record.text, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"(also in {summary.run_dir / 'ai_summary.md'})\n", markup=False)
 
 
 def _plain_summary(console: Any, summary: Any) -> None:

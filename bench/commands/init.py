@@ -1,0 +1,91 @@
+"""``bench init [DIR]``: scaffold a suite that runs at once, an external agent and a workflow.
+
+The files come from bench/scaffold/ (shipped in the wheel):
+
+    DIR/suite.yaml                      scripted provider + notes MCP server: runs offline
+    DIR/servers/notes_server.py         the MCP server the suite starts over stdio
+    DIR/agents/echo_agent.py            an example external agent (JSON lines on stdin/stdout)
+    <git root or DIR>/.github/workflows/bench.yml   the GitHub Action on every pull request
+
+Existing files are never overwritten unless ``--force`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+NAME = "init"
+HELP = "scaffold a runnable suite, an example external agent and a GitHub workflow"
+ORDER = 5
+
+_FILES = (
+    ("suite.yaml", "suite.yaml"),
+    ("servers/notes_server.py", "servers/notes_server.py"),
+    ("agents/echo_agent.py", "agents/echo_agent.py"),
+)
+_WORKFLOW = "workflows/bench.yml"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bench init`` to the CLI."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        NAME,
+        help=HELP,
+        description=(
+            "Create DIR (default: the current directory) with a suite that runs offline with "
+            "the scripted provider and a notes MCP server, an example external agent, and a "
+            ".github/workflows/bench.yml (at the enclosing git repository's root, else in DIR)."
+        ),
+    )
+    p.add_argument("directory", metavar="DIR", nargs="?", default=".", type=Path)
+    p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.add_argument("--no-workflow", action="store_true", help="do not write the workflow")
+    p.set_defaults(handler=run)
+
+
+def _git_root(start: Path) -> Path | None:
+    for parent in (start, *start.parents):
+        if (parent / ".git").exists():
+            return parent
+    return None
+
+
+def _plan(target: Path, with_workflow: bool) -> list[tuple[str, Path, str]]:
+    """(scaffold source, destination, text) for every file to write."""
+    from importlib.resources import files
+
+    source = files("bench").joinpath("scaffold")
+    out = [(src, target / dest, source.joinpath(src).read_text("utf-8")) for src, dest in _FILES]
+    if with_workflow:
+        root = _git_root(target) or target
+        suite = (target / "suite.yaml").relative_to(root).as_posix()
+        text = source.joinpath(_WORKFLOW).read_text("utf-8").replace("__SUITE__", suite)
+        out.append((_WORKFLOW, root / ".github" / "workflows" / "bench.yml", text))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``bench init``."""
+    from runtime.errors import InputError
+
+    target: Path = args.directory.resolve()
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{args.directory} exists and is not a directory")
+    files = _plan(target, not args.no_workflow)
+    existing = [dest for _src, dest, _text in files if dest.exists()]
+    if existing and not args.force:
+        names = ", ".join(str(p) for p in existing)
+        raise InputError(f"not overwriting {names}; use --force to replace them")
+    try:
+        for _src, dest, text in files:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8")
+            print(f"created {dest}")
+    except OSError as exc:
+        raise InputError(f"cannot write the scaffold: {exc}") from exc
+    suite = target / "suite.yaml"
+    shown = suite.relative_to(Path.cwd()) if suite.is_relative_to(Path.cwd()) else suite
+    print(f"\nnext: bench execute {shown}    (runs offline, no API key needed)")
+    return 0

@@ -1,0 +1,107 @@
+"""``bench runs``: the runs under ``<output dir>/runs``, newest first."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+NAME = "runs"
+HELP = "list runs, newest first: id, status, suite, plan hash, totals, start time"
+ORDER = 30
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bench runs`` to the CLI."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        NAME,
+        help=HELP,
+        description="List the runs under OUTPUT_DIR/runs, newest first.",
+    )
+    p.add_argument(
+        "--output-dir", type=Path, default=None,
+        help="where runs/ is (default: the current directory)",
+    )  # fmt: skip
+    p.add_argument("-n", "--last", type=int, default=None, metavar="N", help="only the N newest")
+    p.add_argument("--json", action="store_true", help="one JSON object per run, one per line")
+    p.set_defaults(handler=run)
+
+
+def short_hash(plan_hash: str) -> str:
+    """``sha256:0123…`` shortened to its first 12 hex digits."""
+    return plan_hash.split(":", 1)[-1][:12]
+
+
+def current_totals(path: Path, metadata: Any) -> Any:
+    """The run's totals; counted from results.jsonl while it is (or was killed) running.
+
+    metadata.json gets its totals when a run ends, so a run still going, or one killed
+    without a chance to write them, is counted from its results instead.
+    """
+    if metadata.status != "running":
+        return metadata.totals
+    from runtime.results import RunTotals
+    from runtime.store import RESULTS_FILE, read_results
+
+    totals = RunTotals()
+    try:
+        results = read_results(path / RESULTS_FILE).values()
+    except Exception:  # a corrupt file must not stop the listing; metadata totals stand
+        return metadata.totals
+    for r in results:
+        totals.total += 1
+        if r.status == "passed":
+            totals.passed += 1
+        elif r.status == "failed":
+            totals.failed += 1
+        else:
+            totals.errors += 1
+    return totals
+
+
+def totals_text(totals: Any, case_count: int) -> str:
+    """``passed/cases passed, F failed, E errors`` (errors never folded into failures)."""
+    return f"{totals.passed}/{case_count} passed, {totals.failed} failed, {totals.errors} errors"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``bench runs``."""
+    import json
+
+    from runtime.store import list_runs
+
+    base = args.output_dir or Path.cwd()
+    entries = list_runs(base)
+    if args.last is not None:
+        entries = entries[: max(0, args.last)]
+    if args.json:
+        for e in entries:
+            if e.metadata is None:
+                print(json.dumps({"run_id": e.run_id, "problem": e.problem}))
+            else:
+                print(e.metadata.model_dump_json(exclude={"ai_summary"}))
+        return 0
+    if not entries:
+        print(f"no runs under {base / 'runs'}")
+        return 0
+    rows = [("RUN", "STATUS", "SUITE", "PLAN", "RESULTS", "STARTED")]
+    for e in entries:
+        m = e.metadata
+        if m is None:
+            rows.append((e.run_id, "unreadable", "-", "-", e.problem or "", "-"))
+            continue
+        status = m.status + (f" (retry of {m.parent_run})" if m.parent_run else "")
+        rows.append(
+            (
+                m.run_id,
+                status,
+                m.plan_name,
+                short_hash(m.plan_hash),
+                totals_text(current_totals(e.path, m), m.case_count),
+                m.started_at,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    return 0
