@@ -22,7 +22,16 @@ from .agents.loop import AgentSetup, ModelClient, run_turn
 from .clock import elapsed_ms, monotonic_ms, utc_now
 from .errors import InputError, ToolServerError
 from .interrupt import StopRequest
-from .plan import BuiltinAgent, Case, Plan, ProviderSpec, RuntimeTemplate, ServerSpec, Unit
+from .plan import (
+    BuiltinAgent,
+    Case,
+    ExternalAgent,
+    Plan,
+    ProviderSpec,
+    RuntimeTemplate,
+    ServerSpec,
+    Unit,
+)
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .results import AssertionResult, CaseResult
 from .scheduler import run_concurrently
@@ -85,22 +94,23 @@ class UnitRunner:
         self.attempts = attempts or {}
         self.clients: dict[str, ProviderClient] = {}
         self.writer: ResultWriter | None = None
+        self.external_pools: Any = None
+        """runtime.agents.external_unit.ExternalPools while a run is in progress."""
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
         self.first_unit_of_agent: dict[str, str] = {}
         for unit in plan.units:
             self.first_unit_of_agent.setdefault(unit.agent, unit.id)
 
     async def run(self, units: Sequence[Unit]) -> None:
-        for unit in units:
-            agent = self.plan.agent(unit.agent)
-            if not isinstance(agent, BuiltinAgent):
-                raise InputError(
-                    f"agent {agent.name!r} is an external agent, which this bench cannot run yet"
-                )
+        from .agents.external_unit import ExternalPools
+
+        external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
         try:
             self._create_providers(units)
-            async with self.store.writer() as writer:
+            async with self.store.writer() as writer, ExternalPools(self.plan, self.env) as pools:
                 self.writer = writer
+                self.external_pools = pools
+                await pools.open(external)  # setup commands and metrics proxies, once per agent
                 await run_concurrently(units, self._run_unit, concurrency=self.concurrency)
         finally:
             with anyio.CancelScope(shield=True):
@@ -116,7 +126,8 @@ class UnitRunner:
         needed: list[str] = []
         for unit in units:
             agent = self.plan.agent(unit.agent)
-            assert isinstance(agent, BuiltinAgent)
+            if not isinstance(agent, BuiltinAgent):
+                continue  # external agents bring their own LLM clients
             needed.append(agent.provider)
             judge = agent.clarification.judge_provider if agent.clarification else None
             if judge and judge != "$self":
@@ -134,11 +145,32 @@ class UnitRunner:
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
 
+    async def _run_external_unit(self, unit: Unit, agent: ExternalAgent) -> None:
+        from .agents.external_unit import run_external_unit
+
+        async def write(result: CaseResult) -> None:
+            assert self.writer is not None
+            await self.writer.append(result)
+            if self.on_result is not None:
+                self.on_result(result)
+
+        await run_external_unit(
+            unit,
+            agent,
+            self.external_pools.pools[agent.name],
+            services=self.services,
+            write=write,
+            draining=self._draining,
+            attempts=self.attempts,
+        )
+
     async def _run_unit(self, unit: Unit) -> None:
         if self._draining():
             return
         agent = self.plan.agent(unit.agent)
-        assert isinstance(agent, BuiltinAgent)
+        if isinstance(agent, ExternalAgent):
+            await self._run_external_unit(unit, agent)
+            return
         settings = self.plan.settings
         pending_events: list[RunEvent] = []
         if settings.session_delay_ms > 0 and self.first_unit_of_agent[unit.agent] != unit.id:

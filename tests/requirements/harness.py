@@ -40,3 +40,6 @@ REQUIREMENTS.update(
         "dataset:limit-sample": "issue 6: limit and a deterministic (seeded) sample",
     }
 )
+REQUIREMENTS["external:run"] = (
+    "issue 6: a plan with an external agent executes end to end; per-case tokens, TTFT, cost"
+)

@@ -1,0 +1,178 @@
+"""Run a unit (agent x session) of an external agent: the runner's seam for command agents.
+
+The runner opens one ``ExternalAgentPool`` per external agent for the whole run (its
+workers are shared by that agent's units, up to ``workers`` cases at once) and, for each
+unit, calls ``run_external_unit``. Cases run in order; each sends the rendered prompt with the
+session's history so far (earlier prompts and answers) and the case's metadata (plus
+``expected`` for dataset cases), then extractors and assertions run on the transcript like
+for the built-in loop. A fault of the process is a case ``error``; the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+
+from ..clock import elapsed_ms, monotonic_ms, utc_now
+from ..errors import InputError
+from ..plan import Case, ExternalAgent, Plan, RuntimeTemplate, Unit
+from ..results import AssertionResult, CaseResult, CaseStatus
+from ..services import Services
+from ..templating import TemplateRenderError, render
+from ..transcript import Message, Transcript
+from .external import ExternalAgentPool, open_external_agent
+
+__all__ = ["ExternalPools", "render_prompt", "run_external_unit"]
+
+log = logging.getLogger("bench.runtime")
+
+
+def render_prompt(
+    text: str | RuntimeTemplate, variables: Mapping[str, str], transcript: Transcript
+) -> str:
+    """Finish a run-time template with the session's variables (as the built-in path does).
+
+    A variable whose extractor found nothing renders empty, and the case's errors say so.
+    """
+    if isinstance(text, str):
+        return text
+    context = dict(variables)
+    for name in text.variables:
+        if name not in context:
+            context[name] = ""
+            transcript.errors.append(
+                f"variable '{name}' was not bound by its extractor; rendered as empty"
+            )
+    try:
+        return render(text.source, context)
+    except TemplateRenderError as exc:
+        raise InputError(f"prompt of this test failed to render: {exc}") from exc
+
+
+class ExternalPools:
+    """One pool (behind its own metrics proxy) per external agent a run uses."""
+
+    def __init__(self, plan: Plan, env: Mapping[str, str] | None) -> None:
+        self.plan = plan
+        self.env = env
+        self.pools: dict[str, ExternalAgentPool] = {}
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> ExternalPools:
+        await self._stack.__aenter__()
+        return self
+
+    async def open(self, names: list[str]) -> None:
+        """Start the pools of ``names`` (setup commands run here, once per agent)."""
+        for name in dict.fromkeys(names):
+            agent = self.plan.agent(name)
+            assert isinstance(agent, ExternalAgent)
+            self.pools[name] = await self._stack.enter_async_context(
+                open_external_agent(agent, self.env)
+            )
+
+    async def __aexit__(self, *exc: Any) -> None:
+        # No shield here: the pools' task groups must exit in the scope they were entered in.
+        await self._stack.__aexit__(*exc)
+
+
+async def run_external_unit(
+    unit: Unit,
+    agent: ExternalAgent,
+    pool: ExternalAgentPool,
+    *,
+    services: Services,
+    write: Callable[[CaseResult], Awaitable[None]],
+    draining: Callable[[], bool] = lambda: False,
+    attempts: Mapping[str, int] | None = None,
+) -> None:
+    """Run ``unit``'s cases in order on ``pool``; ``write`` each result before the next."""
+    history: list[Message] = []
+    if unit.system_prompt:
+        history.append(Message(role="system", content=unit.system_prompt))
+    variables: dict[str, str] = {}
+    for case in unit.cases:
+        if draining():
+            return  # the unit stays unfinished: a resume runs it again from the start
+        result = await _run_case(unit, agent, pool, case, history, variables, services)
+        if attempts:
+            result.attempt = attempts.get(case.id, 1)
+        await write(result)
+
+
+async def _run_case(
+    unit: Unit,
+    agent: ExternalAgent,
+    pool: ExternalAgentPool,
+    case: Case,
+    history: list[Message],
+    variables: dict[str, str],
+    services: Services,
+) -> CaseResult:
+    from ..cost import case_cost
+
+    started_at = utc_now()
+    t0 = monotonic_ms()
+    transcript = Transcript()
+    status: CaseStatus = "passed"
+    error: str | None = None
+    prompt = ""
+    assertions: list[AssertionResult] = []
+    extracted: dict[str, str] = {}
+    cost: float | None = None
+    try:
+        if case.start_delay_ms > 0:
+            await anyio.sleep(case.start_delay_ms / 1000)
+        prompt = render_prompt(case.prompt, variables, transcript)
+        metadata = dict(case.metadata)
+        if case.expected is not None:
+            metadata.setdefault("expected", case.expected)
+        outcome = await pool.run_case(
+            case.id, prompt, history, metadata, timeout_s=agent.timeout_ms / 1000
+        )
+        pre_errors = list(transcript.errors)
+        transcript = outcome.to_transcript(prompt)
+        transcript.errors[:0] = pre_errors
+        history.extend(transcript.messages)
+        if outcome.error is not None:
+            status, error = "error", outcome.error
+        cost = case_cost(transcript.llm_calls).agent_usd
+        if case.extractors:
+            extracted, warnings = services.extract(case.extractors, transcript)
+            variables.update(extracted)
+            for warning in warnings:
+                log.warning("%s: %s", case.id, warning)
+        assertions = services.evaluate(case.assertions, transcript, variables, False)
+        if status != "error" and not all(a.passed for a in assertions):
+            status = "failed"
+    except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
+        raise
+    except Exception as exc:  # one broken case must not take the run down with it
+        log.exception("case %s crashed", case.id)
+        status, error = "error", f"{type(exc).__name__}: {exc}"
+    models = [c.model for c in transcript.llm_calls if c.purpose == "agent"]
+    return CaseResult(
+        case_id=case.id,
+        unit_id=unit.id,
+        agent=agent.name,
+        model=models[-1] if models else None,
+        session=unit.session,
+        test=case.test,
+        description=case.description,
+        file=unit.file,
+        span=case.span,
+        status=status,
+        error=error,
+        prompt=prompt,
+        started_at=started_at,
+        ended_at=utc_now(),
+        duration_ms=elapsed_ms(t0),
+        transcript=transcript,
+        assertions=assertions,
+        extracted=extracted,
+        cost_usd=cost,
+    )
