@@ -281,4 +281,5 @@ def _verdict(console: Any, summary: Any) -> None:
         f"{t.failed} failed, {t.errors} errors; results in {summary.run_dir}",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )

@@ -23,8 +23,9 @@ def _answer(payload: dict[str, Any]) -> str:
 @server.tool(structured_output=False)
 def create_note(title: str, body: str = "", tags: list[str] | None = None) -> str:
     """Create a note; answers {"data": {"note": {"id", "title", "body", "tags"}}}."""
-    note = {"id": f"n{len(_notes) + 1}", "title": title, "body": body, "tags": list(tags or [])}
-    _notes[note["id"]] = note
+    note_id = f"n{len(_notes) + 1}"
+    note = {"id": note_id, "title": title, "body": body, "tags": list(tags or [])}
+    _notes[note_id] = note
     return _answer({"note": note})
 
 
