@@ -229,7 +229,7 @@ async def summarise(
                 on_event=lambda _event: None,
             )
     except TimeoutError:
-        return _failed(spec.name, spec.model, f"ai_summary timed out after {timeout_s:.0f}s")
+        return _failed(spec.name, spec.model, f"ai_summary timed out after {timeout_s:g}s")
     except BenchError as exc:
         return _failed(spec.name, spec.model, f"ai_summary failed: {exc}")
     except Exception as exc:  # a judge failure is a warning, never a failed run

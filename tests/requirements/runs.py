@@ -15,4 +15,8 @@ REQUIREMENTS = {
     "run:interrupt-drain": "issue 6: the first Ctrl-C stops scheduling, in-flight cases finish, status interrupted, resume hint",
     "run:interrupt-stop": "issue 6: the second Ctrl-C stops at once; in-flight cases leave no result",
     "run:interrupt-resume": "issue 6: after either stop, `--resume` completes the run with results equal to an uninterrupted run",
+    "summary:judge": "semantics §8: ai_summary asks judge_provider (or $self = provider of the first result) for a <200-word Markdown verdict over a digest",
+    "summary:digest": "semantics §8: the digest holds overall stats, per-agent pass rate/tokens/duration, tool usage, failures",
+    "summary:stored": "issue 3: the verdict is stored in the run dir (ai_summary.md and metadata.ai_summary), judge tokens kept apart",
+    "summary:failure-is-warning": "semantics §8 (60 s timeout) + issue 3: a failure to summarise is a warning, never a failed run",
 }
