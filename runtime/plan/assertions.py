@@ -236,6 +236,25 @@ class JsonMatch(_Node):
     """Objects may have keys the expected JSON does not list (recursively)."""
 
 
+class LlmJudge(_Node):
+    """An LLM (one of the suite's providers) grades the output against ``rubric`` (evaluator).
+
+    The judge passes when it says so, or, when it returns a score in 0..1 and
+    ``pass_threshold`` is set, when the score is at least ``pass_threshold``.
+    """
+
+    type: Literal["llm_judge"] = "llm_judge"
+    provider: str
+    """Name of a provider declared in the suite (checked by the compiler)."""
+    rubric: str
+    """Jinja source (checked to parse at compile time), rendered at run time with the
+    variables ``input``, ``output`` and ``expected``."""
+    expected: TemplateStr | None = None
+    """Reference answer shown to the judge; None means the case's ``expected``."""
+    pass_threshold: float | None = None
+    """Minimum score (0..1) to pass when the judge returns a score."""
+
+
 class AllOf(_Node):
     """Passes if every child passes."""
 
@@ -286,6 +305,7 @@ Assertion = Annotated[
     | RegexEvaluator
     | MultipleChoice
     | JsonMatch
+    | LlmJudge
     | AllOf
     | AnyOf
     | Not,
@@ -327,5 +347,6 @@ LEAF_TYPES: tuple[str, ...] = (
     "regex",
     "multiple_choice",
     "json_match",
+    "llm_judge",
 )
 """Every leaf assertion type, in the order the docs list them."""
