@@ -11,10 +11,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ..errors import PlanError
-from .agents import AgentServer, AgentSpec, BuiltinAgent, ClarificationDetection, ExternalAgent, Skill
+from .agents import (
+    AgentServer,
+    AgentSpec,
+    BuiltinAgent,
+    ClarificationDetection,
+    ExternalAgent,
+    Skill,
+)
 from .assertions import LEAF_TYPES, Assertion
 from .base import Frozen, Span
 from .cases import Case, Unit
@@ -59,6 +66,7 @@ __all__ = [
     "Header",
     "HttpServer",
     "JsonPathExtractor",
+    "ModelPrice",
     "OpenAIProvider",
     "Plan",
     "ProviderSpec",
@@ -117,11 +125,22 @@ class AiSummary(Frozen):
     """Provider name; ``$self`` means the provider of the first result."""
 
 
+class ModelPrice(Frozen):
+    """A suite's price for one model, USD per 1M tokens (overrides runtime/prices.json)."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    """Price of a prompt-cache read; None means the input price."""
+
+
 class SourceFile(Frozen):
     """A file the plan was compiled from, for provenance."""
 
     path: str
     sha256: str
+    revision: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Git commit the file was read at (datasets from ``git:`` sources)."""
 
 
 class Plan(Frozen):
@@ -143,6 +162,10 @@ class Plan(Frozen):
     settings: Settings = Settings()
     criteria: Criteria = Criteria()
     ai_summary: AiSummary = AiSummary()
+    # Left out of plan.json and the hash while empty, so plans compiled before it still verify.
+    prices: dict[str, ModelPrice] = Field(default={}, exclude_if=lambda v: not v)
+    """Suite price overrides by model name; build the table with
+    ``default_table().with_overrides({m: p.model_dump(exclude_none=True) ...})``."""
     hash: str = ""
     """sha256 of the canonical JSON of every other field."""
 

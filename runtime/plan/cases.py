@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from .assertions import Assertion
 from .base import Frozen, Span
 from .extractors import Extractor
@@ -31,6 +33,9 @@ class Case(Frozen):
     """Reference answer (dataset cases), for evaluators."""
     metadata: dict[str, Any] = {}
     """Free data for external agents and evaluators (dataset cases)."""
+    # Left out of plan.json and the hash while empty, so plans compiled before it still verify.
+    history: tuple[dict[str, Any], ...] = Field(default=(), exclude_if=lambda v: not v)
+    """Earlier turns before the prompt (dataset cases), each ``{"role", "content", ...}``."""
     span: Span
     """Where the test is written."""
 
