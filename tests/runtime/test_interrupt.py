@@ -19,7 +19,7 @@ import pytest
 
 from runtime import ExecuteOptions, execute
 from runtime.interrupt import StopRequest, run_with_signals
-from runtime.plan import Criteria, Plan, ScriptedReply
+from runtime.plan import Criteria, Plan, ScriptedReply, ScriptedToolCall
 from runtime.results import CaseResult
 from runtime.store import read_results
 
@@ -228,3 +228,65 @@ def test_sigterm_alone_stops_at_once(
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert json.loads((results.parent / "metadata.json").read_text())["status"] == "interrupted"
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("run:interrupt-drain")
+def test_terminal_ctrl_c_reaches_bench_only_so_tool_servers_outlive_the_drain(
+    tmp_path: Path,
+) -> None:
+    """A terminal sends SIGINT to the whole foreground process group, not just bench.
+
+    The MCP servers run in sessions of their own, so the cases in flight still reach their
+    server while draining, and finish as passed rather than as server errors.
+    """
+    from runtime.plan import AgentServer, BuiltinAgent, StdioServer
+    from runtime.plan.assertions import ToolCalled
+
+    notes = StdioServer(
+        name="notes",
+        command=(sys.executable, str(ROOT / "examples" / "servers" / "notes_server.py")),
+        process_delay_ms=0,
+    )
+    units, replies = [], []
+    for u in range(3):
+        uid = f"u{u}"
+        units.append(unit(uid, [case(uid, i, f"note {uid} {i}",
+                                     assertions=[ToolCalled(tool="create_note")])
+                                for i in range(2)]))  # fmt: skip
+        for i in range(2):
+            when = f"^note {uid} {i}$"
+            replies += [
+                ScriptedReply(when=when, delay_ms=250, tool_calls=(
+                    ScriptedToolCall(name="create_note", arguments={"title": f"{uid}/{i}"}),)),
+                ScriptedReply(when=when, text=f"created {uid}/{i}", delay_ms=250),
+            ]  # fmt: skip
+    plan = make_plan(
+        units,
+        agents=[BuiltinAgent(name="agent", provider="p", servers=(AgentServer(name="notes"),))],
+        servers=[notes],
+        replies=replies,
+    )
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(plan.dumps())
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench", "execute", "-q", str(plan_path),
+         "--output-dir", str(tmp_path), "--concurrency", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    results = _wait_for_results(tmp_path, 1)
+    time.sleep(0.1)  # the next cases are under way: first reply given, tool call pending
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    written = read_results(results)
+    assert 1 < len(written) < 6
+    assert {r.status for r in written.values()} == {"passed"}, [r.error for r in written.values()]
+    resumed = subprocess.run(
+        [sys.executable, "-m", "bench", "execute", "-q", str(plan_path),
+         "--output-dir", str(tmp_path), "--resume", results.parent.name],
+        env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert len(read_results(results)) == 6
