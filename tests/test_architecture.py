@@ -51,9 +51,7 @@ def _plan_models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     stack: list[type] = [cls for cls in vars(plan_pkg).values() if isinstance(cls, type)]
     for mod in ("agents", "assertions", "cases", "extractors", "providers", "servers"):
-        stack += [
-            c for c in vars(getattr(plan_pkg, mod)).values() if isinstance(c, type)
-        ]
+        stack += [c for c in vars(getattr(plan_pkg, mod)).values() if isinstance(c, type)]
     for cls in stack:
         if issubclass(cls, BaseModel) and cls.__module__.startswith("runtime.plan"):
             seen[cls.__qualname__] = cls
