@@ -9,7 +9,7 @@ from typing import Any
 
 from runtime.plan import Assertion, RuntimeTemplate, Span
 
-from .checks.patterns import check_jsonpath, check_regex
+from .checks.patterns import check_jsonpath, check_regex, check_rubric
 from .diagnostics import Diagnostics
 from .render import Renderer
 from .source import SourceDoc, YamlPath
@@ -50,6 +50,45 @@ class AssertionScope:
         )
 
 
+_EVALUATORS = (
+    syn.ExactMatchA,
+    syn.F1A,
+    syn.RegexA,
+    syn.MultipleChoiceA,
+    syn.JsonMatchA,
+    syn.LlmJudgeA,
+)
+
+
+def _evaluator_fields(
+    node: syn._Leaf, path: YamlPath, scope: AssertionScope, out: dict[str, Any]
+) -> bool:
+    """Fill ``out`` for an evaluator or llm_judge; False when a problem was reported."""
+    ok = True
+    for field in type(node).model_fields:
+        value = getattr(node, field)
+        if field == "type" or value is None:
+            continue
+        where = scope.span((*path, field))
+        if field == "expected":
+            rendered = scope.render(value, (*path, field))
+            ok = ok and rendered is not None
+            out[field] = rendered
+        elif field == "pattern":
+            ok = check_regex(value, where, scope.diags) and ok
+            out[field] = value
+        elif field == "rubric":
+            ok = check_rubric(value, where, scope.diags) and ok
+            out[field] = value
+        elif field == "choices":
+            out[field] = tuple(value)
+        elif field == "threshold" and isinstance(node, syn.LlmJudgeA):
+            out["pass_threshold"] = value
+        else:
+            out[field] = value
+    return ok
+
+
 def _leaf_fields(node: syn._Leaf, path: YamlPath, scope: AssertionScope) -> dict[str, Any] | None:
     ok = True
     out: dict[str, Any] = {"type": node.type, "span": scope.span(path)}
@@ -70,6 +109,8 @@ def _leaf_fields(node: syn._Leaf, path: YamlPath, scope: AssertionScope) -> dict
         out.update(
             tool=node.tool, params={k: render("params", v, k) for k, v in node.params.items()}
         )
+    elif isinstance(node, _EVALUATORS):
+        ok = _evaluator_fields(node, path, scope, out)
     elif isinstance(node, syn.ToolParamMatchesRegexA):
         for k, v in node.params.items():
             ok = (

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from runtime.plan import Plan
 
+from .agents import lower_agent
 from .checks.references import check_references
 from .diagnostics import Diagnostic, Diagnostics
 from .errors import SuiteInvalid
 from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
 from .includes import Suite, load_suite
-from .infra import lower_agent, lower_provider, lower_server
+from .infra import lower_provider, lower_server
 from .render import Renderer
 from .templates import TemplateEngine
 

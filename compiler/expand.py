@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.plan import BuiltinAgent, Case, JsonPathExtractor, Span, Unit
+from runtime.plan import BuiltinAgent, Case, ExternalAgent, JsonPathExtractor, Span, Unit
 
 from .assertions import AssertionScope, lower_assertion
 from .checks.patterns import check_jsonpath
@@ -44,10 +44,12 @@ class _Lowered:
 
 
 def _unit_context(
-    agent: BuiltinAgent, session: str, providers: Mapping[str, str]
+    agent: BuiltinAgent | ExternalAgent, session: str, providers: Mapping[str, str]
 ) -> dict[str, str]:
-    ctx = {"AGENT_NAME": agent.name, "SESSION_NAME": session, "PROVIDER_NAME": agent.provider}
-    if agent.skill is not None:
+    # An external agent has no provider of the suite: it calls whatever LLM it likes.
+    provider = agent.provider if isinstance(agent, BuiltinAgent) else ""
+    ctx = {"AGENT_NAME": agent.name, "SESSION_NAME": session, "PROVIDER_NAME": provider}
+    if isinstance(agent, BuiltinAgent) and agent.skill is not None:
         ctx["SKILL_DIR"] = agent.skill.path
     return ctx
 
@@ -68,7 +70,7 @@ def _texts(test: TestDef) -> list[str]:
             fields = (
                 node.__dict__
             )  # plain attribute reads: pydantic's __getattr__ is slow on misses
-            for name in ("value", "path"):
+            for name in ("value", "path", "expected"):
                 v = fields.get(name)
                 if isinstance(v, str):
                     out.append(v)
@@ -177,7 +179,7 @@ class _SessionExpander:
 
 def _system_prompt(
     agent: Located[Any],
-    spec: BuiltinAgent,
+    spec: BuiltinAgent | ExternalAgent,
     ctx: Mapping[str, str],
     unit_ctx: Mapping[str, str],
     r: Renderer,
@@ -189,13 +191,14 @@ def _system_prompt(
         if out is None:
             return None, False
         rendered = out
-    parts = [p for p in ((spec.skill.content if spec.skill else None), rendered) if p]
+    skill = spec.skill if isinstance(spec, BuiltinAgent) else None
+    parts = [p for p in ((skill.content if skill else None), rendered) if p]
     return ("\n\n".join(parts) if parts else None), True
 
 
 def expand(
     suite: Suite,
-    agents: list[tuple[Located[Any], BuiltinAgent]],
+    agents: list[tuple[Located[Any], BuiltinAgent | ExternalAgent]],
     contexts: Mapping[str, Mapping[str, str]],
     r: Renderer,
     diags: Diagnostics,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from runtime.plan import AiSummary, Criteria, Plan, Settings, SourceFile
+from runtime.plan import AiSummary, Criteria, ModelPrice, Plan, Settings, SourceFile
 
 from .diagnostics import Diagnostics
 from .includes import Suite
@@ -103,8 +103,9 @@ def build_plan(
     agents: list[object],
     units: list[object],
     settings: Settings,
+    extra_sources: list[SourceFile] | None = None,
 ) -> Plan:
-    """Assemble and seal the plan."""
+    """Assemble and seal the plan (``extra_sources``: dataset files, after the YAML files)."""
     crit = suite.criteria.value if suite.criteria else None
     ai = suite.ai_summary.value if suite.ai_summary else None
     plan = Plan(
@@ -112,7 +113,10 @@ def build_plan(
         name=suite.name,
         seed=seed,
         compiled_now=_rfc3339(now),
-        sources=tuple(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
+        sources=(
+            *(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
+            *(extra_sources or ()),
+        ),
         providers=tuple(providers),
         servers=tuple(servers),
         agents=tuple(agents),
@@ -122,5 +126,9 @@ def build_plan(
         ai_summary=AiSummary(
             enabled=bool(ai and ai.enabled), judge_provider=ai.judge_provider if ai else None
         ),
+        prices={
+            model: ModelPrice(input=p.input, output=p.output, cached_input=p.cached_input)
+            for model, p in suite.document.prices.items()
+        },
     )
     return plan.sealed()

@@ -134,7 +134,15 @@ def _load_child(
     if not cdoc.sessions:
         diags.add("no-sessions", f"{shown} has no sessions", Span(file=shown, line=1, col=1),
                   hint="a test file listed in test_files needs at least one session")  # fmt: skip
-    for section in ("providers", "servers", "agents", "settings", "criteria", "ai_summary"):
+    for section in (
+        "providers",
+        "servers",
+        "agents",
+        "settings",
+        "criteria",
+        "ai_summary",
+        "prices",
+    ):
         if child.positions.has((section,)):
             diags.warn("ignored-section", f"'{section}' of a test file is ignored in a suite; the suite's is used",
                        child.positions.span((section,), key=True))  # fmt: skip
@@ -211,7 +219,9 @@ def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
             )
         )
     loc = _located(root, document)
-    if not document.providers and "providers" not in pruned:
+    # A suite of external agents only needs no provider (an llm_judge names its own).
+    needs_provider = not document.agents or any(a.command is None for a in document.agents)
+    if not document.providers and "providers" not in pruned and needs_provider:
         diags.add(
             "no-providers",
             "no providers are defined",

@@ -9,12 +9,18 @@ from __future__ import annotations
 import re
 import warnings
 
+from jinja2 import TemplateSyntaxError, meta
+
 from runtime.jsonpath import compile_path
 from runtime.plan import Span
+from runtime.templating import make_environment
 
 from ..diagnostics import Diagnostics
 
-__all__ = ["check_jsonpath", "check_regex"]
+__all__ = ["RUBRIC_VARIABLES", "check_jsonpath", "check_regex", "check_rubric"]
+
+RUBRIC_VARIABLES = ("input", "output", "expected")
+"""The names an llm_judge rubric may read (the runtime renders it with these)."""
 
 
 def check_regex(pattern: str, span: Span, diags: Diagnostics, *, what: str = "pattern") -> bool:
@@ -49,5 +55,33 @@ def check_jsonpath(path: str, span: Span, diags: Diagnostics) -> bool:
         if not path.startswith("$"):
             hint = f"JSONPath starts at the root: '$.{path.lstrip('.')}'"
         diags.add("bad-jsonpath", str(exc), span, hint=hint)
+        return False
+    return True
+
+
+def check_rubric(rubric: str, span: Span, diags: Diagnostics) -> bool:
+    """Parse an llm_judge rubric as Jinja; it may read only input, output and expected."""
+    env = make_environment()
+    try:
+        tree = env.parse(rubric)
+    except TemplateSyntaxError as exc:
+        diags.add(
+            "template",
+            f"llm_judge rubric is not a valid template: {exc.message} (line {exc.lineno} of the rubric)",
+            span,
+            hint="the rubric is Jinja: {{ output }}, {% if expected %}...{% endif %}",
+        )
+        return False
+    unknown = sorted(
+        meta.find_undeclared_variables(tree) - set(RUBRIC_VARIABLES) - set(env.globals)
+    )
+    if unknown:
+        diags.add(
+            "undefined-variable",
+            f"llm_judge rubric reads {', '.join(repr(n) for n in unknown)}, "
+            "which is not defined when the judge runs",
+            span,
+            hint="a rubric can read input, output and expected",
+        )
         return False
     return True

@@ -3,13 +3,17 @@ judge -> provider) points at something defined, with a did-you-mean when it does
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from runtime.plan import Span
 
 from ..diagnostics import Diagnostics
 from ..includes import Located, Suite
+from ..source import YamlPath
 from ..suggest import did_you_mean
+from ..suite import AgentDef
+from ..suite import assertions as syn
 
 __all__ = ["check_references"]
 
@@ -53,7 +57,10 @@ def check_references(suite: Suite, diags: Diagnostics) -> None:
     a_pruned = suite.pruned.get("agents", set())
     for agent in suite.agents:
         a = agent.value
-        _ref(a.provider, providers, p_pruned, "provider", agent.span("provider"), diags)
+        if not _agent_kind(agent, diags):
+            continue
+        if a.provider is not None:
+            _ref(a.provider, providers, p_pruned, "provider", agent.span("provider"), diags)
         listed: set[str] = set()
         for i, srv in enumerate(a.servers):
             _ref(srv.name, servers, s_pruned, "server", agent.span("servers", i, "name"), diags)
@@ -105,6 +112,67 @@ def check_references(suite: Suite, diags: Diagnostics) -> None:
                 hint="judge_provider: $self uses the provider of the first result",
             )
     _check_sessions(suite, agents, a_pruned, diags)
+    _check_judges(suite, diags)
+
+
+_EXTERNAL_KEYS = ("env", "setup", "teardown", "workers", "timeout", "working_dir")
+
+
+def _agent_kind(agent: Located[AgentDef], diags: Diagnostics) -> bool:
+    """Exactly one of provider and command; each kind's keys only. False: skip its other checks."""
+    a = agent.value
+    if a.provider is None and a.command is None:
+        diags.add("missing-key", f"agent '{a.name}' needs 'provider' (or 'command' for an external agent)",
+                  agent.span("name"), hint="provider: <a provider name>, or command: python my_agent.py")  # fmt: skip
+        return False
+    if a.provider is not None and a.command is not None:
+        diags.add("conflicting-keys", f"agent '{a.name}' has both 'provider' and 'command'; keep one",
+                  agent.span("command", key=True),
+                  hint="command: runs your own program (it calls its LLM itself); provider: runs bench's loop")  # fmt: skip
+        return False
+    if a.provider is not None:
+        for key in _EXTERNAL_KEYS:
+            if getattr(a, key) is not None:
+                diags.add("invalid-value", f"'{key}' applies only to external agents (command:), not to agent '{a.name}'",
+                          agent.span(key, key=True))  # fmt: skip
+        return True
+    for key in ("servers", "skill"):
+        if agent.doc.positions.has((*agent.path, key)):
+            diags.add("invalid-value",
+                      f"external agent '{a.name}' cannot use '{key}': it runs its own program, "
+                      "which connects to its own tools",
+                      agent.span(key, key=True), hint=f"remove '{key}', or use provider: for bench's loop")  # fmt: skip
+    if a.clarification_detection is not None:
+        diags.warn("ignored-key", "clarification_detection applies only to built-in agents and is ignored",
+                   agent.span("clarification_detection", key=True))  # fmt: skip
+    return False
+
+
+def _judges(nodes: Iterable[Any], path: YamlPath) -> Iterator[tuple[str, YamlPath]]:
+    """(provider, path) of every llm_judge among ``nodes``, at any depth."""
+    for k, node in enumerate(nodes):
+        here = (*path, k)
+        if isinstance(node, syn.AnyOfA):
+            yield from _judges(node.any_of, (*here, "anyOf"))
+        elif isinstance(node, syn.AllOfA):
+            yield from _judges(node.all_of, (*here, "allOf"))
+        elif isinstance(node, syn.NotA):
+            yield from _judges([node.not_], (*here, "not"))
+        elif isinstance(node, syn.LlmJudgeA):
+            yield node.provider, (*here, "provider")
+
+
+def _check_judges(suite: Suite, diags: Diagnostics) -> None:
+    """Every llm_judge names a provider of the suite."""
+    providers = {p.value.name for p in suite.providers}
+    pruned = suite.pruned.get("providers", set())
+    for tf in suite.files:
+        for session in tf.sessions:
+            for j, test in enumerate(session.value.tests):
+                base = (*session.path, "tests", j, "assertions")
+                for name, path in _judges(test.assertions, base):
+                    span = tf.doc.positions.span(path)
+                    _ref(name, providers, pruned, "provider", span, diags)
 
 
 def _check_sessions(suite: Suite, agents: set[str], a_pruned: set[str], diags: Diagnostics) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .base import SuiteModel
-from .scalars import Text
+from .scalars import Duration, Text
 
 __all__ = ["AgentDef", "AgentServerDef", "ClarificationDef", "SkillDef"]
 
@@ -55,12 +55,29 @@ class ClarificationDef(SuiteModel):
 
 
 class AgentDef(SuiteModel):
-    """An agent: the built-in tool-calling loop over one provider and some servers."""
+    """An agent: the built-in loop over a provider and servers, or a program (``command``).
+
+    Exactly one of ``provider`` (built-in) and ``command`` (external) is given.
+    """
 
     name: Text
     """Name tests use in ``agent:``."""
-    provider: Text
-    """Provider name."""
+    provider: Text | None = None
+    """Provider name (built-in agents)."""
+    command: Text | None = None
+    """External agent: the program to run, split like a shell would (JSON lines on stdin/stdout)."""
+    env: dict[str, Text] | None = None
+    """External agent: extra environment; secret-looking names must use templates, e.g. {{KEY}}."""
+    setup: Text | None = None
+    """External agent: shell command run once before the first worker starts."""
+    teardown: Text | None = None
+    """External agent: shell command run once after the last worker stops."""
+    workers: int | None = Field(default=None, ge=1)
+    """External agent: processes run at once (default 1)."""
+    timeout: Duration | None = None
+    """External agent: time limit per case (default 5m)."""
+    working_dir: Text | None = None
+    """External agent: directory the command runs in (relative to the file; default: its folder)."""
     system_prompt: Text | None = None
     """Template; may use {{AGENT_NAME}}, {{SESSION_NAME}}, {{PROVIDER_NAME}}."""
     servers: list[AgentServerDef] = []

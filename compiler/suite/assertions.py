@@ -1,4 +1,4 @@
-"""Assertion syntax: the 23 leaf types and the anyOf / allOf / not combinators, any depth.
+"""Assertion syntax: the leaf types and the anyOf / allOf / not combinators, any depth.
 
 A node is routed to its model by ``_tag``: a combinator key (``anyOf``, ``allOf``, ``not``) wins,
 else the ``type`` value. Each leaf forbids keys it does not read, which is how ``text:`` written
@@ -7,9 +7,10 @@ for ``value:`` (an always-passing output_contains in agent-benchmark) becomes an
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
 
 from .base import SuiteModel
 from .scalars import Text
@@ -239,6 +240,88 @@ class CliStderrContainsA(_Leaf):
     value: Text
 
 
+class ExactMatchA(_Leaf):
+    """The output equals the reference answer after SQuAD normalisation (evaluator)."""
+
+    type: Literal["exact_match"]
+    expected: Text | None = None
+    """Reference answer (a template); default: the case's expected answer (dataset rows)."""
+    normalize: bool = True
+    """Lower-case, drop punctuation and a/an/the, collapse whitespace first."""
+
+
+_Fraction = Annotated[float, Field(ge=0, le=1)]
+"""A number from 0 to 1."""
+
+
+class F1A(_Leaf):
+    """Token-overlap F1 between output and reference is at least ``threshold`` (evaluator)."""
+
+    type: Literal["f1"]
+    expected: Text | None = None
+    """Reference answer (a template); default: the case's expected answer."""
+    threshold: _Fraction = 0.5
+    """Minimum F1, 0..1."""
+
+
+class RegexA(_Leaf):
+    """The output matches ``pattern``, or the case's expected answer read as a regex (evaluator)."""
+
+    type: Literal["regex"]
+    pattern: Text | None = None
+    """Regex (searched); default: the case's expected answer is the pattern."""
+    ignore_case: bool = False
+    """Match regardless of case."""
+
+
+class MultipleChoiceA(_Leaf):
+    """The option the output picks (A, B, ...) is the expected one (evaluator)."""
+
+    type: Literal["multiple_choice"]
+    expected: Text | None = None
+    """A letter or one choice's text (a template); default: the case's expected answer."""
+    choices: list[Text] = []
+    """Option texts in order (A, B, ...)."""
+
+
+def _json_text(value: Any) -> Any:
+    """A mapping or list written in YAML becomes its JSON text."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class JsonMatchA(_Leaf):
+    """The output parsed as JSON equals (or, ``partial``, contains) the expected JSON (evaluator)."""
+
+    type: Literal["json_match"]
+    expected: (
+        Annotated[
+            Text,
+            BeforeValidator(_json_text),
+            WithJsonSchema({"type": ["string", "object", "array", "number", "boolean"]}),
+        ]
+        | None
+    ) = None
+    """Expected JSON: JSON text (a template) or YAML mapping/list; default: the case's expected."""
+    partial: bool = False
+    """Objects in the output may have keys the expected JSON does not list (recursively)."""
+
+
+class LlmJudgeA(_Leaf):
+    """A provider of the suite grades the output against a rubric (evaluator)."""
+
+    type: Literal["llm_judge"]
+    provider: Text
+    """Name of a provider in the suite (the judge)."""
+    rubric: Text
+    """Jinja template rendered at run time with ``input``, ``output`` and ``expected``."""
+    expected: Text | None = None
+    """Reference answer shown to the judge (a template); default: the case's expected."""
+    threshold: _Fraction | None = None
+    """Pass when the judge's score (0..1) is at least this; default: the judge's verdict."""
+
+
 class AnyOfA(SuiteModel):
     """Passes if at least one child passes."""
 
@@ -283,6 +366,12 @@ LEAF_MODELS: dict[str, type[SuiteModel]] = {
         CliStdoutContainsA,
         CliStdoutRegexA,
         CliStderrContainsA,
+        ExactMatchA,
+        F1A,
+        RegexA,
+        MultipleChoiceA,
+        JsonMatchA,
+        LlmJudgeA,
     )
 }
 """Leaf type name -> its model."""
@@ -332,7 +421,13 @@ AssertionSyntax = Annotated[
     | Annotated[CliExitCodeEqualsA, Tag("cli_exit_code_equals")]
     | Annotated[CliStdoutContainsA, Tag("cli_stdout_contains")]
     | Annotated[CliStdoutRegexA, Tag("cli_stdout_regex")]
-    | Annotated[CliStderrContainsA, Tag("cli_stderr_contains")],
+    | Annotated[CliStderrContainsA, Tag("cli_stderr_contains")]
+    | Annotated[ExactMatchA, Tag("exact_match")]
+    | Annotated[F1A, Tag("f1")]
+    | Annotated[RegexA, Tag("regex")]
+    | Annotated[MultipleChoiceA, Tag("multiple_choice")]
+    | Annotated[JsonMatchA, Tag("json_match")]
+    | Annotated[LlmJudgeA, Tag("llm_judge")],
     Discriminator(assertion_tag),
 ]
 """Any assertion node as written: a leaf (by ``type``) or a combinator (by its key)."""

@@ -8,12 +8,13 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .agents import AgentDef
 from .base import SuiteModel
+from .datasets import DatasetDef
 from .providers import ProviderDef
 from .scalars import Duration, Text
 from .servers import ServerDef
 from .sessions import SessionDef
 
-__all__ = ["AiSummaryDef", "CriteriaDef", "Document", "SettingsDef"]
+__all__ = ["AiSummaryDef", "CriteriaDef", "Document", "PriceDef", "SettingsDef"]
 
 
 class SettingsDef(SuiteModel):
@@ -77,6 +78,17 @@ class AiSummaryDef(SuiteModel):
     """Provider name, or ``$self`` for the provider of the first result."""
 
 
+class PriceDef(SuiteModel):
+    """A model's price in USD per 1M tokens (overrides or adds to the shipped table)."""
+
+    input: Annotated[float, Field(ge=0)]
+    """Per 1M prompt tokens."""
+    output: Annotated[float, Field(ge=0)]
+    """Per 1M completion tokens."""
+    cached_input: Annotated[float, Field(ge=0)] | None = None
+    """Per 1M prompt tokens read from the provider's cache; default: the input price."""
+
+
 class Document(SuiteModel):
     """A test file (providers, agents, sessions) or a suite file (``test_files`` + shared sections)."""
 
@@ -100,3 +112,7 @@ class Document(SuiteModel):
     """Pass criteria."""
     ai_summary: AiSummaryDef | None = None
     """AI summary of the run."""
+    datasets: list[DatasetDef] = []
+    """Datasets whose rows become cases of sessions with ``dataset:``."""
+    prices: dict[str, PriceDef] = {}
+    """Model prices (USD per 1M tokens) overriding or adding to bench's price table."""
