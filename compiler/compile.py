@@ -13,6 +13,7 @@ from runtime.plan import Plan
 
 from .agents import lower_agent
 from .checks.references import check_references
+from .dataset_cases import load_session_rows
 from .diagnostics import Diagnostic, Diagnostics
 from .errors import SuiteInvalid
 from .expand import expand
@@ -108,7 +109,8 @@ def _compile(
         spec = lower_agent(agent, root_ctx, r, diags, base_dir=agent.doc.path.parent)
         if spec is not None:
             agents.append((agent, spec))
-    units = expand(suite, agents, contexts, r, diags)
+    rows, dataset_sources = load_session_rows(suite, the_seed, diags)
+    units = expand(suite, agents, contexts, r, diags, rows)
     settings = build_settings(suite, diags)
     if diags.has_errors:
         return None, diags
@@ -121,6 +123,7 @@ def _compile(
         agents=[spec for _, spec in agents],
         units=list(units),
         settings=settings,
+        extra_sources=dataset_sources,
     )
     if not plan.units:
         diags.add(

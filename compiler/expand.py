@@ -18,6 +18,8 @@ from runtime.plan import BuiltinAgent, Case, ExternalAgent, JsonPathExtractor, S
 
 from .assertions import AssertionScope, lower_assertion
 from .checks.patterns import check_jsonpath
+from .dataset_cases import ROW_NAMES
+from .datasets import DatasetRow
 from .diagnostics import Diagnostics
 from .includes import Located, Suite, TestFile
 from .render import Renderer
@@ -142,7 +144,7 @@ class _SessionExpander:
         if deps is None:
             found: set[str] = set()
             for text in _texts(test):
-                found |= self.r.engine.referenced_names(text) & UNIT_NAMES
+                found |= self.r.engine.referenced_names(text) & (UNIT_NAMES | ROW_NAMES)
             deps = self._deps[j] = sorted(found)
         key = (j, tuple(unit_ctx.get(n, "") for n in deps))
         if key in self._cache:
@@ -196,74 +198,108 @@ def _system_prompt(
     return ("\n\n".join(parts) if parts else None), True
 
 
+def _row_context(row: DatasetRow) -> dict[str, str]:
+    return {"input": row.input, "expected": row.expected or "", "row_id": row.id}
+
+
+_NO_ROW = {"input": "", "expected": "", "row_id": ""}
+"""Stand-ins for checking a dataset session's tests when no row reached them."""
+
+
 def expand(
     suite: Suite,
     agents: list[tuple[Located[Any], BuiltinAgent | ExternalAgent]],
     contexts: Mapping[str, Mapping[str, str]],
     r: Renderer,
     diags: Diagnostics,
+    rows: Mapping[tuple[str, int], list[DatasetRow]] | None = None,
 ) -> list[Unit]:
-    """Every unit of the plan, in deterministic order; problems are reported, bad cases dropped."""
+    """Every unit of the plan, in deterministic order; problems are reported, bad cases dropped.
+
+    A session with ``dataset:`` gives one unit per row (rows are separate conversations, so
+    they also run in parallel); its cases carry the row's expected answer, history and
+    metadata, and their test names end in `` [<row id>]``.
+    """
     units: list[Unit] = []
     expanders: dict[tuple[str, int], _SessionExpander] = {}
     for agent_loc, spec in agents:
         for tf in suite.files:
             ctx = contexts[tf.doc.file]
             for i, session in enumerate(tf.sessions):
-                s = session.value
                 exp = expanders.get((tf.doc.file, i))
                 if exp is None:
                     exp = expanders[(tf.doc.file, i)] = _SessionExpander(tf, session, r, diags)
-                unit_ctx = _unit_context(spec, s.name, {})
-                cases: list[Case] = []
-                unit_id = f"u{len(units) + 1:04d}"
-                for j, test in enumerate(s.tests):
-                    if test.agent is not None and test.agent != spec.name:
-                        continue
-                    low = exp.lower(j, ctx, unit_ctx)
-                    if not low.ok:
-                        continue
-                    cases.append(
-                        Case(
-                            id=f"{unit_id}/{j + 1}",
-                            test=test.name,
-                            description=test.description,
-                            prompt=low.prompt,
-                            start_delay_ms=duration_ms(test.start_delay) if test.start_delay else 0,
-                            allowed_tools=tuple(test.allowed_tools)
-                            if test.allowed_tools is not None
-                            else None,
-                            assertions=low.assertions,
-                            extractors=low.extractors,
-                            span=session.span("tests", j),
-                        )
-                    )
-                if not cases:
+                if session.value.dataset is None:
+                    made = _unit(exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", None)
+                    units.extend([made] if made else [])
                     continue
-                system_prompt, ok = _system_prompt(agent_loc, spec, ctx, unit_ctx, r)
-                if not ok:
-                    continue
-                units.append(
-                    Unit(
-                        id=unit_id,
-                        agent=spec.name,
-                        session=s.name,
-                        file=tf.doc.file,
-                        system_prompt=system_prompt,
-                        allowed_tools=tuple(s.allowed_tools)
-                        if s.allowed_tools is not None
-                        else None,
-                        cases=tuple(cases),
-                        span=session.span(),
-                    )
-                )
+                for row in (rows or {}).get((tf.doc.file, i), []):
+                    made = _unit(exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", row)
+                    units.extend([made] if made else [])
     # Tests no unit ran (an unknown agent in their filter, or no valid agent at all) are still
     # checked once, so their template, regex and JSONPath mistakes are reported in this run.
     for tf in suite.files:
         ctx = contexts[tf.doc.file]
         for i, session in enumerate(tf.sessions):
             exp = expanders.get((tf.doc.file, i)) or _SessionExpander(tf, session, r, diags)
+            stand_in = _NO_ROW if session.value.dataset is not None else {}
             for j in range(len(session.value.tests)):
                 if not any(key[0] == j for key in exp._cache):
-                    exp.lower(j, ctx, {"SESSION_NAME": session.value.name})
+                    exp.lower(j, ctx, {"SESSION_NAME": session.value.name, **stand_in})
     return units
+
+
+def _unit(
+    exp: _SessionExpander,
+    agent_loc: Located[Any],
+    spec: BuiltinAgent | ExternalAgent,
+    ctx: Mapping[str, str],
+    r: Renderer,
+    unit_id: str,
+    row: DatasetRow | None,
+) -> Unit | None:
+    """One (agent, session) unit, or (agent, session, row) for a dataset session."""
+    session = exp.session
+    s = session.value
+    unit_ctx = _unit_context(spec, s.name, {})
+    if row is not None:
+        unit_ctx.update(_row_context(row))
+    cases: list[Case] = []
+    for j, test in enumerate(s.tests):
+        if test.agent is not None and test.agent != spec.name:
+            continue
+        low = exp.lower(j, ctx, unit_ctx)
+        if not low.ok:
+            continue
+        extra: dict[str, Any] = {}
+        if row is not None:
+            extra = {"expected": row.expected, "metadata": row.metadata, "history": row.history}
+        cases.append(
+            Case(
+                id=f"{unit_id}/{j + 1}",
+                test=test.name if row is None else f"{test.name} [{row.id}]",
+                description=test.description,
+                prompt=low.prompt,
+                start_delay_ms=duration_ms(test.start_delay) if test.start_delay else 0,
+                allowed_tools=tuple(test.allowed_tools) if test.allowed_tools is not None else None,
+                assertions=low.assertions,
+                extractors=low.extractors,
+                span=session.span("tests", j),
+                **extra,
+            )
+        )
+    if not cases:
+        return None
+    system_prompt, ok = _system_prompt(agent_loc, spec, ctx, unit_ctx, r)
+    if not ok:
+        return None
+    return Unit(
+        id=unit_id,
+        agent=spec.name,
+        session=s.name,
+        file=exp.tf.doc.file,
+        system_prompt=system_prompt,
+        allowed_tools=tuple(s.allowed_tools) if s.allowed_tools is not None else None,
+        cases=tuple(cases),
+        span=session.span(),
+    )

@@ -8,6 +8,7 @@ from .agents import ClarificationDef as ClarificationDef
 from .agents import SkillDef as SkillDef
 from .assertions import LEAF_MODELS as LEAF_MODELS
 from .assertions import AssertionSyntax as AssertionSyntax
+from .datasets import DatasetDef as DatasetDef
 from .document import AiSummaryDef as AiSummaryDef
 from .document import CriteriaDef as CriteriaDef
 from .document import Document as Document
@@ -30,6 +31,7 @@ __all__ = [
     "AssertionSyntax",
     "ClarificationDef",
     "CriteriaDef",
+    "DatasetDef",
     "Document",
     "ExtractorDef",
     "ProviderDef",

@@ -42,6 +42,9 @@ class SessionDef(SuiteModel):
 
     name: Text
     """Session name."""
+    dataset: Text | None = None
+    """Name of a dataset: the tests run once per row, each row its own conversation; templates
+    may read ``input``, ``expected`` and ``row_id``."""
     tests: Annotated[list[TestDef], Field(min_length=1)]
     """Tests, run in order."""
     allowed_tools: list[Text] | None = None
