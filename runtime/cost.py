@@ -27,7 +27,15 @@ from typing import Any
 from .errors import InputError
 from .transcript import LlmCall, TokenUsage
 
-__all__ = ["CaseCost", "ModelPrice", "PriceTable", "case_cost", "cost_of", "default_table"]
+__all__ = [
+    "CaseCost",
+    "ModelPrice",
+    "PriceTable",
+    "case_cost",
+    "cost_of",
+    "default_table",
+    "table_for",
+]
 
 _SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest|preview(?:-\d{2}-\d{2,4})?)$")
 
@@ -145,6 +153,23 @@ def cost_of(
 ) -> float | None:
     """USD for ``usage`` on ``model`` with the shipped prices (and ``overrides``)."""
     return default_table().with_overrides(overrides).cost_of(model, usage)
+
+
+def table_for(prices: Any) -> PriceTable:
+    """The shipped table with a plan's ``prices`` overrides (None, a mapping, or models).
+
+    Accepts model -> {input, output, cached_input} mappings and pydantic entries alike, so the
+    plan can keep its prices in whatever frozen form the compiler gives them.
+    """
+    if not prices:
+        return default_table()
+    if hasattr(prices, "model_dump"):
+        prices = prices.model_dump(exclude_none=True)
+    overrides = {
+        str(model): entry.model_dump(exclude_none=True) if hasattr(entry, "model_dump") else entry
+        for model, entry in dict(prices).items()
+    }
+    return default_table().with_overrides(overrides)
 
 
 @dataclass

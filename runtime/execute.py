@@ -194,6 +194,7 @@ def _totals(results: Sequence[CaseResult]) -> RunTotals:
         totals.input_tokens += r.transcript.usage.input
         totals.output_tokens += r.transcript.usage.output
         totals.cost_usd += r.cost_usd or 0.0
+        totals.judge_cost_usd += r.judge_cost_usd or 0.0
     return totals
 
 

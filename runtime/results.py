@@ -69,6 +69,9 @@ class CaseResult(_Record):
     extracted: dict[str, str] = {}
     """Variables bound by this case's extractors."""
     cost_usd: float | None = None
+    """USD of the agent's LLM calls (None when no call's model has a price)."""
+    judge_cost_usd: float | None = None
+    """USD of the judge calls (llm_judge, clarification judge), kept apart from ``cost_usd``."""
     attempt: int = 1
     """1 for the first run; retries count up."""
 
@@ -83,6 +86,9 @@ class RunTotals(_Record):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    """Sum of the cases' agent cost (cases without a price add nothing)."""
+    judge_cost_usd: float = 0.0
+    """Sum of the cases' judge cost (the ai_summary judge is not included)."""
 
 
 class RunFilter(_Record):

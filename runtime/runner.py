@@ -20,6 +20,7 @@ import anyio
 
 from .agents.loop import AgentSetup, ModelClient, run_turn
 from .clock import elapsed_ms, monotonic_ms, utc_now
+from .cost import case_cost
 from .errors import InputError, ToolServerError
 from .interrupt import StopRequest
 from .plan import (
@@ -56,8 +57,13 @@ class ProviderClient:
         self.limiter = limiter
 
     async def chat(
-        self, request: ChatRequest, on_event: Callable[[RunEvent], None]
+        self,
+        request: ChatRequest,
+        on_event: Callable[[RunEvent], None],
+        *,
+        now_ms: Callable[[], float] | None = None,
     ) -> tuple[ChatResponse, int]:
+        """One call through call_with_retry (the spec's retry policy, this provider's limiter)."""
         from .retry import call_with_retry
 
         return await call_with_retry(
@@ -66,6 +72,7 @@ class ProviderClient:
             policy=self.spec.retry,
             limiter=self.limiter,
             on_event=on_event,
+            now_ms=now_ms,
         )
 
 
@@ -93,6 +100,10 @@ class UnitRunner:
         self.stop = stop
         self.attempts = attempts or {}
         self.clients: dict[str, ProviderClient] = {}
+        self.judges: Any = None
+        """runtime.judging.Judges (llm_judge) while a run is in progress."""
+        self.prices: Any = None
+        """runtime.cost.PriceTable: the shipped prices with the plan's overrides."""
         self.writer: ResultWriter | None = None
         self.external_pools: Any = None
         """runtime.agents.external_unit.ExternalPools while a run is in progress."""
@@ -103,10 +114,16 @@ class UnitRunner:
 
     async def run(self, units: Sequence[Unit]) -> None:
         from .agents.external_unit import ExternalPools
+        from .cost import table_for
+        from .judging import JudgeCache, Judges
 
         external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
         try:
             self._create_providers(units)
+            self.prices = table_for(self.plan.prices)
+            cache = JudgeCache.for_run(self.store.path, redact=self.store.redact)
+            await cache.load()
+            self.judges = Judges(self.clients, cache)
             async with self.store.writer() as writer, ExternalPools(self.plan, self.env) as pools:
                 self.writer = writer
                 self.external_pools = pools
@@ -121,10 +138,13 @@ class UnitRunner:
                         log.warning("closing provider %s failed: %s", client.name, exc)
 
     def _create_providers(self, units: Sequence[Unit]) -> None:
+        from .judging import judge_providers
         from .ratelimit import RateLimiter
 
         needed: list[str] = []
         for unit in units:
+            for case in unit.cases:
+                needed.extend(judge_providers(case.assertions))  # llm_judge, any agent kind
             agent = self.plan.agent(unit.agent)
             if not isinstance(agent, BuiltinAgent):
                 continue  # external agents bring their own LLM clients
@@ -162,6 +182,8 @@ class UnitRunner:
             write=write,
             draining=self._draining,
             attempts=self.attempts,
+            judges=self.judges,
+            prices=self.prices,
         )
 
     async def _run_unit(self, unit: Unit) -> None:
@@ -260,9 +282,25 @@ class UnitRunner:
                 session.variables.update(extracted)
                 for warning in warnings:
                     log.warning("%s: %s", case.id, warning)
-            assertions = self.services.evaluate(
-                case.assertions, transcript, session.variables, agent.clarification is not None
+            judged = await self.judges.judge(
+                case.assertions,
+                prompt=prompt,
+                transcript=transcript,
+                variables=session.variables,
+                expected=case.expected,
+                conversation_id=case.id,
             )
+            assertions = self.services.evaluate(
+                case.assertions,
+                transcript,
+                session.variables,
+                agent.clarification is not None,
+                expected=case.expected,
+                metadata=case.metadata,
+                judgements=judged.verdicts,
+            )
+            if judged.fault is not None and status != "error":
+                status, error = "error", judged.fault
             if status != "error" and not all(a.passed for a in assertions):
                 status = "failed"
         except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
@@ -271,6 +309,7 @@ class UnitRunner:
             log.exception("case %s crashed", case.id)
             status, error = "error", f"{type(exc).__name__}: {exc}"
         spec = self.plan.provider(agent.provider)
+        cost = case_cost(transcript.llm_calls, self.prices)
         return CaseResult(
             case_id=case.id,
             unit_id=session.unit.id,
@@ -292,6 +331,8 @@ class UnitRunner:
             transcript=transcript,
             assertions=assertions,
             extracted=extracted,
+            cost_usd=cost.agent_usd,
+            judge_cost_usd=cost.judge_usd,
             attempt=self.attempts.get(case.id, 1),
         )
 

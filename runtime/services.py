@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .agents.loop import ToolCaller
 from .plan import BuiltinAgent, Extractor, ProviderSpec, ServerSpec
@@ -20,7 +20,7 @@ from .providers.base import Provider, ToolSpec
 from .results import AssertionResult
 from .transcript import Transcript
 
-__all__ = ["Services", "ToolPool"]
+__all__ = ["Evaluator", "Services", "ToolPool"]
 
 
 class ToolPool(ToolCaller, Protocol):
@@ -28,6 +28,28 @@ class ToolPool(ToolCaller, Protocol):
 
     async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
         """The agent's tools with their server names, after agent-level allowed_tools."""
+        ...
+
+
+class Evaluator(Protocol):
+    """Evaluates a case's assertions on its transcript (runtime.evaluate.evaluate by default)."""
+
+    def __call__(
+        self,
+        assertions: Sequence[Assertion],
+        transcript: Transcript,
+        variables: Mapping[str, str],
+        clarification_enabled: bool,
+        *,
+        expected: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        judgements: Mapping[int, Any] | None = None,
+    ) -> list[AssertionResult]:
+        """One result per top-level assertion.
+
+        ``expected`` and ``metadata`` are the case's (dataset cases); ``judgements`` holds the
+        llm_judge verdicts computed beforehand (runtime.judging), keyed by ``id(node)``.
+        """
         ...
 
 
@@ -42,9 +64,7 @@ class Services:
     open_pool: Callable[
         [Sequence[ServerSpec], Mapping[str, str] | None], AbstractAsyncContextManager[ToolPool]
     ]
-    evaluate: Callable[
-        [Sequence[Assertion], Transcript, Mapping[str, str], bool], list[AssertionResult]
-    ]
+    evaluate: Evaluator
     extract: Callable[[Sequence[Extractor], Transcript], tuple[dict[str, str], list[str]]]
 
     @classmethod
@@ -78,6 +98,10 @@ def _default_evaluate(
     transcript: Transcript,
     variables: Mapping[str, str],
     clarification_enabled: bool,
+    *,
+    expected: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    judgements: Mapping[int, Any] | None = None,
 ) -> list[AssertionResult]:
     if not assertions:
         return []
@@ -88,6 +112,9 @@ def _default_evaluate(
         variables=variables,
         clarification_enabled=clarification_enabled,
         work_dir=os.getcwd(),
+        expected=expected,
+        metadata=metadata or {},
+        judgements=judgements or {},
     )
     return list(evaluate(assertions, ctx))
 

@@ -18,7 +18,9 @@ from typing import Any
 import anyio
 
 from ..clock import elapsed_ms, monotonic_ms, utc_now
+from ..cost import PriceTable
 from ..errors import InputError
+from ..judging import Judges
 from ..plan import Case, ExternalAgent, Plan, RuntimeTemplate, Unit
 from ..results import AssertionResult, CaseResult, CaseStatus
 from ..services import Services
@@ -89,8 +91,15 @@ async def run_external_unit(
     write: Callable[[CaseResult], Awaitable[None]],
     draining: Callable[[], bool] = lambda: False,
     attempts: Mapping[str, int] | None = None,
+    judges: Judges | None = None,
+    prices: PriceTable | None = None,
 ) -> None:
-    """Run ``unit``'s cases in order on ``pool``; ``write`` each result before the next."""
+    """Run ``unit``'s cases in order on ``pool``; ``write`` each result before the next.
+
+    ``judges`` asks the llm_judge nodes (none are asked without it); ``prices`` prices the
+    agent's and the judges' calls (the shipped table when None).
+    """
+    judges = judges or Judges({})
     history: list[Message] = []
     if unit.system_prompt:
         history.append(Message(role="system", content=unit.system_prompt))
@@ -98,7 +107,9 @@ async def run_external_unit(
     for case in unit.cases:
         if draining():
             return  # the unit stays unfinished: a resume runs it again from the start
-        result = await _run_case(unit, agent, pool, case, history, variables, services)
+        result = await _run_case(
+            unit, agent, pool, case, history, variables, services, judges, prices
+        )
         if attempts:
             result.attempt = attempts.get(case.id, 1)
         await write(result)
@@ -112,6 +123,8 @@ async def _run_case(
     history: list[Message],
     variables: dict[str, str],
     services: Services,
+    judges: Judges,
+    prices: PriceTable | None,
 ) -> CaseResult:
     from ..cost import case_cost
 
@@ -123,7 +136,6 @@ async def _run_case(
     prompt = ""
     assertions: list[AssertionResult] = []
     extracted: dict[str, str] = {}
-    cost: float | None = None
     try:
         if case.start_delay_ms > 0:
             await anyio.sleep(case.start_delay_ms / 1000)
@@ -140,13 +152,30 @@ async def _run_case(
         history.extend(transcript.messages)
         if outcome.error is not None:
             status, error = "error", outcome.error
-        cost = case_cost(transcript.llm_calls).agent_usd
         if case.extractors:
             extracted, warnings = services.extract(case.extractors, transcript)
             variables.update(extracted)
             for warning in warnings:
                 log.warning("%s: %s", case.id, warning)
-        assertions = services.evaluate(case.assertions, transcript, variables, False)
+        judged = await judges.judge(
+            case.assertions,
+            prompt=prompt,
+            transcript=transcript,
+            variables=variables,
+            expected=case.expected,
+            conversation_id=case.id,
+        )
+        assertions = services.evaluate(
+            case.assertions,
+            transcript,
+            variables,
+            False,
+            expected=case.expected,
+            metadata=case.metadata,
+            judgements=judged.verdicts,
+        )
+        if judged.fault is not None and status != "error":
+            status, error = "error", judged.fault
         if status != "error" and not all(a.passed for a in assertions):
             status = "failed"
     except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
@@ -155,6 +184,7 @@ async def _run_case(
         log.exception("case %s crashed", case.id)
         status, error = "error", f"{type(exc).__name__}: {exc}"
     models = [c.model for c in transcript.llm_calls if c.purpose == "agent"]
+    cost = case_cost(transcript.llm_calls, prices)
     return CaseResult(
         case_id=case.id,
         unit_id=unit.id,
@@ -174,5 +204,6 @@ async def _run_case(
         transcript=transcript,
         assertions=assertions,
         extracted=extracted,
-        cost_usd=cost,
+        cost_usd=cost.agent_usd,
+        judge_cost_usd=cost.judge_usd,
     )

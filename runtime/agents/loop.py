@@ -65,11 +65,17 @@ class ModelClient(Protocol):
     model: str
 
     async def chat(
-        self, request: ChatRequest, on_event: Callable[[RunEvent], None]
+        self,
+        request: ChatRequest,
+        on_event: Callable[[RunEvent], None],
+        *,
+        now_ms: Callable[[], float] | None = None,
     ) -> tuple[ChatResponse, int]:
         """Answer ``request``; returns the response and the attempts it took.
 
-        Raises ProviderError when the provider failed after its retries.
+        ``now_ms`` is the clock of the events reported through ``on_event`` (the loop passes
+        ms since the case started; None: since this call started). Raises ProviderError when
+        the provider failed after its retries.
         """
         ...
 
@@ -169,7 +175,7 @@ async def run_turn(
         )  # fmt: skip
         tr.llm_calls.append(call)
         try:
-            response, attempts = await setup.model.chat(request, on_event)
+            response, attempts = await setup.model.chat(request, on_event, now_ms=now)
         except ProviderError as exc:
             call.latency_ms = elapsed_ms(call_start)
             call.status = "error"

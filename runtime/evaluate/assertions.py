@@ -15,7 +15,7 @@ from typing import Any
 from ..plan import Assertion
 from ..plan import assertions as nodes
 from ..results import AssertionResult
-from . import answer_checks, cli_checks, output_checks, run_checks, tool_checks
+from . import answer_checks, cli_checks, llm_judge, output_checks, run_checks, tool_checks
 from .context import EvalContext, NotEvaluable, result
 
 __all__ = ["MAX_DEPTH", "evaluate"]
@@ -56,6 +56,7 @@ _LEAVES: dict[type, _Leaf] = {
     nodes.RegexEvaluator: answer_checks.regex,
     nodes.MultipleChoice: answer_checks.multiple_choice,
     nodes.JsonMatch: answer_checks.json_match,
+    nodes.LlmJudge: llm_judge.llm_judge,
 }
 
 

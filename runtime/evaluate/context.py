@@ -14,12 +14,33 @@ from ..transcript import ToolCall, Transcript
 
 __all__ = [
     "EvalContext",
+    "JudgeVerdict",
     "NotEvaluable",
     "call_json",
     "call_text",
     "result",
     "value_of",
 ]
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    """What an llm_judge's judge said (computed before evaluation, which is synchronous)."""
+
+    provider: str
+    model: str
+    passed: bool | None = None
+    """The PASS/FAIL line; None when the reply had none."""
+    score: float | None = None
+    """The SCORE line, in 0..1; None when the reply had none."""
+    reason: str = ""
+    """The reply without its verdict and score lines (clipped)."""
+    reply: str = ""
+    """The judge's reply as received (clipped)."""
+    error: str | None = None
+    """Why there is no reply (provider failure, rubric that did not render)."""
+    cached: bool = False
+    """Answered from the run's judge cache: no call was made, nothing was paid."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,8 @@ class EvalContext:
     """The case's reference answer (dataset cases), for evaluators without their own."""
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """The case's metadata (dataset cases); multiple_choice reads ``choices`` from it."""
+    judgements: Mapping[int, JudgeVerdict] = field(default_factory=dict)
+    """llm_judge verdicts keyed by ``id(node)`` (runtime.judging computes them beforehand)."""
 
 
 class NotEvaluable(Exception):

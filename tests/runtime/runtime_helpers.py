@@ -169,6 +169,7 @@ def simple_evaluate(
     transcript: Transcript,
     variables: Mapping[str, str],
     clarification_enabled: bool,
+    **_inputs: Any,
 ) -> list[AssertionResult]:
     """Stand-in evaluator for output_contains and tool_called (plain string values)."""
     out = []

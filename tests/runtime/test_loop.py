@@ -34,10 +34,10 @@ class Recording:
         self.requests: list[ChatRequest] = []
 
     async def chat(
-        self, request: ChatRequest, on_event: Callable[[RunEvent], None]
+        self, request: ChatRequest, on_event: Callable[[RunEvent], None], **kw: Any
     ) -> tuple[ChatResponse, int]:
         self.requests.append(request)
-        result: tuple[ChatResponse, int] = await self.inner.chat(request, on_event)
+        result: tuple[ChatResponse, int] = await self.inner.chat(request, on_event, **kw)
         return result
 
 
@@ -270,7 +270,9 @@ async def test_retries_and_waits_are_recorded_as_events() -> None:
     class Flaky:
         name, model = "p", "m"
 
-        async def chat(self, request: ChatRequest, on_event: Any) -> tuple[ChatResponse, int]:
+        async def chat(
+            self, request: ChatRequest, on_event: Any, **kw: Any
+        ) -> tuple[ChatResponse, int]:
             on_event(RunEvent(kind="rate_limited", at_ms=1.0, attempt=1, detail="429"))
             on_event(RunEvent(kind="retry", at_ms=1.0, wait_ms=2000.0, attempt=1))
             return ChatResponse(text="ok"), 2
