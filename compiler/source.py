@@ -30,6 +30,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from runtime.plan import Span
 
 from .diagnostics import Diagnostics
+from .suite.scalars import SourceFloat, SourceInt
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -73,6 +74,10 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
+def _int(value: int, text: str) -> int:
+    return SourceInt(value, text) if str(value) != text else value
+
+
 def resolve_plain(text: str) -> Any:
     """A plain (unquoted) scalar under the YAML 1.2 core schema: null, bool, int, float or str.
 
@@ -85,13 +90,15 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
-        return int(text)
+        return _int(int(text), text)
     if _OCT.match(text):
-        return int(text[2:], 8)
+        return _int(int(text[2:], 8), text)
     if _HEX.match(text):
-        return int(text[2:], 16)
+        return _int(int(text[2:], 16), text)
     if _FLOAT.match(text):
-        return float(text)
+        # A string field gets the text as written (yaml.v3 does): 1.50 stays "1.50".
+        value = float(text)
+        return SourceFloat(text) if str(value) != text else value
     if _INF.match(text):
         return float("-inf") if text.startswith("-") else float("inf")
     if _NAN.match(text):

@@ -11,11 +11,55 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-__all__ = ["DURATION_RE", "Duration", "Text", "duration_ms", "scalar_text"]
+__all__ = [
+    "DURATION_RE",
+    "Duration",
+    "SourceFloat",
+    "SourceInt",
+    "Text",
+    "duration_ms",
+    "scalar_text",
+]
+
+
+class SourceFloat(float):
+    """A YAML float that remembers how it was written (``1.50``), for string fields."""
+
+    source: str
+
+    def __new__(cls, text: str) -> SourceFloat:
+        """The float of ``text``, keeping ``text``."""
+        out = super().__new__(cls, text)
+        out.source = text
+        return out
+
+    def __reduce__(self) -> tuple[type[SourceFloat], tuple[str]]:
+        return (SourceFloat, (self.source,))
+
+
+class SourceInt(int):
+    """A YAML integer that remembers how it was written (``007``, ``0x1F``), for string fields."""
+
+    source: str
+
+    def __new__(cls, value: int, text: str) -> SourceInt:
+        """``value``, keeping ``text``."""
+        out = super().__new__(cls, value)
+        out.source = text
+        return out
+
+    def __reduce__(self) -> tuple[type[SourceInt], tuple[int, str]]:
+        return (SourceInt, (int(self), self.source))
 
 
 def scalar_text(value: Any) -> Any:
-    """Any YAML scalar as its text (bools as ``true``/``false``); other values unchanged."""
+    """Any YAML scalar as its text (bools as ``true``/``false``); other values unchanged.
+
+    Numbers keep their source text, as yaml.v3 gives it to a string field: ``1.50`` is
+    "1.50", not "1.5".
+    """
+    if isinstance(value, SourceFloat | SourceInt):
+        return value.source
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
