@@ -29,7 +29,10 @@ def register(subparsers: Any) -> None:
             "0 criteria met, 1 not met, 2 invalid input, 3 infrastructure failure."
         ),
     )
-    p.add_argument("target", metavar="SUITE_OR_PLAN", help="a suite .yaml/.yml or a plan .json")
+    p.add_argument(
+        "target", metavar="SUITE_OR_PLAN", nargs="?", default=None,
+        help="a suite .yaml/.yml or a plan .json (optional with --resume: the run's own plan)",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, default=None, help="seed for random values (YAML only)")
     p.add_argument(
         "--concurrency", type=_positive, default=None,
@@ -156,7 +159,9 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         err.print(
             f"run {summary.run_id} interrupted: {totals.total} of {len(plan.cases)} cases done "
             f"({totals.passed} passed, {totals.failed} failed, {totals.errors} errors). "
-            f"Resume with: bench execute {target} --resume {summary.run_id}"
+            f"Resume with: bench execute {target or ''} --resume {summary.run_id}".replace(
+                "  ", " "
+            )
             + (f" --output-dir {options.output_dir}" if options.output_dir else ""),
             markup=False,
             soft_wrap=True,
@@ -207,6 +212,12 @@ def _load(args: argparse.Namespace) -> Any:
     from runtime import load_plan
     from runtime.errors import InputError
 
+    if args.target is None:
+        if not args.resume:
+            raise InputError("give a suite (.yaml) or a plan (.json) to run, or --resume RUN_ID")
+        from runtime.store import PLAN_FILE, find_run
+
+        return load_plan(find_run(args.output_dir or Path.cwd(), args.resume) / PLAN_FILE)
     target = Path(args.target)
     if target.suffix.lower() == ".json":
         return load_plan(target)

@@ -46,3 +46,27 @@ def test_quickstart_passes_overall_and_reports_its_failure(
     assert main(["execute", "-q", str(SUITE), "--resume", run_dir.name]) == 0
     lines = (run_dir / "results.jsonl").read_text().splitlines()
     assert len(lines) == 4
+
+
+def test_resume_without_a_target_uses_the_runs_own_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bench execute --resume ID` alone (the issue's form) continues from runs/ID/plan.json."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    assert main(["execute", "-q", str(SUITE)]) == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    results = run_dir / "results.jsonl"
+    lines = results.read_text(encoding="utf-8").splitlines()
+    results.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")  # as if killed after 2 cases
+    assert main(["execute", "-q", "--resume", run_dir.name[-6:]]) == 0
+    statuses = {
+        json.loads(line)["case_id"]: json.loads(line)["status"]
+        for line in results.read_text(encoding="utf-8").splitlines()
+    }
+    assert len(statuses) == 4 and sorted(statuses.values()).count("passed") == 3
+
+
+def test_execute_needs_a_target_or_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["execute"]) == 2
+    assert "--resume" in capsys.readouterr().err
