@@ -1,15 +1,16 @@
-"""Run examples/external-agent against a fake OpenAI server on 127.0.0.1, with streaming on.
+"""Run examples/external-agent/suite.yaml against a fake OpenAI server on 127.0.0.1, streaming.
 
     .venv/bin/python examples/external-agent/demo.py
 
-It builds the plan that suite.yaml describes (in code, until the compiler reads `command:`
-agents), executes it with bench's runtime (agent workers behind the metrics proxy) and prints
-per case the tokens, latency, time to first token and cost the proxy measured, next to what
-the fake server served.
+It compiles suite.yaml, executes it with bench's runtime (agent workers behind the metrics
+proxy) and prints per case the tokens, latency, time to first token and cost the proxy
+measured, next to what the fake server served. The same run, checked, is
+tests/compiler/test_k_external.py (through `bench execute`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,9 +20,9 @@ import anyio
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from compiler import compile_suite  # noqa: E402
 from runtime import ExecuteOptions, execute  # noqa: E402
-from runtime.plan import Case, ExternalAgent, Plan, ScriptedProvider, SourceFile, Span, Unit  # noqa: E402
-from runtime.plan.assertions import OutputContains, OutputRegex  # noqa: E402
+from runtime.plan import Plan  # noqa: E402
 from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread  # noqa: E402
 from tests.fakes.openai_server import openai_app  # noqa: E402
 
@@ -30,32 +31,12 @@ SERVED = [Reply(text="Hello! How can I help?", usage=Usage(25, 7)),
 
 
 def build_plan(upstream: str) -> Plan:
-    span = Span(file="suite.yaml", line=1, col=1)
-    agent = ExternalAgent(
-        name="my-agent",
-        command=(sys.executable, str(HERE / "agent.py")),
-        env={"OPENAI_API_KEY": "sk-demo-not-secret", "OPENAI_BASE_URL": upstream},
-        workers=2,
-        timeout_ms=60_000,
-        working_dir=str(HERE),
-    )
-    cases = (
-        Case(id="u0/0", test="says hello", prompt="Say hello",
-             assertions=(OutputContains(value="Hello"),), span=span),
-        Case(id="u0/1", test="remembers the conversation", prompt="And again",
-             assertions=(OutputRegex(pattern="(?i)hello"),), span=span),
-    )  # fmt: skip
-    return Plan(
-        bench_version="demo",
-        name="external-agent-demo",
-        seed=0,
-        compiled_now="2026-11-01T00:00:00Z",
-        sources=(SourceFile(path="suite.yaml", sha256="0" * 64),),
-        providers=(ScriptedProvider(name="unused"),),
-        agents=(agent,),
-        units=(Unit(id="u0", agent="my-agent", session="greetings", file="suite.yaml",
-                    cases=cases, span=span),),
-    ).sealed()  # fmt: skip
+    """Compile suite.yaml; its env references are resolved from this process at run time."""
+    os.environ["OPENAI_API_KEY"] = "sk-demo-not-secret"
+    os.environ["UPSTREAM_BASE_URL"] = upstream
+    # `command: python agent.py` runs this interpreter (it has the openai package).
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    return compile_suite(HERE / "suite.yaml", seed=1)
 
 
 async def main() -> None:
