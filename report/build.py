@@ -25,6 +25,7 @@ from .perf import no_gc
 from .schema import (
     REPORT_VERSION,
     AgentStats,
+    AiSummaryReport,
     AssertionReport,
     CaseReport,
     CellResult,
@@ -221,6 +222,7 @@ def _case(r: CaseResult) -> CaseReport:
         latency_ms=t.latency_ms,
         ttft_ms=next((c.ttft_ms for c in agent_calls if c.ttft_ms is not None), None),
         cost_usd=r.cost_usd,
+        judge_cost_usd=r.judge_cost_usd,
         iterations=t.iterations,
         attempt=r.attempt,
         tool_calls=[
@@ -311,6 +313,7 @@ def _agents(cases: list[CaseReport]) -> list[AgentStats]:
                 avg_latency_ms=sum(c.latency_ms for c in group) / len(group),
                 avg_duration_ms=sum(c.duration_ms for c in group) / len(group),
                 cost_usd=_sum_cost(c.cost_usd for c in group),
+                judge_cost_usd=_sum_cost(c.judge_cost_usd for c in group),
                 rank=0,
                 disqualified=passed == 0,
             )
@@ -417,6 +420,7 @@ def build_from_results(
         output_tokens=sum(c.tokens.output for c in cases),
         cached_tokens=sum(c.tokens.cached for c in cases),
         cost_usd=_sum_cost(c.cost_usd for c in cases),
+        judge_cost_usd=_sum_cost(c.judge_cost_usd for c in cases),
         duration_ms=_wall_ms(meta, cases),
         tool_calls=sum(len(c.tool_calls) for c in cases),
         agents=len({c.agent for c in cases}),
@@ -441,5 +445,21 @@ def build_from_results(
         agents=_agents(cases),
         comparison_summary=_comparison(cases),
         detailed_results=cases,
+        ai_summary=_ai_summary(meta),
         warnings=list(warnings or []),
+    )
+
+
+def _ai_summary(meta: RunMetadata) -> AiSummaryReport | None:
+    record = meta.ai_summary
+    if record is None:
+        return None
+    return AiSummaryReport(
+        provider=record.provider,
+        model=record.model,
+        text=record.text,
+        error=record.error,
+        input_tokens=record.input_tokens,
+        output_tokens=record.output_tokens,
+        generated_at=record.generated_at,
     )

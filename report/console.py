@@ -154,6 +154,8 @@ def print_console_report(report: Report, console: Console) -> None:
     ]
     if s.cost_usd is not None:
         lines.append(("Total Cost:", f"${s.cost_usd:.4f}", None))
+    if s.judge_cost_usd is not None:
+        lines.append(("Judge Cost:", f"${s.judge_cost_usd:.4f} (apart from the total)", None))
     if s.not_run:
         lines.append(("Not Run:", str(s.not_run), "yellow"))
     verdict = "met" if s.criteria_met else "NOT met"
@@ -161,3 +163,20 @@ def print_console_report(report: Report, console: Console) -> None:
     for name, value, row_style in lines:
         console.print(Text(f"  {name:<18}{value}", style=row_style or ""))
     console.print("=" * 80)
+    _ai_summary(console, report)
+
+
+def _ai_summary(console: Console, report: Report) -> None:
+    """The judge's verdict (untrusted text: controls stripped, never read as rich markup)."""
+    ai = report.ai_summary
+    if ai is None:
+        return
+    console.print()
+    if ai.text is None:
+        console.print(
+            Text(f"AI summary unavailable: {_t(ai.error or 'no verdict')}", style="yellow")
+        )
+        return
+    who = f"{ai.provider} / {ai.model}" if ai.model else ai.provider
+    console.print(Text(f"AI SUMMARY ({_t(who, 120)})", style="bold cyan"))
+    console.print(Text(clip(strip_controls(ai.text), 4000)), soft_wrap=True)

@@ -86,6 +86,22 @@ def md_block(value: Any, limit: int = 2000, info: str = "text") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
+_HEADING = re.compile(r"^(#{1,5}) ", re.MULTILINE)
+
+
+def md_prose(value: Any, limit: int = 3000) -> str:
+    """Untrusted Markdown (an LLM's verdict) kept as Markdown but made inert for GitHub.
+
+    Structure (headings, lists, emphasis, code) survives; raw HTML, our marker, links,
+    images and @mentions do not. Headings go one level down, under the section that shows it.
+    """
+    text = clip(strip_controls("" if value is None else str(value)), limit)
+    text = text.replace("<", "&lt;")  # no raw HTML, and no "<!--" that could fake our marker
+    text = _break_links(text)
+    text = text.replace("](", "]\\(").replace("![", "!\\[")
+    return _HEADING.sub(lambda m: "#" + m.group(1) + " ", text)
+
+
 def to_json(value: Any, limit: int = 2000) -> str:
     """Compact JSON of an expected/actual value (strings stay as they are), clipped."""
     if isinstance(value, str):

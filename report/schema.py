@@ -17,6 +17,7 @@ __all__ = [
     "REPORT_VERSION",
     "AgentDelta",
     "AgentStats",
+    "AiSummaryReport",
     "AssertionReport",
     "Baseline",
     "CaseChange",
@@ -155,6 +156,9 @@ class CaseReport(_Model):
     ttft_ms: float | None = None
     """Time to first token of the first agent LLM call, when streamed."""
     cost_usd: float | None = None
+    """USD of the agent's LLM calls (None when no call's model has a price)."""
+    judge_cost_usd: float | None = None
+    """USD of the judge calls (llm_judge, clarification judge), kept apart from ``cost_usd``."""
     iterations: int = 0
     attempt: int = 1
     """1 for the first run; a retried case counts up (the latest attempt is reported)."""
@@ -191,6 +195,8 @@ class Summary(_Model):
     cached_tokens: int = 0
     cost_usd: float | None = None
     """Sum of known case costs; None when no case had a price."""
+    judge_cost_usd: float | None = None
+    """Sum of known judge costs over the cases; None when no judge call had a price."""
     duration_ms: float = 0.0
     """Wall time of the run."""
     tool_calls: int = 0
@@ -221,10 +227,28 @@ class AgentStats(_Model):
     avg_latency_ms: float
     avg_duration_ms: float = 0.0
     cost_usd: float | None = None
+    judge_cost_usd: float | None = None
+    """The judges' cost over the agent's cases (not part of ``cost_usd``)."""
     rank: int
     """1 = best: pass rate desc, tokens per passed case asc, avg duration asc, name."""
     disqualified: bool = False
     """No case passed: ranked below every agent that passed something."""
+
+
+class AiSummaryReport(_Model):
+    """The judge's verdict over the run (the plan's ``ai_summary``), from the run metadata."""
+
+    provider: str
+    """The judge provider's name in the suite."""
+    model: str | None = None
+    text: str | None = None
+    """The verdict, Markdown written by an LLM (render it as untrusted text); None on failure."""
+    error: str | None = None
+    """Why there is no verdict (a warning; the run's outcome is unchanged)."""
+    input_tokens: int = 0
+    """The judge's tokens, not part of the run's totals."""
+    output_tokens: int = 0
+    generated_at: str
 
 
 class CellResult(_Model):
@@ -339,6 +363,8 @@ class Report(_Model):
     detailed_results: list[CaseReport]
     """Every case in plan order (latest attempt)."""
     baseline: Baseline | None = None
+    ai_summary: AiSummaryReport | None = None
+    """The LLM-written verdict over the run, when the plan enabled ai_summary."""
     warnings: list[str] = []
     """Problems met while reading the run (e.g. a truncated last line)."""
 

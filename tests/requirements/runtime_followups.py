@@ -7,3 +7,9 @@ REQUIREMENTS = {
     "cost:case-agent-run": "issue 6 + PacaBench metrics: cost per case for built-in and external agents, summed per agent and per run",
     "retry:case-clock": "runtime: retry and throttle events are timed from the case start",
 }
+REQUIREMENTS.update(
+    {
+        "report:ai-summary": "issue 3 + semantics §8: the AI summary is shown in the JSON, Markdown, HTML and console reports",
+        "report:case-stats": "agent-benchmark HTML report: clarification and rate-limit stats per case",
+    }
+)
