@@ -80,10 +80,20 @@ class JudgeCache:
         self.entries: dict[str, dict[str, Any]] = {}
         self._inflight: dict[str, anyio.Event] = {}
         self._write_lock = anyio.Lock()
+        self._run_dir: Path | None = None
 
     @classmethod
     def for_run(cls, run_dir: Path, redact: Callable[[str], str] | None = None) -> JudgeCache:
-        """The cache of the run in ``run_dir``, reading the caches of the runs it retries."""
+        """The cache of the run in ``run_dir``; ``load`` also reads the runs it retries."""
+        cache = cls(run_dir / CACHE_FILE, redact=redact)
+        cache._run_dir = run_dir
+        return cache
+
+    def _parent_caches(self) -> list[Path]:
+        """The caches of the runs this run retries, nearest first (metadata.parent_run)."""
+        run_dir = self._run_dir
+        if run_dir is None:
+            return []
         parents: list[Path] = []
         seen = {run_dir.name}
         current = run_dir
@@ -94,13 +104,14 @@ class JudgeCache:
             seen.add(parent_id)
             current = run_dir.parent / parent_id
             parents.append(current / CACHE_FILE)
-        return cls(run_dir / CACHE_FILE, parents=parents, redact=redact)
+        return parents
 
     async def load(self) -> None:
         """Read the parents' caches, then this run's (its own entries win); off the event loop."""
         await anyio.to_thread.run_sync(self._load_sync)
 
     def _load_sync(self) -> None:
+        self.parents = [*self.parents, *self._parent_caches()]
         paths = [*reversed(self.parents), *([self.path] if self.path else [])]
         for path in paths:
             try:
