@@ -250,37 +250,13 @@ def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Na
     """Print the console report and write the reports asked for (uses args.quiet, args.output)."""
     import report as reports
 
-    if not hasattr(reports, "build_report"):  # reports not built yet in this tree
-        _plain_summary(console, summary)
-        return
     built = reports.build_report(summary.run_dir)
     if not args.quiet:
-        reports.print_console_report(built, console)
-        _print_ai_summary(console, summary)
+        reports.print_console_report(built, console)  # includes the AI summary, if any
     if formats:
         base = Path(args.output) if args.output else summary.run_dir / "report"
         for path in reports.write_reports(built, formats, base):
             console.print(f"wrote {path}", highlight=False, markup=False)
-    _verdict(console, summary)
-
-
-def _print_ai_summary(console: Any, summary: Any) -> None:
-    record = summary.metadata.ai_summary
-    if record is None or not record.text:
-        return
-    console.print(f"\nAI summary ({record.provider}):", markup=False, highlight=False)
-    console.print(record.text, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"(also in {summary.run_dir / 'ai_summary.md'})\n", markup=False)
-
-
-def _plain_summary(console: Any, summary: Any) -> None:
-    totals = summary.metadata.totals
-    console.print(
-        f"Total: {totals.total} | Passed: {totals.passed} | Failed: {totals.failed} | "
-        f"Errors: {totals.errors} | Tokens: {totals.input_tokens + totals.output_tokens}",
-        highlight=False,
-        markup=False,
-    )
     _verdict(console, summary)
 
 

@@ -154,7 +154,7 @@ def test_named_judge_through_the_openai_sdk(
     code = main(["execute", str(path), "--output-dir", str(tmp_path)])
     assert code == 1
     out = capsys.readouterr().out
-    assert "AI summary (judge):" in out and "Use it." in out
+    assert out.count("AI SUMMARY (judge") == 1 and "Use it." in out
     (request,) = fake.requests
     assert request.headers["authorization"] == f"Bearer {KEY}"
     messages = request.body["messages"]
