@@ -18,9 +18,8 @@ from typing import Any
 
 import anyio
 
-from .agents.loop import AgentSetup, ModelClient, run_turn
-from .clock import elapsed_ms, monotonic_ms, utc_now
-from .cost import case_cost
+from .agents.loop import AgentSetup, ModelClient, history_messages, run_turn
+from .case_finish import CaseRun
 from .errors import InputError, ToolServerError
 from .interrupt import StopRequest
 from .plan import (
@@ -34,7 +33,7 @@ from .plan import (
     Unit,
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
-from .results import AssertionResult, CaseResult
+from .results import CaseResult
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
@@ -250,89 +249,47 @@ class UnitRunner:
         case: Case,
         events: list[RunEvent],
     ) -> CaseResult:
-        started_at = utc_now()
-        t0 = monotonic_ms()
-        transcript = Transcript(events=list(events))
+        run = CaseRun(session.unit, case, Transcript(events=list(events)))
         if case.start_delay_ms > 0:
-            transcript.events.append(
+            run.transcript.events.append(
                 RunEvent(kind="delay", at_ms=0.0, wait_ms=case.start_delay_ms, detail="start_delay")
             )
             await anyio.sleep(case.start_delay_ms / 1000)
-        status = "passed"
-        error: str | None = None
-        prompt = ""
-        assertions: list[AssertionResult] = []
-        extracted: dict[str, str] = {}
         try:
-            prompt = session.render(case.prompt, transcript)
+            run.prompt = session.render(case.prompt, run.transcript)
+            if case.history and case is session.unit.cases[0]:
+                # A dataset row's earlier turns open its unit's conversation (after the
+                # system prompt); later cases see them as part of the session's history.
+                session.history.extend(history_messages(case.history))
             outcome = await run_turn(
                 setup,
                 history=session.history,
-                prompt=prompt,
+                prompt=run.prompt,
                 conversation_id=session.unit.id,
                 session_allowed=session.unit.allowed_tools,
                 test_allowed=case.allowed_tools,
-                transcript=transcript,
+                transcript=run.transcript,
             )
             session.history.extend(outcome.new_messages)
             if outcome.fault is not None:
-                status, error = "error", outcome.fault
-            if case.extractors:
-                extracted, warnings = self.services.extract(case.extractors, transcript)
-                session.variables.update(extracted)
-                for warning in warnings:
-                    log.warning("%s: %s", case.id, warning)
-            judged = await self.judges.judge(
-                case.assertions,
-                prompt=prompt,
-                transcript=transcript,
-                variables=session.variables,
-                expected=case.expected,
-                conversation_id=case.id,
-            )
-            assertions = self.services.evaluate(
-                case.assertions,
-                transcript,
+                run.fault(outcome.fault)
+            await run.check(
                 session.variables,
-                agent.clarification is not None,
-                expected=case.expected,
-                metadata=case.metadata,
-                judgements=judged.verdicts,
+                services=self.services,
+                judges=self.judges,
+                clarification_enabled=agent.clarification is not None,
             )
-            if judged.fault is not None and status != "error":
-                status, error = "error", judged.fault
-            if status != "error" and not all(a.passed for a in assertions):
-                status = "failed"
         except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
             raise
         except Exception as exc:  # one broken case must not take the run down with it
-            log.exception("case %s crashed", case.id)
-            status, error = "error", f"{type(exc).__name__}: {exc}"
+            run.crashed(exc)
         spec = self.plan.provider(agent.provider)
-        cost = case_cost(transcript.llm_calls, self.prices)
-        return CaseResult(
-            case_id=case.id,
-            unit_id=session.unit.id,
+        return run.result(
             agent=agent.name,
+            prices=self.prices,
+            model=spec.model,
             provider=spec.name,
             provider_type=spec.type,
-            model=spec.model,
-            session=session.unit.session,
-            test=case.test,
-            description=case.description,
-            file=session.unit.file,
-            span=case.span,
-            status=status,
-            error=error,
-            prompt=prompt,
-            started_at=started_at,
-            ended_at=utc_now(),
-            duration_ms=elapsed_ms(t0),
-            transcript=transcript,
-            assertions=assertions,
-            extracted=extracted,
-            cost_usd=cost.agent_usd,
-            judge_cost_usd=cost.judge_usd,
             attempt=self.attempts.get(case.id, 1),
         )
 

@@ -3,9 +3,10 @@
 The runner opens one ``ExternalAgentPool`` per external agent for the whole run (its
 workers are shared by that agent's units, up to ``workers`` cases at once) and, for each
 unit, calls ``run_external_unit``. Cases run in order; each sends the rendered prompt with the
-session's history so far (earlier prompts and answers) and the case's metadata (plus
-``expected`` for dataset cases), then extractors and assertions run on the transcript like
-for the built-in loop. A fault of the process is a case ``error``; the run goes on.
+session's history so far (the system prompt, a dataset row's earlier turns, earlier prompts and
+answers) and the case's metadata (plus ``expected`` for dataset cases), then the case finishes
+as the built-in loop's do (``runtime.case_finish``). A fault of the process is a case
+``error``; the run goes on.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 
 import anyio
 
-from ..clock import elapsed_ms, monotonic_ms, utc_now
+from ..case_finish import CaseRun
 from ..cost import PriceTable
 from ..errors import InputError
 from ..judging import Judges
 from ..plan import Case, ExternalAgent, Plan, RuntimeTemplate, Unit
-from ..results import AssertionResult, CaseResult, CaseStatus
+from ..results import CaseResult
 from ..services import Services
 from ..templating import TemplateRenderError, render
 from ..transcript import Message, Transcript
@@ -100,7 +101,7 @@ async def run_external_unit(
     agent's and the judges' calls (the shipped table when None).
     """
     judges = judges or Judges({})
-    history: list[Message] = []
+    history: list[Message | Mapping[str, Any]] = []
     if unit.system_prompt:
         history.append(Message(role="system", content=unit.system_prompt))
     variables: dict[str, str] = {}
@@ -120,90 +121,37 @@ async def _run_case(
     agent: ExternalAgent,
     pool: ExternalAgentPool,
     case: Case,
-    history: list[Message],
+    history: list[Message | Mapping[str, Any]],
     variables: dict[str, str],
     services: Services,
     judges: Judges,
     prices: PriceTable | None,
 ) -> CaseResult:
-    from ..cost import case_cost
-
-    started_at = utc_now()
-    t0 = monotonic_ms()
-    transcript = Transcript()
-    status: CaseStatus = "passed"
-    error: str | None = None
-    prompt = ""
-    assertions: list[AssertionResult] = []
-    extracted: dict[str, str] = {}
+    run = CaseRun(unit, case)
     try:
         if case.start_delay_ms > 0:
             await anyio.sleep(case.start_delay_ms / 1000)
-        prompt = render_prompt(case.prompt, variables, transcript)
+        run.prompt = render_prompt(case.prompt, variables, run.transcript)
+        if case.history and case is unit.cases[0]:
+            # A dataset row's earlier turns open its unit's conversation, after the system
+            # prompt, as the dataset wrote them; later cases see them as session history.
+            history.extend(case.history)
         metadata = dict(case.metadata)
         if case.expected is not None:
             metadata.setdefault("expected", case.expected)
         outcome = await pool.run_case(
-            case.id, prompt, history, metadata, timeout_s=agent.timeout_ms / 1000
+            case.id, run.prompt, history, metadata, timeout_s=agent.timeout_ms / 1000
         )
-        pre_errors = list(transcript.errors)
-        transcript = outcome.to_transcript(prompt)
-        transcript.errors[:0] = pre_errors
-        history.extend(transcript.messages)
+        pre_errors = list(run.transcript.errors)
+        run.transcript = outcome.to_transcript(run.prompt)
+        run.transcript.errors[:0] = pre_errors
+        history.extend(run.transcript.messages)
         if outcome.error is not None:
-            status, error = "error", outcome.error
-        if case.extractors:
-            extracted, warnings = services.extract(case.extractors, transcript)
-            variables.update(extracted)
-            for warning in warnings:
-                log.warning("%s: %s", case.id, warning)
-        judged = await judges.judge(
-            case.assertions,
-            prompt=prompt,
-            transcript=transcript,
-            variables=variables,
-            expected=case.expected,
-            conversation_id=case.id,
-        )
-        assertions = services.evaluate(
-            case.assertions,
-            transcript,
-            variables,
-            False,
-            expected=case.expected,
-            metadata=case.metadata,
-            judgements=judged.verdicts,
-        )
-        if judged.fault is not None and status != "error":
-            status, error = "error", judged.fault
-        if status != "error" and not all(a.passed for a in assertions):
-            status = "failed"
+            run.fault(outcome.error)
+        await run.check(variables, services=services, judges=judges)
     except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
         raise
     except Exception as exc:  # one broken case must not take the run down with it
-        log.exception("case %s crashed", case.id)
-        status, error = "error", f"{type(exc).__name__}: {exc}"
-    models = [c.model for c in transcript.llm_calls if c.purpose == "agent"]
-    cost = case_cost(transcript.llm_calls, prices)
-    return CaseResult(
-        case_id=case.id,
-        unit_id=unit.id,
-        agent=agent.name,
-        model=models[-1] if models else None,
-        session=unit.session,
-        test=case.test,
-        description=case.description,
-        file=unit.file,
-        span=case.span,
-        status=status,
-        error=error,
-        prompt=prompt,
-        started_at=started_at,
-        ended_at=utc_now(),
-        duration_ms=elapsed_ms(t0),
-        transcript=transcript,
-        assertions=assertions,
-        extracted=extracted,
-        cost_usd=cost.agent_usd,
-        judge_cost_usd=cost.judge_usd,
-    )
+        run.crashed(exc)
+    models = [c.model for c in run.transcript.llm_calls if c.purpose == "agent"]
+    return run.result(agent=agent.name, prices=prices, model=models[-1] if models else None)

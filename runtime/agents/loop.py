@@ -17,14 +17,14 @@ Decisions (see docs/running.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import anyio
 
 from ..clock import elapsed_ms, monotonic_ms
-from ..errors import ProviderError, ToolServerError
+from ..errors import InputError, ProviderError, ToolServerError
 from ..plan import ClarificationDetection
 from ..providers.base import ChatRequest, ChatResponse, ToolSpec
 from ..retry import tally
@@ -44,6 +44,7 @@ __all__ = [
     "ModelClient",
     "ToolCaller",
     "TurnOutcome",
+    "history_messages",
     "offered_tools",
     "run_turn",
 ]
@@ -128,6 +129,42 @@ def offered_tools(
     if test_allowed is not None:
         names = [n for n in names if n in test_allowed]
     return names
+
+
+_HISTORY_ROLES: dict[object, Literal["system", "user", "assistant"]] = {
+    "system": "system",
+    "user": "user",
+    "assistant": "assistant",
+}
+
+
+def history_messages(history: Sequence[Mapping[str, Any]]) -> list[Message]:
+    """A dataset row's earlier turns (``Case.history``) as messages for the conversation.
+
+    The runner puts them after the system prompt and before the unit's first prompt. Each turn
+    needs a ``role`` of system, user or assistant (a ``tool`` turn would answer no call) and
+    its ``content`` (non-text content is sent as its JSON text); other keys are ignored.
+    Raises ``InputError`` naming the turn otherwise, which makes that case an error.
+    """
+    import json
+
+    messages: list[Message] = []
+    for i, turn in enumerate(history, 1):
+        role = _HISTORY_ROLES.get(turn.get("role"))
+        if role is None:
+            raise InputError(
+                f"history turn {i} has role {turn.get('role')!r}; the built-in loop takes "
+                "system, user or assistant"
+            )
+        content = turn.get("content")
+        if content is None:
+            text = ""
+        elif isinstance(content, str):
+            text = content
+        else:
+            text = json.dumps(content, ensure_ascii=False)
+        messages.append(Message(role=role, content=text))
+    return messages
 
 
 async def run_turn(

@@ -6,7 +6,8 @@
 reports an error; ``list`` answers a JSON list; ``env:NAME`` answers that variable;
 ``llm`` calls OPENAI_BASE_URL/chat/completions (streaming) and answers the text; ``pid``
 answers its process id; ``case`` answers the case id and metadata it was sent;
-``history`` answers the number of history items.
+``history`` answers the number of history items; ``request`` answers the whole request line
+it was sent (as JSON text).
 """
 
 import json
@@ -84,6 +85,7 @@ def answer(case: dict) -> dict:
         "pid": lambda: {"output": str(os.getpid()), "error": None},
         "case": lambda: {"output": json.dumps([case["case_id"], case["metadata"]]), "error": None},
         "history": lambda: {"output": str(len(case["history"])), "error": None},
+        "request": lambda: {"output": json.dumps(case), "error": None},
     }
     if what in simple:
         return simple[what]()

@@ -1,0 +1,132 @@
+"""Finishing a case, the same for every agent kind: checks, status, cost, the result record.
+
+The built-in loop (``runtime.runner``) and external agents (``runtime.agents.external_unit``)
+differ only in how a case's transcript comes to be. Everything after that lives here once:
+extractors bind the session's variables, llm_judge nodes are asked, assertions evaluate, a
+judge fault makes the case an error, and the ``CaseResult`` is built with the agent's and the
+judges' cost apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .clock import elapsed_ms, monotonic_ms, utc_now
+from .results import AssertionResult, CaseResult, CaseStatus
+from .transcript import Transcript
+
+if TYPE_CHECKING:  # judging and cost load with the run, not with `import runtime`
+    from .cost import PriceTable
+    from .judging import Judges
+    from .plan import Case, Unit
+    from .services import Services
+
+__all__ = ["CaseRun"]
+
+log = logging.getLogger("bench.runtime")
+
+
+@dataclass
+class CaseRun:
+    """A case in progress: the agent path fills in the transcript, ``check`` and ``result`` finish it."""
+
+    unit: Unit
+    case: Case
+    transcript: Transcript = field(default_factory=Transcript)
+    started_at: str = field(default_factory=utc_now)
+    t0: float = field(default_factory=monotonic_ms)
+    prompt: str = ""
+    """The prompt as sent (empty until it rendered)."""
+    status: CaseStatus = "passed"
+    error: str | None = None
+    assertions: list[AssertionResult] = field(default_factory=list)
+    extracted: dict[str, str] = field(default_factory=dict)
+
+    def fault(self, message: str) -> None:
+        """Make the case an error, keeping the first reason when it already is one."""
+        if self.status != "error":
+            self.status, self.error = "error", message
+
+    def crashed(self, exc: Exception) -> None:
+        """Record an unexpected exception as the case's error (one case must not end the run)."""
+        log.exception("case %s crashed", self.case.id)
+        self.status, self.error = "error", f"{type(exc).__name__}: {exc}"
+
+    async def check(
+        self,
+        variables: dict[str, str],
+        *,
+        services: Services,
+        judges: Judges,
+        clarification_enabled: bool = False,
+    ) -> None:
+        """Run extractors (into ``variables``), the judges and the assertions; set the status."""
+        case = self.case
+        if case.extractors:
+            self.extracted, warnings = services.extract(case.extractors, self.transcript)
+            variables.update(self.extracted)
+            for warning in warnings:
+                log.warning("%s: %s", case.id, warning)
+        judged = await judges.judge(
+            case.assertions,
+            prompt=self.prompt,
+            transcript=self.transcript,
+            variables=variables,
+            expected=case.expected,
+            conversation_id=case.id,
+        )
+        self.assertions = services.evaluate(
+            case.assertions,
+            self.transcript,
+            variables,
+            clarification_enabled,
+            expected=case.expected,
+            metadata=case.metadata,
+            judgements=judged.verdicts,
+        )
+        if judged.fault is not None:
+            self.fault(judged.fault)
+        if self.status != "error" and not all(a.passed for a in self.assertions):
+            self.status = "failed"
+
+    def result(
+        self,
+        *,
+        agent: str,
+        prices: PriceTable | None,
+        model: str | None,
+        provider: str | None = None,
+        provider_type: str | None = None,
+        attempt: int = 1,
+    ) -> CaseResult:
+        """The results.jsonl record, priced with ``prices`` (the shipped table when None)."""
+        from .cost import case_cost
+
+        cost = case_cost(self.transcript.llm_calls, prices)
+        return CaseResult(
+            case_id=self.case.id,
+            unit_id=self.unit.id,
+            agent=agent,
+            provider=provider,
+            provider_type=provider_type,
+            model=model,
+            session=self.unit.session,
+            test=self.case.test,
+            description=self.case.description,
+            file=self.unit.file,
+            span=self.case.span,
+            status=self.status,
+            error=self.error,
+            prompt=self.prompt,
+            started_at=self.started_at,
+            ended_at=utc_now(),
+            duration_ms=elapsed_ms(self.t0),
+            transcript=self.transcript,
+            assertions=self.assertions,
+            extracted=self.extracted,
+            cost_usd=cost.agent_usd,
+            judge_cost_usd=cost.judge_usd,
+            attempt=attempt,
+        )
