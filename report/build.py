@@ -421,6 +421,7 @@ def build_from_results(
         cached_tokens=sum(c.tokens.cached for c in cases),
         cost_usd=_sum_cost(c.cost_usd for c in cases),
         judge_cost_usd=_sum_cost(c.judge_cost_usd for c in cases),
+        price_version=meta.price_version,
         duration_ms=_wall_ms(meta, cases),
         tool_calls=sum(len(c.tool_calls) for c in cases),
         agents=len({c.agent for c in cases}),

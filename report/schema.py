@@ -197,6 +197,9 @@ class Summary(_Model):
     """Sum of known case costs; None when no case had a price."""
     judge_cost_usd: float | None = None
     """Sum of known judge costs over the cases; None when no judge call had a price."""
+    price_version: str | None = None
+    """The price table's version the costs come from (``+suite`` when the suite set
+    ``prices:``); None for runs recorded before bench kept it."""
     duration_ms: float = 0.0
     """Wall time of the run."""
     tool_calls: int = 0

@@ -110,8 +110,13 @@ async def execute(
     store.redact = _redactor_for(plan, options.env)
     done = store.done_results()
     todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
+    from .cost import table_for
+
+    prices = table_for(plan.prices).version  # the table the runner prices every case with
     store.write_metadata(
-        store.metadata.model_copy(update={"status": "running", "ended_at": None, "error": None})
+        store.metadata.model_copy(
+            update={"status": "running", "ended_at": None, "error": None, "price_version": prices}
+        )
     )
     todo_ids = {u.id for u in todo}
     already = sum(len(u.cases) for u in plan.units if u.id not in todo_ids)

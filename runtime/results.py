@@ -143,3 +143,6 @@ class RunMetadata(_Record):
     """The case filter the run was started with; the plan.json beside it is the filtered plan."""
     ai_summary: AiSummaryRecord | None = None
     """The judge's verdict over the run, when the plan's ai_summary is enabled."""
+    price_version: str | None = None
+    """The price table's version the costs come from (``+suite`` when the plan has ``prices:``);
+    None in runs recorded before it was kept."""
