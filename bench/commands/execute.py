@@ -34,16 +34,32 @@ def register(subparsers: Any) -> None:
         help="a suite .yaml/.yml or a plan .json (optional with --resume: the run's own plan)",
     )  # fmt: skip
     p.add_argument("--seed", type=int, default=None, help="seed for random values (YAML only)")
-    p.add_argument(
-        "--concurrency", type=_positive, default=None,
-        help="(agent, session) units at once (default: the suite's settings.concurrency)",
-    )  # fmt: skip
-    p.add_argument(
-        "--output-dir", type=Path, default=None,
-        help="where runs/<run-id>/ goes (default: the current directory)",
-    )  # fmt: skip
+    add_run_options(
+        p,
+        concurrency="(agent, session) units at once (default: the suite's settings.concurrency)",
+        output_dir="where runs/<run-id>/ goes (default: the current directory)",
+    )
     p.add_argument("--resume", metavar="RUN_ID", default=None,
                    help="continue a killed run (an id, or an unambiguous part of one)")  # fmt: skip
+    p.add_argument(
+        "--limit", type=positive, default=None, metavar="N",
+        help="run only the first N cases of each agent (recorded in the run)",
+    )  # fmt: skip
+    p.add_argument(
+        "--agents", default=None, metavar="A,B",
+        help="run only these agents' cases, comma-separated (recorded in the run)",
+    )  # fmt: skip
+    p.set_defaults(handler=run)
+
+
+def add_run_options(p: argparse.ArgumentParser, *, concurrency: str, output_dir: str) -> None:
+    """The options of every command that runs cases (execute, retry), with their helps.
+
+    --concurrency, --output-dir, --report, -o/--output and -q/--quiet; ``concurrency`` and
+    ``output_dir`` are the two helps that differ between the commands.
+    """
+    p.add_argument("--concurrency", type=positive, default=None, help=concurrency)
+    p.add_argument("--output-dir", type=Path, default=None, help=output_dir)
     p.add_argument(
         "--report", default=None, metavar="FORMATS",
         help="reports to write, comma-separated: html,md,json,junit",
@@ -52,19 +68,11 @@ def register(subparsers: Any) -> None:
         "-o", "--output", default=None, metavar="NAME",
         help="base name of the reports (NAME.html, ...; default: <run dir>/report)",
     )  # fmt: skip
-    p.add_argument(
-        "--limit", type=_positive, default=None, metavar="N",
-        help="run only the first N cases of each agent (recorded in the run)",
-    )  # fmt: skip
-    p.add_argument(
-        "--agents", default=None, metavar="A,B",
-        help="run only these agents' cases, comma-separated (recorded in the run)",
-    )  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress or summary")
-    p.set_defaults(handler=run)
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
+    """argparse type: an integer of at least 1."""
     try:
         value = int(text)
     except ValueError:

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .execute import add_run_options
+
 NAME = "retry"
 HELP = "re-run the failed (or only errored) cases of a run in a new, merged run"
 ORDER = 32
@@ -32,28 +34,12 @@ def register(subparsers: Any) -> None:
         "--errors-only", action="store_true",
         help="re-run only cases that ended in an error (timeouts, crashes, provider faults)",
     )  # fmt: skip
-    p.add_argument(
-        "--output-dir", type=Path, default=None,
-        help="where runs/ is; the new run goes there too (default: the current directory)",
-    )  # fmt: skip
-    p.add_argument("--concurrency", type=_positive, default=None,
-                   help="(agent, session) units at once (default: the plan's)")  # fmt: skip
-    p.add_argument("--report", default=None, metavar="FORMATS",
-                   help="reports to write, comma-separated: html,md,json,junit")  # fmt: skip
-    p.add_argument("-o", "--output", default=None, metavar="NAME",
-                   help="base name of the reports (default: <run dir>/report)")  # fmt: skip
-    p.add_argument("-q", "--quiet", action="store_true", help="no live progress or summary")
+    add_run_options(
+        p,
+        concurrency="(agent, session) units at once (default: the plan's)",
+        output_dir="where runs/ is; the new run goes there too (default: the current directory)",
+    )
     p.set_defaults(handler=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
