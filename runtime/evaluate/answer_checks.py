@@ -19,8 +19,7 @@ from ..plan.assertions import ExactMatch, F1Score, JsonMatch, MultipleChoice, Re
 from ..plan.templates import RuntimeTemplate
 from ..results import AssertionResult
 from .context import EvalContext, NotEvaluable, result, value_of
-from .output_checks import parse_output_json
-from .tool_checks import compile_regex
+from .output_checks import not_json_result, parse_output_json, preview, regex_result
 
 __all__ = [
     "exact_match",
@@ -33,14 +32,9 @@ __all__ = [
     "regex",
 ]
 
-_PREVIEW = 200
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _LETTERS = "ABCDEFGHIJ"
-
-
-def _preview(text: str) -> str:
-    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "..."
 
 
 def normalize_answer(text: str) -> str:
@@ -89,8 +83,8 @@ def exact_match(node: ExactMatch, ctx: EvalContext) -> AssertionResult:
         if passed
         else "Output does not match the expected answer",
         expected=want,
-        actual=_preview(output),
-        details={"normalized_expected": want_n, "normalized_actual": _preview(got_n)},
+        actual=preview(output),
+        details={"normalized_expected": want_n, "normalized_actual": preview(got_n)},
         span=node.span,
     )
 
@@ -106,7 +100,7 @@ def f1(node: F1Score, ctx: EvalContext) -> AssertionResult:
         passed,
         f"F1: {score:.3f} (threshold: {node.threshold:g})",
         expected=want,
-        actual=_preview(output),
+        actual=preview(output),
         details={"score": round(score, 6), "threshold": node.threshold},
         span=node.span,
     )
@@ -117,19 +111,7 @@ def regex(node: RegexEvaluator, ctx: EvalContext) -> AssertionResult:
     pattern = node.pattern if node.pattern is not None else _reference(None, ctx, node.type)
     if node.ignore_case:
         pattern = f"(?i:{pattern})"
-    output = ctx.transcript.final_output
-    try:
-        found = compile_regex(pattern).search(output)
-    except re.error as exc:
-        return result(node.type, False, f"Invalid regex: {exc}", expected=pattern, span=node.span)
-    return result(
-        node.type,
-        found is not None,
-        f"Output matches regex '{pattern}': {'true' if found else 'false'}",
-        expected=pattern,
-        actual=found.group(0) if found else _preview(output),
-        span=node.span,
-    )
+    return regex_result(node.type, pattern, ctx.transcript.final_output, span=node.span)
 
 
 # Ordered from most to least explicit; the first rule that finds a letter decides.
@@ -204,7 +186,7 @@ def multiple_choice(node: MultipleChoice, ctx: EvalContext) -> AssertionResult:
         msg,
         expected=letter,
         actual=picked,
-        details={"choices": list(choices), "output_preview": _preview(output)},
+        details={"choices": list(choices), "output_preview": preview(output)},
         span=node.span,
     )
 
@@ -239,14 +221,7 @@ def json_match(node: JsonMatch, ctx: EvalContext) -> AssertionResult:
         raise NotEvaluable(f"expected answer is not JSON: {exc}") from exc
     got, problem = parse_output_json(ctx.transcript.final_output)
     if problem is not None:
-        return result(
-            node.type,
-            False,
-            f"Output is not valid JSON: {problem}",
-            expected=want,
-            actual=_preview(ctx.transcript.final_output),
-            span=node.span,
-        )
+        return not_json_result(node.type, problem, want, ctx, node.span)
     passed = _json_equal(want, got, node.partial)
     relation = "contains" if node.partial else "equals"
     verdict = relation if passed else f"does not {relation.rstrip('s')}"

@@ -9,8 +9,7 @@ the same call whenever the suite names its tool, and no surprise from a second c
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, Literal
 
 from ..plan.assertions import (
     CliExitCodeEquals,
@@ -21,7 +20,7 @@ from ..plan.assertions import (
 from ..results import AssertionResult
 from ..transcript import ToolCall
 from .context import EvalContext, call_json, result, value_of
-from .tool_checks import compile_regex
+from .output_checks import regex_result
 
 __all__ = [
     "cli_exit_code_equals",
@@ -110,22 +109,7 @@ def cli_exit_code_equals(node: CliExitCodeEquals, ctx: EvalContext) -> Assertion
 
 def cli_stdout_contains(node: CliStdoutContains, ctx: EvalContext) -> AssertionResult:
     """The selected cli call's stdout contains ``value`` (literal, case-sensitive)."""
-    needle = value_of(node.value, ctx)
-    picked = select_cli_call(ctx, node.tool)
-    if picked is None:
-        return _not_found(node.type, node.tool, needle, node.span)
-    call, data = picked
-    stdout = _stream(data, "stdout")
-    found = needle in stdout
-    return result(
-        node.type,
-        found,
-        f"Stdout contains '{needle}': {'true' if found else 'false'}",
-        expected=needle,
-        actual=stdout[:_PREVIEW],
-        details=_stream_details(call, stdout, "stdout"),
-        span=node.span,
-    )
+    return _stream_contains(node, ctx, "stdout")
 
 
 def cli_stdout_regex(node: CliStdoutRegex, ctx: EvalContext) -> AssertionResult:
@@ -135,39 +119,40 @@ def cli_stdout_regex(node: CliStdoutRegex, ctx: EvalContext) -> AssertionResult:
         return _not_found(node.type, node.tool, node.pattern, node.span)
     call, data = picked
     stdout = _stream(data, "stdout")
-    try:
-        regex = compile_regex(node.pattern)
-    except re.error as exc:
-        return result(
-            node.type, False, f"Invalid regex: {exc}", expected=node.pattern, span=node.span
-        )
-    found = regex.search(stdout)
-    return result(
+    return regex_result(
         node.type,
-        found is not None,
-        f"Stdout matches regex '{node.pattern}': {'true' if found else 'false'}",
-        expected=node.pattern,
-        actual=found.group(0) if found else stdout[:_PREVIEW],
-        details=_stream_details(call, stdout, "stdout"),
+        node.pattern,
+        stdout,
         span=node.span,
+        label="Stdout",
+        shown=stdout[:_PREVIEW],
+        details=_stream_details(call, stdout, "stdout"),
     )
 
 
 def cli_stderr_contains(node: CliStderrContains, ctx: EvalContext) -> AssertionResult:
     """The selected cli call's stderr contains ``value`` (literal, case-sensitive)."""
+    return _stream_contains(node, ctx, "stderr")
+
+
+def _stream_contains(
+    node: CliStdoutContains | CliStderrContains,
+    ctx: EvalContext,
+    name: Literal["stdout", "stderr"],
+) -> AssertionResult:
     needle = value_of(node.value, ctx)
     picked = select_cli_call(ctx, node.tool)
     if picked is None:
         return _not_found(node.type, node.tool, needle, node.span)
     call, data = picked
-    stderr = _stream(data, "stderr")
-    found = needle in stderr
+    text = _stream(data, name)
+    found = needle in text
     return result(
         node.type,
         found,
-        f"Stderr contains '{needle}': {'true' if found else 'false'}",
+        f"{name.capitalize()} contains '{needle}': {'true' if found else 'false'}",
         expected=needle,
-        actual=stderr[:_PREVIEW],
-        details=_stream_details(call, stderr, "stderr"),
+        actual=text[:_PREVIEW],
+        details=_stream_details(call, text, name),
         span=node.span,
     )

@@ -70,10 +70,8 @@ def _number(value: float) -> str:
     return go_g(value)
 
 
-def go_format(value: Any) -> str:
-    """Go's ``fmt.Sprint`` of a decoded JSON value (integral numbers as digits; see module doc)."""
-    if value is None:
-        return "<nil>"
+def _scalar(value: Any) -> str | None:
+    """A bool, number or string as Go prints it (both functions below agree); None otherwise."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -82,6 +80,16 @@ def go_format(value: Any) -> str:
         return _number(value)
     if isinstance(value, str):
         return value
+    return None
+
+
+def go_format(value: Any) -> str:
+    """Go's ``fmt.Sprint`` of a decoded JSON value (integral numbers as digits; see module doc)."""
+    if value is None:
+        return "<nil>"
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, list | tuple):
         return "[" + " ".join(go_format(item) for item in value) + "]"
     if isinstance(value, dict):
@@ -95,14 +103,9 @@ def normalize(value: Any) -> str:
     """agent-benchmark's ``normalize``: the string both sides of an equality are compared as."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, str):
-        return value
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, list | tuple):
         return "[" + ", ".join(normalize(item) for item in value) + "]"
     # Objects fall through to Go's default print, as in agent-benchmark.

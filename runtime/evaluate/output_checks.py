@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonpath
+from ..plan import Span
 from ..plan.assertions import (
     FileCreated,
     OutputContains,
@@ -33,6 +34,9 @@ __all__ = [
     "output_matches_json",
     "output_not_contains",
     "output_regex",
+    "not_json_result",
+    "preview",
+    "regex_result",
     "parse_output_json",
 ]
 
@@ -40,8 +44,53 @@ _PREVIEW = 200
 _FENCE = re.compile(r"```[ \t]*(?:json[c5]?)?[ \t]*\r?\n(.*?)\r?\n?```", re.IGNORECASE | re.DOTALL)
 
 
-def _preview(text: str) -> str:
+def preview(text: str) -> str:
+    """``text`` cut to 200 characters (with ``...``), as results show an output."""
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "..."
+
+
+def regex_result(
+    kind: str,
+    pattern: str,
+    text: str,
+    *,
+    span: Span | None,
+    label: str = "Output",
+    shown: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AssertionResult:
+    """Search ``text`` for ``pattern``; an invalid pattern fails with the regex error.
+
+    ``actual`` is the match, else ``shown`` (default: the text's preview).
+    """
+    try:
+        regex = compile_regex(pattern)
+    except re.error as exc:
+        return result(kind, False, f"Invalid regex: {exc}", expected=pattern, span=span)
+    found = regex.search(text)
+    return result(
+        kind,
+        found is not None,
+        f"{label} matches regex '{pattern}': {'true' if found else 'false'}",
+        expected=pattern,
+        actual=found.group(0) if found else (preview(text) if shown is None else shown),
+        details=details,
+        span=span,
+    )
+
+
+def not_json_result(
+    kind: str, problem: str, expected: Any, ctx: EvalContext, span: Span | None
+) -> AssertionResult:
+    """The failure of a JSON leaf whose output did not parse (``problem`` says why)."""
+    return result(
+        kind,
+        False,
+        f"Output is not valid JSON: {problem}",
+        expected=expected,
+        actual=preview(ctx.transcript.final_output),
+        span=span,
+    )
 
 
 def parse_output_json(text: str) -> tuple[Any, str | None]:
@@ -75,7 +124,7 @@ def output_contains(node: OutputContains, ctx: EvalContext) -> AssertionResult:
         found,
         f"Output contains '{needle}': {'true' if found else 'false'}",
         expected=needle,
-        actual=_preview(output),
+        actual=preview(output),
         span=node.span,
     )
 
@@ -90,43 +139,21 @@ def output_not_contains(node: OutputNotContains, ctx: EvalContext) -> AssertionR
         absent,
         f"Output does not contain '{needle}': {'true' if absent else 'false'}",
         expected=f"no '{needle}'",
-        actual=_preview(output),
+        actual=preview(output),
         span=node.span,
     )
 
 
 def output_regex(node: OutputRegex, ctx: EvalContext) -> AssertionResult:
     """The final output matches ``pattern`` (search, not full match)."""
-    output = ctx.transcript.final_output
-    try:
-        regex = compile_regex(node.pattern)
-    except re.error as exc:
-        return result(
-            node.type, False, f"Invalid regex: {exc}", expected=node.pattern, span=node.span
-        )
-    found = regex.search(output)
-    return result(
-        node.type,
-        found is not None,
-        f"Output matches regex '{node.pattern}': {'true' if found else 'false'}",
-        expected=node.pattern,
-        actual=found.group(0) if found else _preview(output),
-        span=node.span,
-    )
+    return regex_result(node.type, node.pattern, ctx.transcript.final_output, span=node.span)
 
 
 def output_json_valid(node: OutputJsonValid, ctx: EvalContext) -> AssertionResult:
     """The final output is JSON (whole, or in a fenced code block)."""
     data, problem = parse_output_json(ctx.transcript.final_output)
     if problem is not None:
-        return result(
-            node.type,
-            False,
-            f"Output is not valid JSON: {problem}",
-            expected="valid JSON",
-            actual=_preview(ctx.transcript.final_output),
-            span=node.span,
-        )
+        return not_json_result(node.type, problem, "valid JSON", ctx, node.span)
     kind = type(data).__name__ if data is not None else "null"
     return result(
         node.type,
@@ -144,14 +171,7 @@ def output_matches_json(node: OutputMatchesJson, ctx: EvalContext) -> AssertionR
     want = value_of(node.value, ctx)
     data, problem = parse_output_json(ctx.transcript.final_output)
     if problem is not None:
-        return result(
-            node.type,
-            False,
-            f"Output is not valid JSON: {problem}",
-            expected=want,
-            actual=_preview(ctx.transcript.final_output),
-            span=node.span,
-        )
+        return not_json_result(node.type, problem, want, ctx, node.span)
     try:
         found = jsonpath.find_value(node.path, data)
     except ValueError as exc:

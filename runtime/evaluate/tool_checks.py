@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -155,31 +156,83 @@ def _best(per_call: list[tuple[ToolCall, list[str]]]) -> ToolCall:
 
 def tool_param_equals(node: ToolParamEquals, ctx: EvalContext) -> AssertionResult:
     """Some single call of ``tool`` matches every listed param after normalisation."""
+
+    def mismatch(key: str, want: Any, got: Any) -> str | None:
+        text = normalize(got)
+        return None if text == want else f"param '{key}': expected {want}, got {text}"
+
     expected = {key: value_of(value, ctx) for key, value in node.params.items()}
+    return _some_call_matches(
+        node,
+        ctx,
+        expected,
+        mismatch,
+        passed=f"Tool '{node.tool}' called with correct parameters",
+        failed=f"Tool '{node.tool}' called with incorrect parameters: ",
+    )
+
+
+def tool_param_matches_regex(node: ToolParamMatchesRegex, ctx: EvalContext) -> AssertionResult:
+    """Some single call of ``tool`` has every listed param matching its regex (search)."""
+
+    def mismatch(key: str, pattern: Any, got: Any) -> str | None:
+        try:
+            regex = compile_regex(pattern)
+        except re.error as exc:
+            return f"param '{key}': invalid regex pattern '{pattern}': {exc}"
+        text = go_format(got)
+        if regex.search(text):
+            return None
+        return f"param '{key}': value '{text}' does not match regex '{pattern}'"
+
+    return _some_call_matches(
+        node,
+        ctx,
+        dict(node.params),
+        mismatch,
+        passed=f"Tool '{node.tool}' called with parameters matching regex patterns",
+        failed=f"Tool '{node.tool}' called with parameters not matching regex: ",
+    )
+
+
+def _not_called(
+    node: ToolParamEquals | ToolParamMatchesRegex | ToolResultMatchesJson, expected: Any
+) -> AssertionResult:
+    """The failure of a leaf that reads a call of ``node.tool`` when there was none."""
+    return result(
+        node.type, False, f"Tool '{node.tool}' was not called", expected=expected, span=node.span
+    )
+
+
+def _some_call_matches(
+    node: ToolParamEquals | ToolParamMatchesRegex,
+    ctx: EvalContext,
+    expected: dict[str, Any],
+    mismatch: Callable[[str, Any, Any], str | None],
+    *,
+    passed: str,
+    failed: str,
+) -> AssertionResult:
+    """Pass when one call of ``node.tool`` has every expected param (``mismatch`` says None).
+
+    A failure lists every call's mismatches after ``failed`` and shows the closest call.
+    """
     calls = _calls(ctx, node.tool)
     if not calls:
-        return result(
-            node.type,
-            False,
-            f"Tool '{node.tool}' was not called",
-            expected=expected,
-            actual=None,
-            span=node.span,
-        )
+        return _not_called(node, expected)
     per_call: list[tuple[ToolCall, list[str]]] = []
     for call in calls:
         mismatches: list[str] = []
         for key, want in expected.items():
             got = lookup_param(call.arguments, key)
-            if got is _MISSING:
-                mismatches.append(f"missing param '{key}'")
-            elif normalize(got) != want:
-                mismatches.append(f"param '{key}': expected {want}, got {normalize(got)}")
+            problem = f"missing param '{key}'" if got is _MISSING else mismatch(key, want, got)
+            if problem is not None:
+                mismatches.append(problem)
         if not mismatches:
             return result(
                 node.type,
                 True,
-                f"Tool '{node.tool}' called with correct parameters",
+                passed,
                 expected=expected,
                 actual=call.arguments,
                 details={"calls": len(calls)},
@@ -189,59 +242,8 @@ def tool_param_equals(node: ToolParamEquals, ctx: EvalContext) -> AssertionResul
     return result(
         node.type,
         False,
-        f"Tool '{node.tool}' called with incorrect parameters: "
-        + "; ".join(m for _, ms in per_call for m in ms),
+        failed + "; ".join(m for _, ms in per_call for m in ms),
         expected=expected,
-        actual=_best(per_call).arguments,
-        details={"calls": len(calls), "mismatches": [ms for _, ms in per_call]},
-        span=node.span,
-    )
-
-
-def tool_param_matches_regex(node: ToolParamMatchesRegex, ctx: EvalContext) -> AssertionResult:
-    """Some single call of ``tool`` has every listed param matching its regex (search)."""
-    calls = _calls(ctx, node.tool)
-    if not calls:
-        return result(
-            node.type,
-            False,
-            f"Tool '{node.tool}' was not called",
-            expected=dict(node.params),
-            span=node.span,
-        )
-    per_call: list[tuple[ToolCall, list[str]]] = []
-    for call in calls:
-        mismatches: list[str] = []
-        for key, pattern in node.params.items():
-            got = lookup_param(call.arguments, key)
-            if got is _MISSING:
-                mismatches.append(f"missing param '{key}'")
-                continue
-            try:
-                regex = compile_regex(pattern)
-            except re.error as exc:
-                mismatches.append(f"param '{key}': invalid regex pattern '{pattern}': {exc}")
-                continue
-            text = go_format(got)
-            if not regex.search(text):
-                mismatches.append(f"param '{key}': value '{text}' does not match regex '{pattern}'")
-        if not mismatches:
-            return result(
-                node.type,
-                True,
-                f"Tool '{node.tool}' called with parameters matching regex patterns",
-                expected=dict(node.params),
-                actual=call.arguments,
-                details={"calls": len(calls)},
-                span=node.span,
-            )
-        per_call.append((call, mismatches))
-    return result(
-        node.type,
-        False,
-        f"Tool '{node.tool}' called with parameters not matching regex: "
-        + "; ".join(m for _, ms in per_call for m in ms),
-        expected=dict(node.params),
         actual=_best(per_call).arguments,
         details={"calls": len(calls), "mismatches": [ms for _, ms in per_call]},
         span=node.span,
@@ -253,13 +255,7 @@ def tool_result_matches_json(node: ToolResultMatchesJson, ctx: EvalContext) -> A
     want = value_of(node.value, ctx)
     calls = _calls(ctx, node.tool)
     if not calls:
-        return result(
-            node.type,
-            False,
-            f"Tool '{node.tool}' was not called",
-            expected=want,
-            span=node.span,
-        )
+        return _not_called(node, want)
     try:
         path = jsonpath.compile_path(node.path)
     except ValueError as exc:
