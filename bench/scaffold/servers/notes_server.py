@@ -1,3 +1,6 @@
+# Self-contained on purpose: `bench init` copies this file into new projects, so it imports
+# nothing of bench. It is a near-copy of examples/servers/notes_server.py in bench's repository
+# (which the tests and examples start); change the two together.
 """A small MCP server made by `bench init`: notes kept in memory, answered as JSON text.
 
 Every tool answers ``{"data": {...}}`` like a typical REST API, so suites can pull values out
