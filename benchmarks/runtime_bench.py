@@ -51,7 +51,7 @@ from runtime.plan import (  # noqa: E402
 from runtime.plan.assertions import OutputContains  # noqa: E402
 
 _SERVER = """
-import sys, time
+import os, sys
 sys.path.insert(0, {root!r})
 from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
 from tests.fakes.openai_server import openai_app
@@ -59,7 +59,9 @@ fake = FakeLLM(default=Reply(text="ok, done", usage=Usage(12, 3)), latency_s={la
 fake.record_requests = False
 with serve_in_thread(openai_app(fake)) as url:
     print(url, flush=True)
-    sys.stdin.read()
+    while sys.stdin.readline():  # one line per request for a CPU reading
+        t = os.times()
+        print(t.user + t.system, flush=True)
 """
 
 
@@ -75,6 +77,13 @@ class FakeServer:
         )
         assert self.proc.stdout is not None
         self.url = self.proc.stdout.readline().strip()
+
+    def cpu_s(self) -> float:
+        """The fake server process's CPU seconds so far (user + system)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("cpu\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -128,6 +137,12 @@ def make_plan(url: str, cases: int, concurrency: int) -> Plan:
 ENV = {"BENCH_FAKE_KEY": "sk-bench-not-a-real-key"}
 
 
+def cpu_s() -> float:
+    """This process's CPU seconds so far (user + system, every thread)."""
+    t = os.times()
+    return t.user + t.system
+
+
 async def run_plan(plan: Plan, out: Path, concurrency: int) -> tuple[float, Any]:
     """Wall seconds and the summary of one execute()."""
     started = time.perf_counter()
@@ -136,6 +151,12 @@ async def run_plan(plan: Plan, out: Path, concurrency: int) -> tuple[float, Any]
         ExecuteOptions(output_dir=out, concurrency=concurrency, env=ENV, on_result=lambda r: None),
     )
     return time.perf_counter() - started, summary
+
+
+def cpu_line(n: int, harness_s: float, fake_s: float) -> str:
+    """CPU per case in bench's process and, apart, in the fake server's process."""
+    return (f"             CPU per case: bench {harness_s / n * 1000:.2f} ms (SDK + harness), "
+            f"fake server {fake_s / n * 1000:.2f} ms (its own process, not bench's)")  # fmt: skip
 
 
 async def raw_sdk_calls(url: str, n: int) -> float:
@@ -181,26 +202,34 @@ async def scenario_overhead(tmp: Path, n: int) -> None:
 async def scenario_throughput(tmp: Path, n: int) -> None:
     server = FakeServer(0.0)
     try:
-        wall, summary = await run_plan(make_plan(server.url, n, 64), tmp / "throughput", 64)
+        plan = make_plan(server.url, n, 64)
+        cpu0, fake0 = cpu_s(), server.cpu_s()
+        wall, summary = await run_plan(plan, tmp / "throughput", 64)
+        cpu, fake = cpu_s() - cpu0, server.cpu_s() - fake0
     finally:
         server.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert summary.metadata.totals.passed == n, summary.metadata.totals
     print(f"[throughput] {n} cases, concurrency 64, zero-latency fake: {wall:.2f} s, "
           f"{n / wall:.0f} cases/s, peak RSS {rss_mb:.0f} MB")  # fmt: skip
+    print(cpu_line(n, cpu, fake))
 
 
 async def scenario_latency(tmp: Path, n: int) -> None:
     server = FakeServer(0.2)
     try:
         await run_plan(make_plan(server.url, 50, 50), tmp / "warm2", 50)
-        wall, summary = await run_plan(make_plan(server.url, n, 50), tmp / "latency", 50)
+        plan = make_plan(server.url, n, 50)
+        cpu0, fake0 = cpu_s(), server.cpu_s()
+        wall, summary = await run_plan(plan, tmp / "latency", 50)
+        cpu, fake = cpu_s() - cpu0, server.cpu_s() - fake0
     finally:
         server.close()
     ideal = n * 0.2 / 50
     _report_errors(summary)
     print(f"[latency]    {n} cases, concurrency 50, 200 ms fake: wall {wall:.2f} s vs ideal "
           f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%)")  # fmt: skip
+    print(cpu_line(n, cpu, fake) + f"; bench busy {cpu / wall * 100:.0f}% of the wall time")
 
 
 def _report_errors(summary: Any) -> None:
@@ -243,14 +272,24 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--slow-cases", type=int, default=500)
     parser.add_argument("--overhead-calls", type=int, default=300)
+    parser.add_argument(
+        "--only",
+        default="overhead,throughput,latency,startup",
+        help="comma-separated scenarios to run (default: all)",
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     with tempfile.TemporaryDirectory(prefix="bench-runtime-") as tmp:
         scenario_fsync(Path(tmp))
-        anyio.run(scenario_overhead, Path(tmp), args.overhead_calls)
-        anyio.run(scenario_throughput, Path(tmp), args.cases)
-        anyio.run(scenario_latency, Path(tmp), args.slow_cases)
-    scenario_help()
+        if "overhead" in only:
+            anyio.run(scenario_overhead, Path(tmp), args.overhead_calls)
+        if "throughput" in only:
+            anyio.run(scenario_throughput, Path(tmp), args.cases)
+        if "latency" in only:
+            anyio.run(scenario_latency, Path(tmp), args.slow_cases)
+    if "startup" in only:
+        scenario_help()
 
 
 if __name__ == "__main__":

@@ -14,11 +14,14 @@ appends.
 Writes happen in one dedicated thread with group commit: every waiting line is written, then
 one ``fsync`` covers them all, then each writer is released. The event loop never blocks on
 disk, and ``append`` returns only once the line is durable, so the next case of that unit
-starts after its predecessor's result is safe.
+starts after its predecessor's result is safe. On asyncio a writer is released by one
+``call_soon_threadsafe`` per batch (no thread per waiting case); other backends wait in a
+worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import secrets
@@ -101,6 +104,15 @@ class _Pending:
     line: bytes
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    future: asyncio.Future[None] | None = None
+    """Resolved on the event loop once the line is durable (asyncio only)."""
+
+
+def _release(batch: list[_Pending]) -> None:
+    # Runs on the event loop: wake every writer of one committed batch.
+    for pending in batch:
+        if pending.future is not None and not pending.future.done():
+            pending.future.set_result(None)
 
 
 class ResultWriter:
@@ -145,9 +157,17 @@ class ResultWriter:
         if self._redact is not None:
             text = self._redact(text)
         pending = _Pending(line=text.encode("utf-8") + b"\n")
-        self._queue.put(pending)
-        # The wait happens in a worker thread so the event loop keeps running other units.
-        await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
+        loop = _asyncio_loop()
+        if loop is not None:
+            pending.future = loop.create_future()
+            self._queue.put(pending)
+            # Shielded as the thread wait below is: a cancelled case still waits for its line.
+            with anyio.CancelScope(shield=True):
+                await pending.future
+        else:
+            self._queue.put(pending)
+            # The wait happens in a worker thread so the event loop keeps running other units.
+            await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
         if pending.error is not None:
             raise RunStoreError(f"cannot write {self._path}: {pending.error}") from pending.error
 
@@ -181,9 +201,25 @@ class ResultWriter:
             os.fsync(self._file)
         except OSError as exc:
             error = exc
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
         for pending in batch:
             pending.error = error
             pending.done.set()
+            if pending.future is not None:
+                by_loop.setdefault(pending.future.get_loop(), []).append(pending)
+        for loop, waiting in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_release, waiting)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+
+def _asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, or None under another backend (trio)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class RunStore:
