@@ -1,4 +1,8 @@
-"""Agents: the built-in tool-calling loop (``loop``); external agent processes come later."""
+"""Agents: the built-in tool-calling loop (``loop``) and external agent processes.
+
+External agents (``external``: the worker pool and its JSON-lines protocol; ``external_unit``:
+running a unit's cases on it) are imported by the runner only when a plan has one.
+"""
 
 from __future__ import annotations
 
