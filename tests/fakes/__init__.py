@@ -133,6 +133,13 @@ class FakeLLM:
             self._queue.extend(items)
         return self
 
+    def reset(self) -> FakeLLM:
+        """Forget what was received and what is queued (a module-scoped fake, between tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._queue.clear()
+        return self
+
     def next_item(self, request: RecordedRequest) -> Reply | Fault:
         """Record ``request`` and return what to answer it with."""
         with self._lock:

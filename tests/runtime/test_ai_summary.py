@@ -121,10 +121,7 @@ def server() -> Iterator[tuple[FakeLLM, str]]:
 
 @pytest.fixture
 def fake(server: tuple[FakeLLM, str]) -> FakeLLM:
-    fake = server[0]
-    fake.requests.clear()
-    fake._queue.clear()
-    return fake
+    return server[0].reset()
 
 
 def judge_spec(url: str) -> OpenAIProvider:

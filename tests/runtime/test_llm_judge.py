@@ -218,10 +218,7 @@ def server() -> Iterator[tuple[FakeLLM, str]]:
 @pytest.fixture
 def fake(server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
     monkeypatch.setenv("JUDGE_KEY", KEY)
-    fake = server[0]
-    fake.requests.clear()
-    fake._queue.clear()
-    return fake
+    return server[0].reset()
 
 
 def openai_judge(url: str) -> OpenAIProvider:

@@ -17,13 +17,9 @@ import pytest
 from runtime import ExecuteOptions, execute
 from runtime.plan import (
     AgentServer,
-    AnthropicProvider,
     BuiltinAgent,
-    GoogleProvider,
-    OpenAIProvider,
     ProviderSpec,
     RetryPolicy,
-    SecretRef,
     Settings,
     StdioServer,
 )
@@ -34,6 +30,7 @@ from tests.fakes.anthropic_server import anthropic_app
 from tests.fakes.gemini_server import gemini_app
 from tests.fakes.openai_server import openai_app
 
+from .provider_kits import KEY_VAR, anthropic_spec, google_spec, openai_spec
 from .runtime_helpers import FakePool, case, make_plan, services, unit
 
 pytestmark = pytest.mark.anyio
@@ -41,32 +38,10 @@ pytestmark = pytest.mark.anyio
 KEY = "sk-loop-test-key-0123456789"
 
 
-def _openai(url: str, **kw: Any) -> ProviderSpec:
-    return OpenAIProvider(
-        name="p",
-        model="gpt-test",
-        api_key=SecretRef.from_env("LLM_KEY"),
-        base_url=url + "/v1",
-        **kw,
-    )
-
-
-def _anthropic(url: str, **kw: Any) -> ProviderSpec:
-    return AnthropicProvider(
-        name="p", model="claude-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
-    )
-
-
-def _google(url: str, **kw: Any) -> ProviderSpec:
-    return GoogleProvider(
-        name="p", model="gemini-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
-    )
-
-
 KITS: dict[str, tuple[Callable[[FakeLLM], Any], Callable[..., ProviderSpec]]] = {
-    "openai": (openai_app, _openai),
-    "anthropic": (anthropic_app, _anthropic),
-    "google": (gemini_app, _google),
+    "openai": (openai_app, openai_spec),
+    "anthropic": (anthropic_app, anthropic_spec),
+    "google": (gemini_app, google_spec),
 }
 
 
@@ -87,8 +62,7 @@ def stand_(request: pytest.FixtureRequest) -> Iterator[Stand]:
 
 @pytest.fixture
 def stand(stand_: Stand) -> Stand:
-    stand_.fake.requests.clear()
-    stand_.fake._queue.clear()  # a failed earlier test must not leave replies behind
+    stand_.fake.reset()  # a failed earlier test must not leave replies behind
     return stand_
 
 
@@ -122,7 +96,7 @@ def svc(p: FakePool) -> Services:
 
 async def run(plan: Any, tmp_path: Path, p: FakePool | None = None) -> Any:
     return await execute(
-        plan, ExecuteOptions(output_dir=tmp_path, env={"LLM_KEY": KEY}), services=svc(p or pool())
+        plan, ExecuteOptions(output_dir=tmp_path, env={KEY_VAR: KEY}), services=svc(p or pool())
     )
 
 

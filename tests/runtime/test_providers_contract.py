@@ -15,14 +15,10 @@ import pytest
 
 from runtime.errors import ProviderError
 from runtime.plan import (
-    AnthropicProvider,
-    GoogleProvider,
-    OpenAIProvider,
     ProviderSpec,
     RetryPolicy,
-    SecretRef,
 )
-from runtime.providers.base import ChatRequest, ChatResponse, ToolSpec
+from runtime.providers.base import ChatRequest, ChatResponse
 from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
 from runtime.transcript import Message, RunEvent, ToolCall
@@ -31,10 +27,20 @@ from tests.fakes.anthropic_server import anthropic_app
 from tests.fakes.gemini_server import gemini_app
 from tests.fakes.openai_server import openai_app
 
+from .provider_kits import (
+    KEY_VAR,
+    TOOL,
+    anthropic_spec,
+    call_recording_sleeps,
+    chat_request,
+    google_spec,
+    openai_spec,
+)
+
 pytestmark = pytest.mark.anyio
 
 KEY = "test-key-SENTINEL-9876543210"
-ENV = {"LLM_KEY": KEY}
+ENV = {KEY_VAR: KEY}
 
 
 @dataclass(frozen=True)
@@ -47,33 +53,11 @@ class Kit:
     key_header: tuple[str, str]
 
 
-def _openai(url: str, **kw: Any) -> ProviderSpec:
-    return OpenAIProvider(
-        name="p",
-        model="gpt-test",
-        api_key=SecretRef.from_env("LLM_KEY"),
-        base_url=url + "/v1",
-        **kw,
-    )
-
-
-def _anthropic(url: str, **kw: Any) -> ProviderSpec:
-    return AnthropicProvider(
-        name="p", model="claude-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
-    )
-
-
-def _google(url: str, **kw: Any) -> ProviderSpec:
-    return GoogleProvider(
-        name="p", model="gemini-test", api_key=SecretRef.from_env("LLM_KEY"), base_url=url, **kw
-    )
-
-
 KITS = [
-    Kit("openai", openai_app, _openai, ("authorization", f"Bearer {KEY}")),
+    Kit("openai", openai_app, openai_spec, ("authorization", f"Bearer {KEY}")),
     # anthropic 2.x sends the key as a bearer token.
-    Kit("anthropic", anthropic_app, _anthropic, ("authorization", f"Bearer {KEY}")),
-    Kit("google", gemini_app, _google, ("x-goog-api-key", KEY)),
+    Kit("anthropic", anthropic_app, anthropic_spec, ("authorization", f"Bearer {KEY}")),
+    Kit("google", gemini_app, google_spec, ("x-goog-api-key", KEY)),
 ]
 
 
@@ -97,55 +81,21 @@ def stand_(request: pytest.FixtureRequest) -> Iterator[Stand]:
 
 @pytest.fixture
 def stand(stand_: Stand) -> Stand:
-    stand_.fake.requests.clear()
-    stand_.fake._queue.clear()
+    stand_.fake.reset()
     return stand_
-
-
-TOOL = ToolSpec(
-    name="get_weather",
-    description="Weather for a city",
-    input_schema={
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-)
-
-
-def _req(*messages: Message, tools: list[ToolSpec] | None = None) -> ChatRequest:
-    msgs = list(messages) or [Message(role="user", content="hello")]
-    return ChatRequest(messages=msgs, tools=tools or [], conversation_id="c1")
 
 
 async def _call(
     spec: ProviderSpec, request: ChatRequest, events: list[RunEvent] | None = None
 ) -> tuple[ChatResponse, int, list[float]]:
-    sleeps: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    provider = create_provider(spec, env=ENV)
-    try:
-        response, attempts = await call_with_retry(
-            provider,
-            request,
-            policy=spec.retry,
-            limiter=None,
-            on_event=(events if events is not None else []).append,
-            sleep=sleep,
-        )
-    finally:
-        await provider.aclose()
-    return response, attempts, sleeps
+    return await call_recording_sleeps(spec, request, ENV, events)
 
 
 @pytest.mark.requirement("provider:usage")
 @pytest.mark.requirement("provider:base-url")
 async def test_text_usage_and_credentials(stand: Stand) -> None:
     stand.fake.push(Reply(text="Hello there", usage=Usage(21, 4, cached=8)))
-    response, attempts, _ = await _call(stand.spec(), _req())
+    response, attempts, _ = await _call(stand.spec(), chat_request())
     assert response.text == "Hello there" and attempts == 1
     assert (response.usage.input, response.usage.output, response.usage.cached) == (21, 4, 8)
     assert response.usage.estimated is False
@@ -155,7 +105,7 @@ async def test_text_usage_and_credentials(stand: Stand) -> None:
 
 async def test_usage_estimated_when_absent(stand: Stand) -> None:
     stand.fake.push(Reply(text="y" * 40, usage=None))
-    response, _, _ = await _call(stand.spec(), _req())
+    response, _, _ = await _call(stand.spec(), chat_request())
     assert response.text == "y" * 40
     assert response.usage.estimated is True and response.usage.output == 10
 
@@ -172,7 +122,7 @@ async def test_parallel_tool_calls_round_trip(stand: Stand) -> None:
         ),
         Reply(text="Paris 20C, Oslo 5C"),
     )
-    first, _, _ = await _call(stand.spec(), _req(tools=[TOOL]))
+    first, _, _ = await _call(stand.spec(), chat_request(tools=[TOOL]))
     assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
         ("call_a", "get_weather", {"city": "Paris"}),
         ("call_b", "get_weather", {"city": "Oslo"}),
@@ -190,7 +140,7 @@ async def test_parallel_tool_calls_round_trip(stand: Stand) -> None:
         Message(role="tool", tool_call_id="call_a", name="get_weather", content="20C"),
         Message(role="tool", tool_call_id="call_b", name="get_weather", content="5C"),
     ]
-    second, _, _ = await _call(stand.spec(), _req(*history, tools=[TOOL]))
+    second, _, _ = await _call(stand.spec(), chat_request(*history, tools=[TOOL]))
     assert second.text == "Paris 20C, Oslo 5C"
     # Both results went back, in order, in the provider's own wire shape.
     sent = str(stand.fake.requests[-1].body)
@@ -202,7 +152,7 @@ async def test_429_with_retry_after_is_honoured(stand: Stand) -> None:
     stand.fake.push(Fault.http(429, retry_after="7"), Reply(text="finally"))
     events: list[RunEvent] = []
     response, attempts, sleeps = await _call(
-        stand.spec(retry=RetryPolicy(retry_on_429=True)), _req(), events
+        stand.spec(retry=RetryPolicy(retry_on_429=True)), chat_request(), events
     )
     assert (response.text, attempts, sleeps) == ("finally", 2, [8.0])
     assert [e.kind for e in events] == ["rate_limited", "retry"]
@@ -214,7 +164,7 @@ async def test_429_with_http_date_retry_after(stand: Stand) -> None:
 
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     stand.fake.push(Fault.http(429, retry_after=when), Reply(text="ok"))
-    _, _, sleeps = await _call(stand.spec(retry=RetryPolicy(retry_on_429=True)), _req())
+    _, _, sleeps = await _call(stand.spec(retry=RetryPolicy(retry_on_429=True)), chat_request())
     assert len(sleeps) == 1 and 25.0 < sleeps[0] <= 31.0
 
 
@@ -222,7 +172,7 @@ async def test_429_with_http_date_retry_after(stand: Stand) -> None:
 async def test_429_not_retried_when_retry_on_429_is_off(stand: Stand) -> None:
     stand.fake.push(Fault.http(429, retry_after="3"), Reply(text="never"))
     with pytest.raises(ProviderError) as info:
-        await _call(stand.spec(), _req())
+        await _call(stand.spec(), chat_request())
     assert info.value.status_code == 429 and info.value.retry_after == 3.0
     assert len(stand.fake.requests) == 1
 
@@ -230,7 +180,7 @@ async def test_429_not_retried_when_retry_on_429_is_off(stand: Stand) -> None:
 @pytest.mark.requirement("retry:5xx")
 async def test_500_is_retried_with_backoff(stand: Stand) -> None:
     stand.fake.push(Fault.http(500), Fault.http(500), Reply(text="recovered"))
-    response, attempts, sleeps = await _call(stand.spec(), _req())
+    response, attempts, sleeps = await _call(stand.spec(), chat_request())
     assert (response.text, attempts, sleeps) == ("recovered", 3, [1.0, 2.0])
 
 
@@ -239,7 +189,7 @@ async def test_stalled_response_times_out(stand: Stand) -> None:
     stand.fake.push(Fault.stall(5.0), Fault.stall(5.0))
     spec = stand.spec(retry=RetryPolicy(timeout_ms=300, max_retries=1))
     with pytest.raises(ProviderError, match="timed out") as info:
-        await _call(spec, _req())
+        await _call(spec, chat_request())
     assert "gave up after 2 attempts" in str(info.value)
 
 
@@ -248,7 +198,7 @@ async def test_malformed_json_is_a_clear_error_and_not_retried(stand: Stand) -> 
     with pytest.raises(
         ProviderError, match=r"provider 'p': malformed response from the API: invalid JSON"
     ) as info:
-        await _call(stand.spec(), _req())
+        await _call(stand.spec(), chat_request())
     assert len(stand.fake.requests) == 1
     assert "Traceback" not in str(info.value)
 
@@ -259,7 +209,7 @@ async def test_secret_never_in_errors_or_repr(stand: Stand) -> None:
     assert KEY not in repr(provider)
     with pytest.raises(ProviderError) as info:
         await call_with_retry(
-            provider, _req(), policy=RetryPolicy(), limiter=None, on_event=lambda e: None
+            provider, chat_request(), policy=RetryPolicy(), limiter=None, on_event=lambda e: None
         )
     await provider.aclose()
     assert "401" in str(info.value) and KEY not in str(info.value)
@@ -271,7 +221,7 @@ async def test_sdk_timeout_alone_is_transient(stand: Stand) -> None:
     provider = create_provider(stand.spec(retry=RetryPolicy(timeout_ms=300)), env=ENV)
     try:
         with pytest.raises(ProviderError) as info:
-            await provider.generate(_req())
+            await provider.generate(chat_request())
     finally:
         await provider.aclose()
     assert provider.classify(info.value).kind == "transient"

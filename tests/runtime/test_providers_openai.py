@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from runtime.errors import ProviderError
-from runtime.plan import AzureProvider, OpenAIProvider, RetryPolicy, SecretRef
-from runtime.providers.base import ChatRequest, ToolSpec
+from runtime.plan import AzureProvider, OpenAIProvider, ProviderSpec, RetryPolicy, SecretRef
+from runtime.providers.base import ChatRequest, ChatResponse
 from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
 from runtime.secrets import MissingSecretError
@@ -17,19 +17,12 @@ from runtime.transcript import Message, RunEvent, ToolCall
 from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage, serve_in_thread
 from tests.fakes.openai_server import openai_app
 
+from .provider_kits import TOOL, call_recording_sleeps, chat_request
+
 pytestmark = pytest.mark.anyio
 
 KEY = "sk-test-SENTINEL-0123456789"
 ENV = {"OPENAI_API_KEY": KEY}
-TOOL = ToolSpec(
-    name="get_weather",
-    description="Weather for a city",
-    input_schema={
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-)
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +34,7 @@ def server() -> Iterator[tuple[FakeLLM, str]]:
 
 @pytest.fixture
 def fake(server: tuple[FakeLLM, str]) -> FakeLLM:
-    fake = server[0]
-    fake.requests.clear()
-    fake._queue.clear()
-    return fake
+    return server[0].reset()
 
 
 @pytest.fixture
@@ -71,37 +61,17 @@ def _spec(url: str, **kw: object) -> OpenAIProvider:
     )
 
 
-def _req(*messages: Message, tools: list[ToolSpec] | None = None) -> ChatRequest:
-    msgs = list(messages) or [Message(role="user", content="hello")]
-    return ChatRequest(messages=msgs, tools=tools or [], conversation_id="c1")
-
-
-async def _call(spec: OpenAIProvider, request: ChatRequest, events: list[RunEvent] | None = None):
-    sleeps: list[float] = []
-
-    async def sleep(s: float) -> None:
-        sleeps.append(s)
-
-    provider = create_provider(spec, env=ENV)
-    try:
-        response, attempts = await call_with_retry(
-            provider,
-            request,
-            policy=spec.retry,
-            limiter=None,
-            on_event=(events if events is not None else []).append,
-            sleep=sleep,
-        )
-    finally:
-        await provider.aclose()
-    return response, attempts, sleeps
+async def _call(
+    spec: ProviderSpec, request: ChatRequest, events: list[RunEvent] | None = None
+) -> tuple[ChatResponse, int, list[float]]:
+    return await call_recording_sleeps(spec, request, ENV, events)
 
 
 @pytest.mark.requirement("provider:usage")
 @pytest.mark.requirement("provider:base-url")
 async def test_text_reply_usage_and_key(fake: FakeLLM, url: str) -> None:
     fake.push(Reply(text="Hello there", usage=Usage(21, 4, cached=8)))
-    response, attempts, _ = await _call(_spec(url), _req())
+    response, attempts, _ = await _call(_spec(url), chat_request())
     assert response.text == "Hello there" and attempts == 1
     assert (response.usage.input, response.usage.output, response.usage.cached) == (21, 4, 8)
     assert response.usage.estimated is False
@@ -113,7 +83,7 @@ async def test_text_reply_usage_and_key(fake: FakeLLM, url: str) -> None:
 
 async def test_usage_estimated_when_absent(fake: FakeLLM, url: str) -> None:
     fake.push(Reply(text="x" * 40, usage=None))
-    response, _, _ = await _call(_spec(url), _req())
+    response, _, _ = await _call(_spec(url), chat_request())
     assert response.usage.estimated is True and response.usage.output == 10
 
 
@@ -128,7 +98,7 @@ async def test_parallel_tool_calls_round_trip(fake: FakeLLM, url: str) -> None:
         ),
         Reply(text="Paris 20C, Oslo 5C"),
     )
-    first, _, _ = await _call(_spec(url), _req(tools=[TOOL]))
+    first, _, _ = await _call(_spec(url), chat_request(tools=[TOOL]))
     assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
         ("call_a", "get_weather", {"city": "Paris"}),
         ("call_b", "get_weather", {"city": "Oslo"}),
@@ -146,7 +116,7 @@ async def test_parallel_tool_calls_round_trip(fake: FakeLLM, url: str) -> None:
         Message(role="tool", tool_call_id="call_a", name="get_weather", content="20C"),
         Message(role="tool", tool_call_id="call_b", name="get_weather", content="5C"),
     ]
-    second, _, _ = await _call(_spec(url), _req(*history, tools=[TOOL]))
+    second, _, _ = await _call(_spec(url), chat_request(*history, tools=[TOOL]))
     assert second.text == "Paris 20C, Oslo 5C"
     sent = fake.requests[-1].body["messages"]
     assert sent[2]["tool_calls"][1] == {
@@ -162,7 +132,7 @@ async def test_parallel_tool_calls_round_trip(fake: FakeLLM, url: str) -> None:
 
 async def test_unparsable_arguments_are_kept_raw(fake: FakeLLM, url: str) -> None:
     fake.push(Reply(tool_calls=(ToolCallSpec("t", raw_arguments="{not json"),)))
-    response, _, _ = await _call(_spec(url), _req(tools=[TOOL]))
+    response, _, _ = await _call(_spec(url), chat_request(tools=[TOOL]))
     call = response.tool_calls[0]
     assert call.arguments == {} and call.raw_arguments == "{not json"
 
@@ -176,7 +146,7 @@ async def test_streaming_joins_deltas_and_measures_ttft(fake: FakeLLM, url: str)
             usage=Usage(30, 6),
         )
     )
-    response, _, _ = await _call(_spec(url, stream=True), _req(tools=[TOOL]))
+    response, _, _ = await _call(_spec(url, stream=True), chat_request(tools=[TOOL]))
     assert response.text == "streamed answer"
     assert [(c.id, c.arguments) for c in response.tool_calls] == [("call_s", {"city": "Rome"})]
     assert (response.usage.input, response.usage.output, response.usage.estimated) == (30, 6, False)
@@ -190,7 +160,7 @@ async def test_429_retry_after_honoured(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(429, retry_after="7"), Reply(text="finally"))
     events: list[RunEvent] = []
     spec = _spec(url, retry=RetryPolicy(retry_on_429=True))
-    response, attempts, sleeps = await _call(spec, _req(), events)
+    response, attempts, sleeps = await _call(spec, chat_request(), events)
     assert response.text == "finally" and attempts == 2 and sleeps == [8.0]
     assert [e.kind for e in events] == ["rate_limited", "retry"]
     assert len(fake.requests) == 2
@@ -199,7 +169,7 @@ async def test_429_retry_after_honoured(fake: FakeLLM, url: str) -> None:
 async def test_429_retry_after_ms_preferred(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(429, retry_after="7", retry_after_ms="1500"), Reply(text="ok"))
     spec = _spec(url, retry=RetryPolicy(retry_on_429=True))
-    _, _, sleeps = await _call(spec, _req())
+    _, _, sleeps = await _call(spec, chat_request())
     assert sleeps == [2.5]
 
 
@@ -209,7 +179,7 @@ async def test_429_wait_from_error_text(fake: FakeLLM, url: str) -> None:
         Fault.http(429, message="Rate limit reached. Please retry after 12 seconds."), Reply()
     )
     spec = _spec(url, retry=RetryPolicy(retry_on_429=True))
-    _, _, sleeps = await _call(spec, _req())
+    _, _, sleeps = await _call(spec, chat_request())
     assert sleeps == [13.0]
 
 
@@ -217,7 +187,7 @@ async def test_429_wait_from_error_text(fake: FakeLLM, url: str) -> None:
 async def test_429_not_retried_when_disabled(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(429, retry_after="3"), Reply(text="never"))
     with pytest.raises(ProviderError) as info:
-        await _call(_spec(url), _req())
+        await _call(_spec(url), chat_request())
     assert info.value.status_code == 429 and info.value.retry_after == 3.0
     assert len(fake.requests) == 1
 
@@ -225,7 +195,7 @@ async def test_429_not_retried_when_disabled(fake: FakeLLM, url: str) -> None:
 @pytest.mark.requirement("retry:5xx")
 async def test_500_retried_with_backoff(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(500), Fault.http(503), Reply(text="recovered"))
-    response, attempts, sleeps = await _call(_spec(url), _req())
+    response, attempts, sleeps = await _call(_spec(url), chat_request())
     assert response.text == "recovered" and attempts == 3 and sleeps == [1.0, 2.0]
 
 
@@ -234,7 +204,7 @@ async def test_stall_times_out_as_transient(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.stall(5.0), Fault.stall(5.0))
     spec = _spec(url, retry=RetryPolicy(timeout_ms=200, max_retries=1))
     with pytest.raises(ProviderError, match="timed out") as info:
-        await _call(spec, _req())
+        await _call(spec, chat_request())
     assert "gave up after 2 attempts" in str(info.value)
 
 
@@ -243,7 +213,7 @@ async def test_malformed_json_is_a_clear_fatal_error(fake: FakeLLM, url: str) ->
     with pytest.raises(
         ProviderError, match="provider 'gpt': malformed response from the API: invalid JSON"
     ) as info:
-        await _call(_spec(url), _req())
+        await _call(_spec(url), chat_request())
     assert len(fake.requests) == 1
     assert KEY not in str(info.value)
 
@@ -251,7 +221,7 @@ async def test_malformed_json_is_a_clear_fatal_error(fake: FakeLLM, url: str) ->
 async def test_connection_refused_is_transient(unused_port: int) -> None:
     spec = _spec(f"http://127.0.0.1:{unused_port}/v1", retry=RetryPolicy(max_retries=1))
     with pytest.raises(ProviderError, match="connection failed") as info:
-        await _call(spec, _req())
+        await _call(spec, chat_request())
     assert "gave up after 2 attempts" in str(info.value)
 
 
@@ -261,7 +231,7 @@ async def test_secret_never_in_errors_or_repr(fake: FakeLLM, url: str) -> None:
     assert KEY not in repr(provider)
     with pytest.raises(ProviderError) as info:
         await call_with_retry(
-            provider, _req(), policy=RetryPolicy(), limiter=None, on_event=lambda e: None
+            provider, chat_request(), policy=RetryPolicy(), limiter=None, on_event=lambda e: None
         )
     await provider.aclose()
     assert "401" in str(info.value) and KEY not in str(info.value)
@@ -280,7 +250,7 @@ async def test_compatible_flavor_needs_no_key(fake: FakeLLM, url: str) -> None:
     fake.push(Reply(text="local"))
     spec = OpenAIProvider(name="ollama", model="llama", flavor="compatible", base_url=url)
     provider = create_provider(spec, env={})
-    response = await provider.generate(_req())
+    response = await provider.generate(chat_request())
     await provider.aclose()
     assert response.text == "local"
 
@@ -306,7 +276,7 @@ async def test_azure_api_key_deployment_route(fake: FakeLLM, server: tuple[FakeL
         api_version="2024-10-21",
     )
     provider = create_provider(spec, env=ENV)
-    response = await provider.generate(_req())
+    response = await provider.generate(chat_request())
     await provider.aclose()
     assert response.text == "from azure"
     sent = fake.requests[-1]
@@ -332,7 +302,7 @@ async def test_subprocess_fake_for_benchmarks() -> None:
     with serve_in_subprocess("openai", latency_s=0.0) as base:
         spec = OpenAIProvider(name="b", model="m", flavor="compatible", base_url=base + "/v1")
         provider = create_provider(spec, env={})
-        response = await provider.generate(_req())
+        response = await provider.generate(chat_request())
         await provider.aclose()
     assert response.text == "ok"
 
@@ -341,6 +311,6 @@ async def test_subprocess_fake_for_benchmarks() -> None:
 async def test_streaming_429_is_classified_before_the_stream(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(429, retry_after="1"), Reply(text="streamed after wait"))
     spec = _spec(url, stream=True, retry=RetryPolicy(retry_on_429=True))
-    response, attempts, sleeps = await _call(spec, _req())
+    response, attempts, sleeps = await _call(spec, chat_request())
     assert (response.text, attempts, sleeps) == ("streamed after wait", 2, [2.0])
     assert response.ttft_ms is not None

@@ -34,10 +34,7 @@ def server() -> Iterator[tuple[FakeLLM, str]]:
 @pytest.fixture
 def fake(server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-retry-0123456789")
-    fake = server[0]
-    fake.requests.clear()
-    fake._queue.clear()
-    return fake
+    return server[0].reset()
 
 
 def openai_plan(url: str, units: int = 4) -> Plan:
