@@ -57,6 +57,21 @@ def _only(calls: list[LlmCall]) -> LlmCall:
     return calls[0]
 
 
+def _assert_one_full_call(
+    calls: list[LlmCall], text: str, *, provider: str, model: str, stream: bool
+) -> None:
+    """The agent got TEXT, and the one call was measured: model, all of USAGE, ttft if streamed."""
+    call = _only(calls)
+    assert text == TEXT
+    assert (call.provider, call.model) == (provider, model)
+    assert (call.usage.input, call.usage.output, call.usage.cached) == (
+        USAGE["input"],
+        USAGE["output"],
+        USAGE["cached"],
+    )
+    assert (call.ttft_ms is not None) is stream
+
+
 @pytest.mark.requirement("proxy:openai-chat")
 async def test_openai_chat_streaming_passes_through_and_is_counted(
     proxy: MetricsProxy, fake: FakeLLM
@@ -158,15 +173,7 @@ async def test_openai_responses_api(proxy: MetricsProxy, stream: bool) -> None:
         reply = await client.responses.create(model="gpt-4.1", input="hi")
         text = reply.output_text
     await client.close()
-    call = _only(channel.end())
-    assert text == TEXT
-    assert call.model == "gpt-4.1"
-    assert (call.usage.input, call.usage.output, call.usage.cached) == (
-        USAGE["input"],
-        USAGE["output"],
-        USAGE["cached"],
-    )
-    assert (call.ttft_ms is not None) is stream
+    _assert_one_full_call(channel.end(), text, provider="responses", model="gpt-4.1", stream=stream)
 
 
 @pytest.mark.requirement("proxy:anthropic")
@@ -189,15 +196,9 @@ async def test_anthropic_messages(proxy: MetricsProxy, stream: bool) -> None:
         reply = await client.messages.create(**args)  # type: ignore[arg-type]
         text = reply.content[0].text  # type: ignore[union-attr]
     await client.close()
-    call = _only(channel.end())
-    assert text == TEXT
-    assert (call.provider, call.model) == ("anthropic", "claude-sonnet-4-6")
-    assert (call.usage.input, call.usage.output, call.usage.cached) == (
-        USAGE["input"],
-        USAGE["output"],
-        USAGE["cached"],
+    _assert_one_full_call(
+        channel.end(), text, provider="anthropic", model="claude-sonnet-4-6", stream=stream
     )
-    assert (call.ttft_ms is not None) is stream
 
 
 @pytest.mark.requirement("proxy:gemini")
@@ -220,15 +221,9 @@ async def test_gemini_generate_content(proxy: MetricsProxy, stream: bool) -> Non
         reply = await client.aio.models.generate_content(model="gemini-2.5-flash", contents="hi")
         text = reply.text or ""
     await client.aio.aclose()
-    call = _only(channel.end())
-    assert text == TEXT
-    assert (call.provider, call.model) == ("gemini", "gemini-2.5-flash")
-    assert (call.usage.input, call.usage.output, call.usage.cached) == (
-        USAGE["input"],
-        USAGE["output"],
-        USAGE["cached"],
+    _assert_one_full_call(
+        channel.end(), text, provider="gemini", model="gemini-2.5-flash", stream=stream
     )
-    assert (call.ttft_ms is not None) is stream
 
 
 @pytest.mark.requirement("proxy:gemini")
