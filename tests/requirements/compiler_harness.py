@@ -11,5 +11,5 @@ REQUIREMENTS = {
     "suite:evaluators": "issue 6: exact_match, f1, regex, multiple_choice, json_match written as assertions, combinable with anyOf/allOf/not",
     "suite:llm-judge": "issue 6: llm_judge names a provider of the suite and a rubric template (checked at compile time)",
     "suite:prices": "issue 6: a suite prices: block overrides the shipped price table (recorded in the plan)",
-    "suite:float-text": "agent-benchmark semantics 1.3: any scalar into a string field is its literal text (value: 1.50 is \"1.50\")",
+    "suite:float-text": 'agent-benchmark semantics 1.3: any scalar into a string field is its literal text (value: 1.50 is "1.50")',
 }
