@@ -1,11 +1,13 @@
 """How much latency the metrics proxy adds per LLM call (p50/p99), streaming and not.
 
 Setup, as in a real run: bench's process runs the proxy on its event loop; the agent is
-another process. Here the upstream is tests/fakes' OpenAI fake with zero latency, served in
-a thread of this process, and a client subprocess sends the same request alternately
-straight to the upstream and through the proxy, timing each from send to the last byte.
-"Added" is the difference of the two distributions' percentiles, and the median of paired
-differences (each proxied call minus the direct call just before it).
+another process, and so is the provider. Here the upstream is tests/fakes' OpenAI fake with
+zero latency in a process of its own (so its CPU is neither the proxy's nor competes with it
+for the GIL), and a client subprocess sends the same request alternately straight to the
+upstream and through the proxy, timing each from send to the last byte. "Added" is the
+difference of the two distributions' percentiles, and the median of paired differences (each
+proxied call minus the direct call just before it). The CPU the proxy's process spent per
+proxied call is printed too, and apart from it the fake upstream's CPU per call.
 
     .venv/bin/python benchmarks/proxy_bench.py [--requests 2000]
 
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,40 +57,92 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
+_UPSTREAM = """
+import os, sys
+sys.path.insert(0, {root!r})
+from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
+from tests.fakes.openai_server import openai_app
+fake = FakeLLM(default=Reply(text="a reply of a few words", usage=Usage(12, 5)))
+fake.record_requests = False
+with serve_in_thread(openai_app(fake)) as url:
+    print(url, flush=True)
+    while sys.stdin.readline():  # one line per request for a CPU reading
+        t = os.times()
+        print(t.user + t.system, flush=True)
+"""
+
+
+class Upstream:
+    """The fake OpenAI upstream in a child process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _UPSTREAM.format(root=str(ROOT))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+
+    def cpu_s(self) -> float:
+        """The upstream process's CPU seconds so far."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("cpu\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def cpu_s() -> float:
+    """This process's CPU seconds so far (the proxy's event loop)."""
+    t = os.times()
+    return t.user + t.system
+
+
 async def main(n: int) -> None:
     """Serve upstream and proxy; run the client for both modes; print the figures."""
     import anyio
 
     from runtime.proxy import MetricsProxy
-    from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
-    from tests.fakes.openai_server import openai_app
 
-    fake = FakeLLM(default=Reply(text="a reply of a few words", usage=Usage(12, 5)))
-    fake.record_requests = False
-    with serve_in_thread(openai_app(fake)) as url:
+    upstream = Upstream()
+    url = upstream.url
+    try:
         async with MetricsProxy({"openai": f"{url}/v1"}) as proxy:
             channel = proxy.channel()
             channel.begin("bench")
             print(f"proxy overhead, {n} calls per mode, zero-latency upstream on loopback")
             print(f"{'mode':<10} {'direct p50':>10} {'proxy p50':>10} {'added p50':>10} "
-                  f"{'added p99':>10} {'paired p50':>11}")  # fmt: skip
+                  f"{'added p99':>10} {'paired p50':>11} {'proxy CPU':>10} {'fake CPU':>9}")  # fmt: skip
             for stream in (False, True):
+                cpu0, fake0 = cpu_s(), upstream.cpu_s()
                 done = await anyio.run_process(
                     [sys.executable, __file__, "--client", url + "/v1",
                      channel.base_urls["openai"], str(n), "1" if stream else "0"],
                     check=True,
                 )  # fmt: skip
+                calls_made = 2 * (n + 50)  # the fake answers direct and proxied calls
+                cpu = (cpu_s() - cpu0) / (n + 50) * 1000
+                fake = (upstream.cpu_s() - fake0) / calls_made * 1000
                 times = json.loads(done.stdout)
                 d, p = times["direct"], times["proxied"]
                 paired = [b - a for a, b in zip(d, p, strict=True)]
                 print(
                     f"{'stream' if stream else 'json':<10} {pct(d, 50):>9.3f}m {pct(p, 50):>9.3f}m "
                     f"{pct(p, 50) - pct(d, 50):>9.3f}m {pct(p, 99) - pct(d, 99):>9.3f}m "
-                    f"{statistics.median(paired):>10.3f}m"
+                    f"{statistics.median(paired):>10.3f}m {cpu:>9.3f}m {fake:>8.3f}m"
                 )
             calls = channel.end()
             ok = sum(1 for c in calls if c.status == "ok" and c.usage.input == 12)
-            print(f"recorded {len(calls)} calls, {ok} with the served usage (ms = milliseconds)")
+            print(f"recorded {len(calls)} calls, {ok} with the served usage (ms = milliseconds; "
+                  "CPU per call: the proxy's process per proxied call, the fake's per call)")  # fmt: skip
+    finally:
+        upstream.close()
 
 
 if __name__ == "__main__":
