@@ -121,9 +121,16 @@ class ResultWriter:
     Use as ``async with store.writer() as writer: await writer.append(result)``.
     """
 
-    def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        redact: Callable[[str], str] | None = None,
+        on_written: Callable[[CaseResult, str, str], None] | None = None,
+    ) -> None:
         self._path = path
         self._redact = redact
+        self._on_written = on_written
+        """Called with the result, its JSON and the line as written, once it is durable."""
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._file: int | None = None
@@ -153,9 +160,8 @@ class ResultWriter:
 
     async def append(self, result: CaseResult) -> None:
         """Append one result and return once it is written and fsynced."""
-        text = result.model_dump_json()
-        if self._redact is not None:
-            text = self._redact(text)
+        raw = result.model_dump_json()
+        text = self._redact(raw) if self._redact is not None else raw
         pending = _Pending(line=text.encode("utf-8") + b"\n")
         loop = _asyncio_loop()
         if loop is not None:
@@ -170,6 +176,8 @@ class ResultWriter:
             await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
         if pending.error is not None:
             raise RunStoreError(f"cannot write {self._path}: {pending.error}") from pending.error
+        if self._on_written is not None:
+            self._on_written(result, raw, text)
 
     def _run(self) -> None:
         stop = False
@@ -233,6 +241,9 @@ class RunStore:
         """The metadata as last written."""
         self.redact: Callable[[str], str] | None = None
         """Applied to every line and to metadata before they are written (secret values)."""
+        self._latest: dict[str, CaseResult] | None = None
+        # results.jsonl as read by done_results() plus every line appended since, so the end
+        # of a run does not read and validate the whole file again.
 
     @property
     def run_id(self) -> str:
@@ -292,8 +303,21 @@ class RunStore:
         return store
 
     def done_results(self) -> dict[str, CaseResult]:
-        """The latest recorded result per case id."""
-        return read_results(self.results_path)
+        """The latest recorded result per case id (as written: redacted), in file order.
+
+        The file is read once; lines this store's writers append afterwards are added as
+        they become durable, so a later call returns what reading the file would.
+        """
+        if self._latest is None:
+            self._latest = read_results(self.results_path)
+        return dict(self._latest)
+
+    def _written(self, result: CaseResult, raw: str, line: str) -> None:
+        if self._latest is None:
+            return  # not read yet: done_results() will read the file, this line included
+        if line != raw:  # a secret was scrubbed: keep the record as the file has it
+            result = CaseResult.model_validate_json(line)
+        self._latest[result.case_id] = result
 
     def write_metadata(self, metadata: RunMetadata) -> None:
         """Replace metadata.json atomically."""
@@ -308,7 +332,7 @@ class RunStore:
 
     def writer(self) -> ResultWriter:
         """An async context manager appending to results.jsonl."""
-        return ResultWriter(self.results_path, redact=self.redact)
+        return ResultWriter(self.results_path, redact=self.redact, on_written=self._written)
 
     def _trim_torn_line(self) -> None:
         # A kill mid-write can leave a last line without its newline; appending after it
