@@ -14,7 +14,8 @@ as the harness's. Scenarios:
 2. throughput: ``--cases`` single-turn cases against a zero-latency fake at concurrency 64:
    cases/s and peak RSS.
 3. latency-bound: ``--slow-cases`` cases against a 200 ms fake at concurrency 50: wall time
-   against the ideal ``cases x 0.2 / 50``.
+   against the ideal ``cases x 0.2 / 50``, split into start-up, the cases and finish, beside
+   the floor: the same calls at the same concurrency straight through the SDK.
 4. ``bench --help`` start-up time (best of 5).
 """
 
@@ -215,20 +216,71 @@ async def scenario_throughput(tmp: Path, n: int) -> None:
     print(cpu_line(n, cpu, fake))
 
 
+async def raw_sdk_concurrent(url: str, n: int, concurrency: int) -> float:
+    """Wall seconds for ``n`` calls at ``concurrency`` straight through the SDK (no harness).
+
+    The same call the harness makes (``client.post`` of the chat completion, one JSON
+    parse), from ``concurrency`` workers on one warm client: the floor that the SDK, the
+    event loop and the fake server set on this machine.
+    """
+    import json
+
+    import openai
+
+    client = openai.AsyncOpenAI(api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0)
+    left = n
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            body = {"model": "gpt-fake", "messages": [{"role": "user", "content": f"q{left}"}]}
+            json.loads(await client.post("/chat/completions", body=body, cast_to=bytes))
+
+    try:
+        for warm_only in (True, False):
+            left = concurrency if warm_only else n
+            started = time.perf_counter()
+            async with anyio.create_task_group() as tg:
+                for _ in range(concurrency):
+                    tg.start_soon(worker)
+        return time.perf_counter() - started
+    finally:
+        await client.close()
+
+
+def _stamp(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
 async def scenario_latency(tmp: Path, n: int) -> None:
     server = FakeServer(0.2)
     try:
+        floor = await raw_sdk_concurrent(server.url, n, 50)
         await run_plan(make_plan(server.url, 50, 50), tmp / "warm2", 50)
         plan = make_plan(server.url, n, 50)
         cpu0, fake0 = cpu_s(), server.cpu_s()
+        called = time.time()
         wall, summary = await run_plan(plan, tmp / "latency", 50)
+        returned = time.time()
         cpu, fake = cpu_s() - cpu0, server.cpu_s() - fake0
     finally:
         server.close()
     ideal = n * 0.2 / 50
     _report_errors(summary)
+    # Start-up: execute() called -> first case started (run dir, plan.json, providers);
+    # finish: last case ended -> execute() returned (metadata, summary). Stamps are ms.
+    first = min(_stamp(r.started_at) for r in summary.results)
+    last = max(_stamp(r.ended_at) for r in summary.results)
+    startup, finish, cases = first - called, returned - last, last - first
     print(f"[latency]    {n} cases, concurrency 50, 200 ms fake: wall {wall:.2f} s vs ideal "
-          f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%)")  # fmt: skip
+          f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%); start-up {startup * 1000:.0f} ms, "
+          f"cases {cases:.2f} s ({(cases / ideal - 1) * 100:+.1f}%), finish "
+          f"{finish * 1000:.0f} ms")  # fmt: skip
+    print(f"             floor: the same {n} calls at concurrency 50 straight through the SDK, "
+          f"no harness: {floor:.2f} s ({(floor / ideal - 1) * 100:+.1f}%)")  # fmt: skip
     print(cpu_line(n, cpu, fake) + f"; bench busy {cpu / wall * 100:.0f}% of the wall time")
 
 
