@@ -62,8 +62,12 @@ class Meter:
 
     def __init__(self, wire: Wire, request_body: bytes, *, model_hint: str | None = None) -> None:
         self.wire: Wire = wire
-        self.model: str | None = model_hint
-        """Model from the request; replaced by the one the response names."""
+        self._response_model: str | None = None
+        self._model_hint = model_hint
+        # The request's model is only a fallback, so its body is parsed when first asked
+        # for (after the answer is relayed), not on the way to the agent: a long prompt
+        # costs a JSON parse that would otherwise delay the first byte.
+        self._request_body: bytes | None = request_body
         self.first_output = False
         """True once any output token (text, tool call, reasoning) has been seen."""
         self._request_chars = len(request_body)
@@ -75,12 +79,21 @@ class Meter:
         self._pending = b""
         self._event_data: list[bytes] = []
         self._decoder: Any = None
-        try:
-            request = json.loads(request_body) if request_body else {}
-        except ValueError:
-            request = {}
-        if isinstance(request, dict) and isinstance(request.get("model"), str):
-            self.model = request["model"]
+
+    @property
+    def model(self) -> str | None:
+        """The model the response names; else the request's (its body, or the URL path)."""
+        if self._response_model is not None:
+            return self._response_model
+        body, self._request_body = self._request_body, None
+        if body:
+            try:
+                request = json.loads(body)
+            except ValueError:
+                request = None
+            if isinstance(request, dict) and isinstance(request.get("model"), str):
+                self._model_hint = request["model"]
+        return self._model_hint
 
     def start(self, content_type: str, content_encoding: str) -> None:
         """Set how the body is framed, from the response's headers."""
@@ -204,7 +217,7 @@ class Meter:
 
     def _model(self, value: Any) -> None:
         if isinstance(value, str) and value:
-            self.model = value
+            self._response_model = value
 
     def _output(self, text: Any) -> None:
         if isinstance(text, str) and text:
