@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletionChunk
 
 from ..errors import ProviderError
 from ..plan import AzureProvider, OpenAIProvider, ProviderSpec
@@ -26,6 +27,14 @@ __all__ = ["GROQ_BASE_URL", "OpenAIChatProvider", "create"]
 
 GROQ_BASE_URL = "https://api.groq.com/openai/v1"
 """Groq's OpenAI-compatible endpoint (agent-benchmark's default for GROQ)."""
+
+_CHAT_OPTIONS: Any = (
+    {"security": {"bearer_auth": True}}
+    if "security" in openai.RequestOptions.__annotations__
+    else {}
+)
+"""Request options of chat.completions.create(): only the API key authenticates (SDKs that
+have per-request security options would otherwise also offer OPENAI_ADMIN_KEY)."""
 
 _UNUSED_KEY = "unused"
 """Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK demands one."""
@@ -130,7 +139,9 @@ class OpenAIChatProvider:
             # apply, but it skips the per-call TypedDict transform of the (already plain)
             # params and the response model layer, parsed here once instead. That is about
             # a third of a call's CPU at high concurrency (benchmarks/runtime_bench.py).
-            body = await self._client.post("/chat/completions", body=kwargs, cast_to=bytes)
+            body = await self._client.post(
+                "/chat/completions", body=kwargs, cast_to=bytes, options=_CHAT_OPTIONS
+            )
             return self._parse(request, self._json_object(body))
         except ProviderCallError:
             raise
@@ -178,8 +189,14 @@ class OpenAIChatProvider:
         usage: TokenUsage | None = None
         model = self.spec.model
         finish: str | None = None
-        stream = await self._client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
+        # As create(stream=True) sends it, without the per-call transform of the params.
+        stream = await self._client.post(
+            "/chat/completions",
+            body={**kwargs, "stream": True, "stream_options": {"include_usage": True}},
+            cast_to=ChatCompletionChunk,
+            options=_CHAT_OPTIONS,
+            stream=True,
+            stream_cls=openai.AsyncStream[ChatCompletionChunk],
         )
         async with stream:
             async for chunk in stream:
