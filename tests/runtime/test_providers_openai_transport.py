@@ -1,0 +1,69 @@
+"""The OpenAI adapter's transport: the SDK's aiohttp client on asyncio, HTTPX2 otherwise.
+
+Everything else about the adapter (usage, tools, streaming, faults) is tested through the
+transport it picks in tests/runtime/test_providers_openai.py; here, which one it picks and
+that a refused connection is reported as one (the aiohttp transport calls it a timeout).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import openai
+import pytest
+
+from runtime.errors import ProviderError
+from runtime.plan import OpenAIProvider, RetryPolicy, SecretRef
+from runtime.providers.openai import OpenAIChatProvider, _http_client, create
+from runtime.retry import call_with_retry
+
+from .provider_kits import chat_request
+
+pytestmark = pytest.mark.anyio
+
+ENV = {"OPENAI_API_KEY": "sk-test-transport"}
+
+
+def _spec(url: str, **kw: object) -> OpenAIProvider:
+    return OpenAIProvider(
+        name="gpt",
+        model="gpt-test",
+        api_key=SecretRef.from_env("OPENAI_API_KEY"),
+        base_url=url,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _http_client_of(provider: OpenAIChatProvider) -> object:
+    return provider._client._client
+
+
+async def test_on_asyncio_the_sdk_aiohttp_client_is_used() -> None:
+    provider = create(_spec("http://127.0.0.1:9/v1"), ENV)
+    try:
+        assert isinstance(_http_client_of(provider), openai.DefaultAioHttpClient)
+    finally:
+        await provider.aclose()
+
+
+def test_outside_an_event_loop_the_sdk_default_is_kept() -> None:
+    assert _http_client() == {}
+
+
+async def test_a_refused_connection_is_a_connection_failure_not_a_timeout() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    provider = create(_spec(f"http://127.0.0.1:{port}/v1"), ENV)
+    try:
+        with pytest.raises(ProviderError, match="connection failed") as info:
+            await call_with_retry(
+                provider,
+                chat_request(),
+                policy=RetryPolicy(max_retries=0),
+                limiter=None,
+                on_event=lambda e: None,
+            )
+    finally:
+        await provider.aclose()
+    assert "timed out" not in str(info.value)
