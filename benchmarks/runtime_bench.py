@@ -138,6 +138,20 @@ def make_plan(url: str, cases: int, concurrency: int) -> Plan:
 ENV = {"BENCH_FAKE_KEY": "sk-bench-not-a-real-key"}
 
 
+def transport_name() -> str:
+    """The HTTP transport the OpenAI adapter picks (runtime/providers/openai.py)."""
+    import importlib.util
+
+    return "httpx" if importlib.util.find_spec("aiohttp") is None else "aiohttp"
+
+
+def sdk_transport() -> dict[str, Any]:
+    """The HTTP client the OpenAI adapter uses, so SDK-only figures compare like with like."""
+    import openai
+
+    return {"http_client": openai.DefaultAioHttpClient()} if transport_name() == "aiohttp" else {}
+
+
 def cpu_s() -> float:
     """This process's CPU seconds so far (user + system, every thread)."""
     t = os.times()
@@ -164,7 +178,9 @@ async def raw_sdk_calls(url: str, n: int) -> float:
     """Mean seconds per sequential chat.completions call straight through the SDK."""
     import openai
 
-    client = openai.AsyncOpenAI(api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0)
+    client = openai.AsyncOpenAI(
+        api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0, **sdk_transport()
+    )
     try:
         for _ in range(20):  # warm up the connection pool
             await client.chat.completions.create(
@@ -196,7 +212,7 @@ async def scenario_overhead(tmp: Path, n: int) -> None:
     in_provider = sum(c.latency_ms for r in summary.results for c in r.transcript.llm_calls) / 1000
     overhead = (wall - in_provider) / n
     print(f"[overhead]   {n} sequential cases: {per_case * 1000:.2f} ms/case, of which provider "
-          f"call {in_provider / n * 1000:.2f} ms (raw SDK loop alone: {raw * 1000:.2f} ms) -> "
+          f"call {in_provider / n * 1000:.2f} ms (raw SDK loop alone, {transport_name()}: {raw * 1000:.2f} ms) -> "
           f"harness overhead {overhead * 1000:.2f} ms per LLM call (run start-up included)")  # fmt: skip
 
 
@@ -227,7 +243,9 @@ async def raw_sdk_concurrent(url: str, n: int, concurrency: int) -> float:
 
     import openai
 
-    client = openai.AsyncOpenAI(api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0)
+    client = openai.AsyncOpenAI(
+        api_key=ENV["BENCH_FAKE_KEY"], base_url=url + "/v1", max_retries=0, **sdk_transport()
+    )
     left = n
 
     async def worker() -> None:
@@ -279,8 +297,9 @@ async def scenario_latency(tmp: Path, n: int) -> None:
           f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%); start-up {startup * 1000:.0f} ms, "
           f"cases {cases:.2f} s ({(cases / ideal - 1) * 100:+.1f}%), finish "
           f"{finish * 1000:.0f} ms")  # fmt: skip
-    print(f"             floor: the same {n} calls at concurrency 50 straight through the SDK, "
-          f"no harness: {floor:.2f} s ({(floor / ideal - 1) * 100:+.1f}%)")  # fmt: skip
+    print(f"             floor: the same {n} calls at concurrency 50 straight through the SDK "
+          f"({transport_name()} transport), no harness: {floor:.2f} s "
+          f"({(floor / ideal - 1) * 100:+.1f}%)")  # fmt: skip
     print(cpu_line(n, cpu, fake) + f"; bench busy {cpu / wall * 100:.0f}% of the wall time")
 
 
