@@ -15,7 +15,11 @@ as the harness's. Scenarios:
    cases/s and peak RSS.
 3. latency-bound: ``--slow-cases`` cases against a 200 ms fake at concurrency 50: wall time
    against the ideal ``cases x 0.2 / 50``, split into start-up, the cases and finish, beside
-   the floor: the same calls at the same concurrency straight through the SDK.
+   the floor: the same calls at the same concurrency straight through the SDK (and its CPU
+   per call). Run against each of ``--latency-fakes``: ``lean`` (tests/fakes/lean_openai.py,
+   an asyncio.Protocol server with a canned answer, ~0.05 ms of CPU per request) and
+   ``starlette`` (the tests' scripted fake, ~0.3 ms), each fake's CPU per request printed, so
+   the harness's own share is visible apart from the measurement infrastructure's.
 4. ``bench --help`` start-up time (best of 5).
 """
 
@@ -66,15 +70,22 @@ with serve_in_thread(openai_app(fake)) as url:
 """
 
 
-class FakeServer:
-    """The fake OpenAI server in a child process."""
+FAKES = {
+    "lean": "asyncio.Protocol, canned reply (tests/fakes/lean_openai.py)",
+    "starlette": "uvicorn + h11 + Starlette, scripted FakeLLM (tests/fakes/openai_server.py)",
+}
 
-    def __init__(self, latency_s: float) -> None:
+
+class FakeServer:
+    """A fake OpenAI server in a child process: ``lean`` or ``starlette`` (see FAKES)."""
+
+    def __init__(self, latency_s: float, kind: str = "starlette") -> None:
+        if kind == "lean":
+            cmd = [sys.executable, "-m", "tests.fakes.lean_openai", str(latency_s)]
+        else:
+            cmd = [sys.executable, "-c", _SERVER.format(root=str(ROOT), latency=latency_s)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVER.format(root=str(ROOT), latency=latency_s)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
         )
         assert self.proc.stdout is not None
         self.url = self.proc.stdout.readline().strip()
@@ -232,8 +243,8 @@ async def scenario_throughput(tmp: Path, n: int) -> None:
     print(cpu_line(n, cpu, fake))
 
 
-async def raw_sdk_concurrent(url: str, n: int, concurrency: int) -> float:
-    """Wall seconds for ``n`` calls at ``concurrency`` straight through the SDK (no harness).
+async def raw_sdk_concurrent(url: str, n: int, concurrency: int) -> tuple[float, float]:
+    """Wall seconds and this process's CPU seconds for ``n`` calls at ``concurrency`` straight through the SDK (no harness).
 
     The same call the harness makes (``client.post`` of the chat completion, one JSON
     parse), from ``concurrency`` workers on one warm client: the floor that the SDK, the
@@ -258,11 +269,11 @@ async def raw_sdk_concurrent(url: str, n: int, concurrency: int) -> float:
     try:
         for warm_only in (True, False):
             left = concurrency if warm_only else n
-            started = time.perf_counter()
+            started, cpu0 = time.perf_counter(), cpu_s()
             async with anyio.create_task_group() as tg:
                 for _ in range(concurrency):
                     tg.start_soon(worker)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu_s() - cpu0
     finally:
         await client.close()
 
@@ -273,10 +284,10 @@ def _stamp(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-async def scenario_latency(tmp: Path, n: int) -> None:
-    server = FakeServer(0.2)
+async def scenario_latency(tmp: Path, n: int, kind: str) -> None:
+    server = FakeServer(0.2, kind)
     try:
-        floor = await raw_sdk_concurrent(server.url, n, 50)
+        floor, floor_cpu = await raw_sdk_concurrent(server.url, n, 50)
         await run_plan(make_plan(server.url, 50, 50), tmp / "warm2", 50)
         plan = make_plan(server.url, n, 50)
         cpu0, fake0 = cpu_s(), server.cpu_s()
@@ -293,13 +304,14 @@ async def scenario_latency(tmp: Path, n: int) -> None:
     first = min(_stamp(r.started_at) for r in summary.results)
     last = max(_stamp(r.ended_at) for r in summary.results)
     startup, finish, cases = first - called, returned - last, last - first
-    print(f"[latency]    {n} cases, concurrency 50, 200 ms fake: wall {wall:.2f} s vs ideal "
+    print(f"[latency]    {kind} fake: {FAKES[kind]}")
+    print(f"             {n} cases, concurrency 50, 200 ms fake: wall {wall:.2f} s vs ideal "
           f"{ideal:.2f} s ({(wall / ideal - 1) * 100:+.1f}%); start-up {startup * 1000:.0f} ms, "
           f"cases {cases:.2f} s ({(cases / ideal - 1) * 100:+.1f}%), finish "
           f"{finish * 1000:.0f} ms")  # fmt: skip
     print(f"             floor: the same {n} calls at concurrency 50 straight through the SDK "
           f"({transport_name()} transport), no harness: {floor:.2f} s "
-          f"({(floor / ideal - 1) * 100:+.1f}%)")  # fmt: skip
+          f"({(floor / ideal - 1) * 100:+.1f}%), CPU {floor_cpu / n * 1000:.2f} ms per call")  # fmt: skip
     print(cpu_line(n, cpu, fake) + f"; bench busy {cpu / wall * 100:.0f}% of the wall time")
 
 
@@ -348,6 +360,11 @@ def main() -> None:
         default="overhead,throughput,latency,startup",
         help="comma-separated scenarios to run (default: all)",
     )
+    parser.add_argument(
+        "--latency-fakes",
+        default="lean,starlette",
+        help="comma-separated fake servers for the latency scenario (lean, starlette)",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -357,8 +374,9 @@ def main() -> None:
             anyio.run(scenario_overhead, Path(tmp), args.overhead_calls)
         if "throughput" in only:
             anyio.run(scenario_throughput, Path(tmp), args.cases)
-        if "latency" in only:
-            anyio.run(scenario_latency, Path(tmp), args.slow_cases)
+        for kind in args.latency_fakes.split(","):
+            if "latency" in only:
+                anyio.run(scenario_latency, Path(tmp), args.slow_cases, kind)
     if "startup" in only:
         scenario_help()
 

@@ -86,7 +86,28 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAICh
     client = openai.AsyncOpenAI(
         api_key=key, base_url=base_url, max_retries=0, timeout=timeout, **_http_client()
     )
+    _know_platform(client)
     return OpenAIChatProvider(spec, client, redactor, stream=spec.stream)
+
+
+def _know_platform(client: openai.AsyncOpenAI) -> None:
+    """Give a new client its platform header value before its first request.
+
+    The SDK computes it on a client's first request, in a worker thread, and every request
+    that starts before the first one has it does the same: with 50 cases starting at once
+    that is 50 thread hops on the event loop before the first wave's requests leave. The
+    value is the process's (``platform`` caches it), so it is computed once here instead.
+    An SDK without this private hook is left alone: it still works, only slower to start.
+    """
+    from openai import _base_client
+
+    get_platform = getattr(_base_client, "get_platform", None)
+    if get_platform is None or getattr(client, "_platform", "") is not None:
+        return
+    try:
+        client._platform = get_platform()
+    except Exception:  # the SDK's own fallback is to compute it on the first request
+        return
 
 
 def _http_client() -> dict[str, Any]:
