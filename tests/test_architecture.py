@@ -25,6 +25,13 @@ ALLOWED = {
 }
 PROJECT = set(ALLOWED) | {"templates"}
 
+# Which runtime modules the compiler and the reports may reach (STYLE practice 8): the plan
+# contract and a few leaf modules, never the machinery (providers, servers, the loop, the store).
+RUNTIME_SURFACE = {
+    "compiler": {"runtime.plan", "runtime.templating", "runtime.errors", "runtime.jsonpath"},
+    "report": {"runtime.plan", "runtime.results", "runtime.transcript", "runtime.errors"},
+}
+
 
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -42,6 +49,29 @@ def test_imports_point_one_way(package: str) -> None:
     bad = []
     for path in sorted((ROOT / package).rglob("*.py")):
         wrong = (_imports(path) & PROJECT) - ALLOWED[package]
+        if wrong:
+            bad.append(f"{path.relative_to(ROOT)} imports {sorted(wrong)}")
+    assert not bad, "\n".join(bad)
+
+
+def _runtime_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        found.update(".".join(n.split(".")[:2]) for n in names if n.split(".")[0] == "runtime")
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(RUNTIME_SURFACE))
+def test_compiler_and_reports_reach_only_the_runtime_surface(package: str) -> None:
+    bad = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        wrong = _runtime_modules(path) - RUNTIME_SURFACE[package]
         if wrong:
             bad.append(f"{path.relative_to(ROOT)} imports {sorted(wrong)}")
     assert not bad, "\n".join(bad)
