@@ -46,10 +46,10 @@ _APPLIES: dict[str, set[str]] = {
     "GROQ": {"token", "baseUrl", "stream"},
     "OPENAI_COMPATIBLE": {"token", "baseUrl", "stream"},
     "AZURE": {"token", "baseUrl", "version", "auth_type", "stream"},
-    "ANTHROPIC": {"token", "baseUrl"},
-    "AMAZON-ANTHROPIC": {"token", "secret", "location", "baseUrl"},
-    "GOOGLE": {"token", "baseUrl"},
-    "VERTEX": {"project_id", "location", "credentials_path", "baseUrl"},
+    "ANTHROPIC": {"token", "baseUrl", "stream"},
+    "AMAZON-ANTHROPIC": {"token", "secret", "location", "baseUrl", "stream"},
+    "GOOGLE": {"token", "baseUrl", "stream"},
+    "VERTEX": {"project_id", "location", "credentials_path", "baseUrl", "stream"},
     "SCRIPTED": {"replies"},
 }
 _TYPE_KEYS = {
@@ -211,7 +211,9 @@ def lower_provider(
             **common,
         )
     elif ptype == "ANTHROPIC":
-        spec = AnthropicProvider(model=model, api_key=token, base_url=base_url, **common)
+        spec = AnthropicProvider(
+            model=model, api_key=token, base_url=base_url, stream=p.stream, **common
+        )
     elif ptype == "AMAZON-ANTHROPIC":
         spec = BedrockAnthropicProvider(
             model=model,
@@ -219,10 +221,13 @@ def lower_provider(
             secret_key=secret,
             region=text("location", p.location),
             base_url=base_url,
+            stream=p.stream,
             **common,
         )
     elif ptype == "GOOGLE":
-        spec = GoogleProvider(model=model, api_key=token, base_url=base_url, **common)
+        spec = GoogleProvider(
+            model=model, api_key=token, base_url=base_url, stream=p.stream, **common
+        )
     else:  # VERTEX
         spec = VertexProvider(
             model=model,
@@ -230,6 +235,7 @@ def lower_provider(
             location=text("location", p.location),
             credentials_path=cred("credentials_path", p.credentials_path, literal_ok=True),
             base_url=base_url,
+            stream=p.stream,
             **common,
         )
     return spec if ok else None

@@ -130,6 +130,6 @@ class ProviderDef(SuiteModel):
     retry: RetryDef | None = None
     """Retry policy."""
     stream: bool = False
-    """Stream responses (OpenAI-family only; bench extension)."""
+    """Stream responses and record time to first token (bench extension; not AZURE yet)."""
     replies: list[ScriptedReplyDef] | None = None
     """SCRIPTED only: the replies, used in order (each at most once per session)."""

@@ -87,6 +87,9 @@ class AnthropicProvider(_ProviderBase):
     base_url: str | None = None
     max_tokens: int = 4096
     """The messages API requires an output cap."""
+    stream: bool = Field(default=False, exclude_if=lambda v: not v)
+    """Stream responses (measures time to first token); left out of plan.json while off, so
+    plans compiled before it existed keep their hash."""
 
 
 class BedrockAnthropicProvider(_ProviderBase):
@@ -98,6 +101,9 @@ class BedrockAnthropicProvider(_ProviderBase):
     region: str | None = None
     base_url: str | None = None
     max_tokens: int = 4096
+    stream: bool = Field(default=False, exclude_if=lambda v: not v)
+    """Stream responses (measures time to first token); left out of plan.json while off, so
+    plans compiled before it existed keep their hash."""
 
 
 class GoogleProvider(_ProviderBase):
@@ -106,6 +112,9 @@ class GoogleProvider(_ProviderBase):
     type: Literal["google"] = "google"
     api_key: SecretRef | None = None
     base_url: str | None = None
+    stream: bool = Field(default=False, exclude_if=lambda v: not v)
+    """Stream responses (measures time to first token); left out of plan.json while off, so
+    plans compiled before it existed keep their hash."""
 
 
 class VertexProvider(_ProviderBase):
@@ -116,6 +125,9 @@ class VertexProvider(_ProviderBase):
     location: str | None = None
     credentials_path: SecretRef | None = None
     base_url: str | None = None
+    stream: bool = Field(default=False, exclude_if=lambda v: not v)
+    """Stream responses (measures time to first token); left out of plan.json while off, so
+    plans compiled before it existed keep their hash."""
 
 
 class ScriptedToolCall(Frozen):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,7 @@ from .classify import (
     malformed,
     transport_decision,
 )
-from .convert import anthropic_messages, anthropic_tools, system_text
+from .convert import anthropic_messages, anthropic_tools, parse_arguments, system_text
 from .usage import estimated_usage
 
 __all__ = ["AnthropicMessagesProvider", "create"]
@@ -51,7 +52,9 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
             max_retries=0,
             timeout=timeout,
         )
-        return AnthropicMessagesProvider(spec, client, redactor, max_tokens=spec.max_tokens)
+        return AnthropicMessagesProvider(
+            spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
+        )
     if not isinstance(spec, AnthropicProvider):
         raise ProviderError(f"{what}: not an Anthropic provider ({spec.type})", provider=spec.name)
     key = resolve(spec.api_key, env, what=what, redactor=redactor)
@@ -63,7 +66,9 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
     client = anthropic.AsyncAnthropic(
         api_key=key, base_url=spec.base_url, max_retries=0, timeout=timeout
     )
-    return AnthropicMessagesProvider(spec, client, redactor, max_tokens=spec.max_tokens)
+    return AnthropicMessagesProvider(
+        spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
+    )
 
 
 class AnthropicMessagesProvider:
@@ -76,17 +81,19 @@ class AnthropicMessagesProvider:
         redactor: Redactor,
         *,
         max_tokens: int,
+        stream: bool = False,
     ) -> None:
         self.spec: ProviderSpec = spec
         self._client = client
         self._redactor = redactor
         self._max_tokens = max_tokens
+        self._stream = stream
 
     def __repr__(self) -> str:
         return f"AnthropicMessagesProvider(name={self.spec.name!r}, model={self.spec.model!r})"
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        """One messages call."""
+        """One messages call (streamed when the spec says so)."""
         kwargs: dict[str, Any] = {
             "model": self.spec.model,
             "max_tokens": self._max_tokens,
@@ -98,6 +105,8 @@ class AnthropicMessagesProvider:
         if request.tools:
             kwargs["tools"] = anthropic_tools(request.tools)
         try:
+            if self._stream:
+                return await self._generate_stream(request, kwargs)
             message = await self._client.messages.create(**kwargs)
             return self._parse(request, message)
         except ProviderCallError:
@@ -128,6 +137,79 @@ class AnthropicMessagesProvider:
             stop_reason=getattr(message, "stop_reason", None),
         )
 
+    async def _generate_stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> ChatResponse:
+        """One ``stream=True`` messages call, its server-sent events folded into a response.
+
+        The raw event stream rather than ``messages.stream()``: that helper re-parses the
+        partial tool input JSON on every delta; here each block's JSON is parsed once, at
+        the end. ``ttft_ms`` is the time to the first answer content (a text delta or a tool
+        call's start); thinking deltas are not the answer and do not count.
+        """
+        started = time.perf_counter()
+        ttft: float | None = None
+        blocks: dict[int, _Block] = {}
+        usage: dict[str, int] = {}
+        model = self.spec.model
+        stop: str | None = None
+        started_message = False
+        stream = await self._client.messages.create(**kwargs, stream=True)
+        async with stream:
+            async for event in stream:
+                kind = event.type
+                if kind == "message_start":
+                    started_message = True
+                    model = event.message.model or model
+                    _merge_usage(usage, event.message.usage)
+                elif kind == "content_block_start":
+                    block = _Block.start(event.content_block)
+                    blocks[event.index] = block
+                    if ttft is None and block.kind == "tool_use":
+                        ttft = (time.perf_counter() - started) * 1000.0
+                elif kind == "content_block_delta":
+                    delta = event.delta
+                    slot = blocks.setdefault(event.index, _Block("text"))
+                    if delta.type == "text_delta" and delta.text:
+                        slot.parts.append(delta.text)
+                    elif delta.type == "input_json_delta":
+                        slot.parts.append(delta.partial_json)
+                    else:
+                        continue  # thinking, signatures, citations: not the answer
+                    if ttft is None:
+                        ttft = (time.perf_counter() - started) * 1000.0
+                elif kind == "message_delta":
+                    stop = event.delta.stop_reason or stop
+                    _merge_usage(usage, event.usage)
+        if not started_message:
+            raise call_error(self.spec.name, malformed("the stream ended with no message"))
+        return self._streamed_response(request, blocks, usage, model, stop, ttft)
+
+    def _streamed_response(
+        self,
+        request: ChatRequest,
+        blocks: dict[int, _Block],
+        usage: dict[str, int],
+        model: str,
+        stop: str | None,
+        ttft: float | None,
+    ) -> ChatResponse:
+        texts: list[str] = []
+        calls: list[ToolRequest] = []
+        for _, block in sorted(blocks.items()):
+            if block.kind == "text":
+                texts.append("".join(block.parts))
+            elif block.kind == "tool_use":
+                arguments, raw = parse_arguments("".join(block.parts) or block.initial)
+                calls.append(
+                    ToolRequest(
+                        id=block.id, name=block.name, arguments=arguments, raw_arguments=raw
+                    )
+                )
+        text = "".join(texts)
+        tokens = _usage_from(usage) or estimated_usage(request, text, calls)
+        return ChatResponse(
+            text=text, tool_calls=calls, usage=tokens, model=model, ttft_ms=ttft, stop_reason=stop
+        )
+
     def classify(self, exc: BaseException) -> RetryDecision:
         """Map anthropic SDK exceptions (and transport errors) to a ``RetryDecision``."""
         if isinstance(exc, ProviderCallError):
@@ -138,6 +220,9 @@ class AnthropicMessagesProvider:
             return decide(None, str(exc.__cause__ or exc), connection=True)
         if isinstance(exc, anthropic.APIResponseValidationError):
             return malformed(exc.message)
+        if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400:
+            # An ``error`` event in a stream that began with 200: its type says what it is.
+            return self._stream_error(exc)
         if isinstance(exc, anthropic.APIStatusError):
             # 529 "overloaded" is Anthropic's transient capacity error (5xx, so transient).
             text = exc.api_message or exc.message
@@ -151,9 +236,83 @@ class AnthropicMessagesProvider:
             return decide(None, str(exc), timeout=True)
         return decide(None, f"{type(exc).__name__}: {exc}")
 
+    def _stream_error(self, exc: anthropic.APIStatusError) -> RetryDecision:
+        error = exc.body.get("error") if isinstance(exc.body, dict) else None
+        kind = error.get("type") if isinstance(error, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        status = _STREAM_ERROR_STATUS.get(str(kind), 500 if kind is None else 400)
+        return decide(status, f"{kind}: {message or exc.message}", headers=None)
+
     async def aclose(self) -> None:
         """Close the SDK client's connection pool."""
         await self._client.close()
+
+
+_STREAM_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+"""HTTP status of each documented Anthropic error type, for errors sent inside a stream."""
+
+
+class _Block:
+    """One content block of a streamed message, as its deltas arrive."""
+
+    __slots__ = ("id", "initial", "kind", "name", "parts")
+
+    def __init__(self, kind: str, id: str = "", name: str = "", initial: Any = None) -> None:
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.initial = initial
+        """A tool_use block's ``input`` as started (used when no JSON delta follows)."""
+        self.parts: list[str] = []
+
+    @classmethod
+    def start(cls, block: Any) -> _Block:
+        """The state for a ``content_block_start`` event's block."""
+        kind = getattr(block, "type", "")
+        if kind == "tool_use":
+            initial = block.input if isinstance(block.input, dict) and block.input else None
+            return cls(kind, id=block.id, name=block.name, initial=initial)
+        out = cls(kind)
+        if kind == "text" and getattr(block, "text", ""):
+            out.parts.append(block.text)
+        return out
+
+
+def _merge_usage(into: dict[str, int], usage: Any) -> None:
+    """Keep the latest value of each count (message_delta's counts are cumulative)."""
+    if usage is None:
+        return
+    for key in (
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    ):
+        value = getattr(usage, key, None)
+        if value is not None:
+            into[key] = int(value)
+
+
+def _usage_from(counts: dict[str, int]) -> TokenUsage | None:
+    if "input_tokens" not in counts:
+        return None
+    cached = counts.get("cache_read_input_tokens", 0)
+    written = counts.get("cache_creation_input_tokens", 0)
+    return TokenUsage(
+        input=counts["input_tokens"] + cached + written,
+        output=counts.get("output_tokens", 0),
+        cached=cached,
+    )
 
 
 def _usage(usage: Any) -> TokenUsage | None:

@@ -8,6 +8,7 @@ go through ``convert.gemini_schema`` since Gemini accepts only an OpenAPI subset
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -89,12 +90,13 @@ class GeminiProvider:
         self.spec: ProviderSpec = spec
         self._client = client
         self._redactor = redactor
+        self._stream = spec.stream
 
     def __repr__(self) -> str:
         return f"GeminiProvider(name={self.spec.name!r}, model={self.spec.model!r})"
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        """One generateContent call."""
+        """One generateContent call (streamGenerateContent when the spec says so)."""
         config: dict[str, Any] = {
             # bench's loop runs the tools; the SDK must not call Python functions itself.
             "automatic_function_calling": {"disable": True},
@@ -105,6 +107,8 @@ class GeminiProvider:
         if request.tools:
             config["tools"] = gemini_tools(request.tools)
         try:
+            if self._stream:
+                return await self._generate_stream(request, config)
             response = await self._client.aio.models.generate_content(
                 model=self.spec.model,
                 contents=gemini_contents(request.messages),
@@ -116,6 +120,48 @@ class GeminiProvider:
         except Exception as exc:  # every SDK failure is translated here, once
             raise call_error(self.spec.name, self.classify(exc), self._redactor.redact) from exc
 
+    async def _generate_stream(self, request: ChatRequest, config: dict[str, Any]) -> ChatResponse:
+        """One streamGenerateContent call, its chunks folded into one response.
+
+        Each chunk carries some parts of the first candidate; usage metadata is cumulative,
+        so the last chunk that has it is the call's. ``ttft_ms`` is the time to the first
+        answer part (text or a function call); thought parts do not count.
+        """
+        started = time.perf_counter()
+        ttft: float | None = None
+        texts: list[str] = []
+        calls: list[ToolRequest] = []
+        meta: Any = None
+        model = self.spec.model
+        reason: Any = None
+        seen = False
+        stream = await self._client.aio.models.generate_content_stream(
+            model=self.spec.model,
+            contents=gemini_contents(request.messages),
+            config=config,  # type: ignore[arg-type]
+        )
+        async for chunk in stream:
+            seen = True
+            meta = getattr(chunk, "usage_metadata", None) or meta
+            model = getattr(chunk, "model_version", None) or model
+            for candidate in (getattr(chunk, "candidates", None) or [])[:1]:
+                reason = candidate.finish_reason or reason
+                before = len(texts) + len(calls)
+                _collect(getattr(candidate.content, "parts", None) or [], texts, calls)
+                if ttft is None and len(texts) + len(calls) > before:
+                    ttft = (time.perf_counter() - started) * 1000.0
+        if not seen:
+            raise call_error(self.spec.name, malformed("the stream ended with no chunk"))
+        text = "".join(texts)
+        return ChatResponse(
+            text=text,
+            tool_calls=calls,
+            usage=_usage(meta) or estimated_usage(request, text, calls),
+            model=model,
+            ttft_ms=ttft,
+            stop_reason=_reason(reason),
+        )
+
     def _parse(self, request: ChatRequest, response: Any) -> ChatResponse:
         candidates = getattr(response, "candidates", None)
         if not candidates:
@@ -124,37 +170,19 @@ class GeminiProvider:
                 self.spec.name, malformed(f"no candidates (prompt feedback: {feedback})")
             )
         candidate = candidates[0]
-        parts = getattr(candidate.content, "parts", None) or []
         texts: list[str] = []
         calls: list[ToolRequest] = []
-        for part in parts:
-            if getattr(part, "thought", None):
-                continue  # thinking summaries are not the answer
-            if part.text:
-                texts.append(part.text)
-            if part.function_call is not None:
-                call = part.function_call
-                calls.append(
-                    ToolRequest(
-                        # Gemini API calls often carry no id; bench needs one to pair results.
-                        id=call.id or f"call_{uuid.uuid4().hex[:12]}",
-                        name=call.name or "",
-                        arguments=dict(call.args or {}),
-                    )
-                )
+        _collect(getattr(candidate.content, "parts", None) or [], texts, calls)
         text = "".join(texts)
         usage = _usage(getattr(response, "usage_metadata", None)) or estimated_usage(
             request, text, calls
         )
-        reason = candidate.finish_reason
         return ChatResponse(
             text=text,
             tool_calls=calls,
             usage=usage,
             model=getattr(response, "model_version", None) or self.spec.model,
-            stop_reason=str(reason.value if hasattr(reason, "value") else reason)
-            if reason
-            else None,
+            stop_reason=_reason(candidate.finish_reason),
         )
 
     def classify(self, exc: BaseException) -> RetryDecision:
@@ -165,6 +193,8 @@ class GeminiProvider:
             headers = getattr(getattr(exc, "response", None), "headers", None)
             text = exc.message or str(exc)
             return decide(exc.code, text, headers=dict(headers) if headers else None)
+        if isinstance(exc, genai_errors.UnknownApiResponseError):  # e.g. an SSE chunk not JSON
+            return malformed(f"invalid JSON ({exc})")
         if isinstance(exc, pydantic.ValidationError):
             return malformed(f"unexpected response shape ({exc.error_count()} validation errors)")
         if type(exc).__module__.startswith("google.auth"):
@@ -181,6 +211,31 @@ class GeminiProvider:
     async def aclose(self) -> None:
         """Close the SDK's async client."""
         await self._client.aio.aclose()
+
+
+def _collect(parts: list[Any], texts: list[str], calls: list[ToolRequest]) -> None:
+    """Append the answer text and function calls of ``parts`` (thought parts skipped)."""
+    for part in parts:
+        if getattr(part, "thought", None):
+            continue  # thinking summaries are not the answer
+        if part.text:
+            texts.append(part.text)
+        if part.function_call is not None:
+            call = part.function_call
+            calls.append(
+                ToolRequest(
+                    # Gemini API calls often carry no id; bench needs one to pair results.
+                    id=call.id or f"call_{uuid.uuid4().hex[:12]}",
+                    name=call.name or "",
+                    arguments=dict(call.args or {}),
+                )
+            )
+
+
+def _reason(reason: Any) -> str | None:
+    if not reason:
+        return None
+    return str(reason.value if hasattr(reason, "value") else reason)
 
 
 def _usage(meta: Any) -> TokenUsage | None:

@@ -101,6 +101,13 @@ class Fault:
         """A 200 with ``content-type: application/json`` and a body that is not JSON."""
         return cls("malformed")
 
+    @classmethod
+    def in_stream(cls, status: int, *, message: str | None = None) -> Fault:
+        """A streamed call that starts with 200 and a first event, then an error event
+        meaning ``status`` (Anthropic and Gemini fakes; a non-streamed call gets the status)."""
+        default = "Rate limit reached" if status == 429 else f"fake error {status}"
+        return cls("in_stream", status=status, message=message or default)
+
 
 @dataclass(frozen=True)
 class RecordedRequest:

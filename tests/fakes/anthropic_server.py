@@ -1,12 +1,14 @@
-"""A fake Anthropic messages server (``POST /v1/messages``)."""
+"""A fake Anthropic messages server (``POST /v1/messages``), streaming included."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive
@@ -19,6 +21,22 @@ _ERROR_TYPES = {
     529: "overloaded_error",
     401: "authentication_error",
 }
+
+
+def _tool_input(call: Any) -> str:
+    return call.raw_arguments if call.raw_arguments is not None else json.dumps(call.arguments)
+
+
+def _usage(reply: Reply) -> dict[str, Any] | None:
+    if reply.usage is None:
+        return None
+    # The fake's ``input`` is the whole prompt; Anthropic reports cache reads apart.
+    return {
+        "input_tokens": reply.usage.input - reply.usage.cached,
+        "output_tokens": reply.usage.output,
+        "cache_read_input_tokens": reply.usage.cached,
+        "cache_creation_input_tokens": 0,
+    }
 
 
 def _message(reply: Reply, model: str) -> dict[str, Any]:
@@ -34,7 +52,7 @@ def _message(reply: Reply, model: str) -> dict[str, Any]:
                 "input": call.arguments,
             }
         )
-    body: dict[str, Any] = {
+    return {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
@@ -42,23 +60,66 @@ def _message(reply: Reply, model: str) -> dict[str, Any]:
         "content": content,
         "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
         "stop_sequence": None,
+        # None when the reply reports no usage (the SDK then has no counts to give).
+        "usage": _usage(reply),
     }
-    if reply.usage is not None:
-        # The fake's ``input`` is the whole prompt; Anthropic reports cache reads apart.
-        body["usage"] = {
-            "input_tokens": reply.usage.input - reply.usage.cached,
-            "output_tokens": reply.usage.output,
-            "cache_read_input_tokens": reply.usage.cached,
-            "cache_creation_input_tokens": 0,
-        }
-    else:
-        # The SDK requires a usage object; zero input tokens signal "not reported".
-        body["usage"] = None
-    return body
 
 
-def _fault(fault: Fault) -> Response:
+def _event(kind: str, data: dict[str, Any]) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
+
+
+def _error_event(fault: Fault) -> bytes:
+    kind = _ERROR_TYPES.get(fault.status, "api_error")
+    return _event("error", {"error": {"type": kind, "message": fault.message}})
+
+
+async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
+    """The messages event stream as the API sends it; text and tool input split in two."""
+    if isinstance(reply, Fault):  # an error after the stream began
+        start = _message(Reply(), model) | {"content": [], "stop_reason": None}
+        yield _event("message_start", {"message": start})
+        yield _error_event(reply)
+        return
+    usage = _usage(reply)
+    start = _message(reply, model) | {"content": [], "stop_reason": None}
+    if usage is not None:  # message_start carries the input counts, output so far 1
+        start["usage"] = usage | {"output_tokens": 1}
+    yield _event("message_start", {"message": start})
+    yield _event("ping", {})
+    index = 0
+    if reply.text:
+        yield _event(
+            "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}
+        )
+        half = len(reply.text) // 2
+        for piece in (reply.text[:half], reply.text[half:]):
+            if piece:
+                delta = {"type": "text_delta", "text": piece}
+                yield _event("content_block_delta", {"index": index, "delta": delta})
+        yield _event("content_block_stop", {"index": index})
+        index += 1
+    for n, call in enumerate(reply.tool_calls):
+        block = {"type": "tool_use", "id": call.id or f"toolu_{n}", "name": call.name, "input": {}}
+        yield _event("content_block_start", {"index": index, "content_block": block})
+        raw = _tool_input(call)
+        cut = len(raw) // 2
+        for piece in (raw[:cut], raw[cut:]):
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            yield _event("content_block_delta", {"index": index, "delta": delta})
+        yield _event("content_block_stop", {"index": index})
+        index += 1
+    stop = {"stop_reason": "tool_use" if reply.tool_calls else "end_turn", "stop_sequence": None}
+    final = {"output_tokens": usage["output_tokens"]} if usage is not None else None
+    yield _event("message_delta", {"delta": stop, "usage": final})
+    yield _event("message_stop", {})
+
+
+def _fault(fault: Fault, *, stream: bool) -> Response:
     if fault.kind == "malformed":
+        if stream:  # an event whose data is not JSON
+            body = b"event: message_start\ndata: " + MALFORMED_BODY + b"\n\n"
+            return Response(body, media_type="text/event-stream")
         return Response(MALFORMED_BODY, media_type="application/json")
     kind = _ERROR_TYPES.get(fault.status, "api_error")
     body = {"type": "error", "error": {"type": kind, "message": fault.message}}
@@ -66,12 +127,21 @@ def _fault(fault: Fault) -> Response:
 
 
 def anthropic_app(fake: FakeLLM) -> Starlette:
-    """A Starlette app speaking the Anthropic messages API, following ``fake``'s script."""
+    """A Starlette app speaking the Anthropic messages API, following ``fake``'s script.
+
+    A request with ``"stream": true`` gets the server-sent event stream (message_start,
+    content blocks with text and input_json deltas, message_delta with the output count).
+    """
 
     async def messages(request: Request) -> Response:
         item, recorded = await receive(fake, request)
-        if isinstance(item, Fault):
-            return _fault(item)
-        return JSONResponse(_message(item, str(recorded.body.get("model") or "claude-fake")))
+        stream = bool(recorded.body.get("stream"))
+        model = str(recorded.body.get("model") or "claude-fake")
+        if isinstance(item, Fault) and not (stream and item.kind == "in_stream"):
+            return _fault(item, stream=stream)
+        if stream:
+            return StreamingResponse(_stream(item, model), media_type="text/event-stream")
+        assert isinstance(item, Reply)
+        return JSONResponse(_message(item, model))
 
     return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"])])

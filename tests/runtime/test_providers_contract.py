@@ -51,6 +51,8 @@ class Kit:
     app: Callable[[FakeLLM], Any]
     spec: Callable[..., ProviderSpec]
     key_header: tuple[str, str]
+    stream: bool = False
+    """Every call of this kit is streamed (``stream: true`` on the spec)."""
 
 
 KITS = [
@@ -58,6 +60,12 @@ KITS = [
     # anthropic 2.x sends the key as a bearer token.
     Kit("anthropic", anthropic_app, anthropic_spec, ("authorization", f"Bearer {KEY}")),
     Kit("google", gemini_app, google_spec, ("x-goog-api-key", KEY)),
+    # The same cases again with streaming on: a streamed call must answer exactly as the
+    # non-streamed one does, errors and retries included.
+    Kit(
+        "anthropic-stream", anthropic_app, anthropic_spec, ("authorization", f"Bearer {KEY}"), True
+    ),
+    Kit("google-stream", gemini_app, google_spec, ("x-goog-api-key", KEY), True),
 ]
 
 
@@ -68,6 +76,8 @@ class Stand:
     url: str
 
     def spec(self, **kw: Any) -> ProviderSpec:
+        if self.kit.stream:
+            kw.setdefault("stream", True)
         return self.kit.spec(self.url, **kw)
 
 
@@ -225,3 +235,49 @@ async def test_sdk_timeout_alone_is_transient(stand: Stand) -> None:
     finally:
         await provider.aclose()
     assert provider.classify(info.value).kind == "transient"
+
+
+@pytest.mark.requirement("provider:streaming-ttft")
+async def test_ttft_recorded_only_when_streamed(stand: Stand) -> None:
+    stand.fake.push(
+        Reply(
+            text="Two cities.",
+            tool_calls=(
+                ToolCallSpec("get_weather", {"city": "Paris"}, id="call_a"),
+                ToolCallSpec("get_weather", {"city": "Oslo"}, id="call_b"),
+            ),
+            usage=Usage(30, 7, cached=12),
+        )
+    )
+    response, _, _ = await _call(stand.spec(), chat_request(tools=[TOOL]))
+    assert response.text == "Two cities."
+    assert [(c.name, c.arguments) for c in response.tool_calls] == [
+        ("get_weather", {"city": "Paris"}),
+        ("get_weather", {"city": "Oslo"}),
+    ]
+    assert (response.usage.input, response.usage.output, response.usage.cached) == (30, 7, 12)
+    sent = stand.fake.requests[-1]
+    streamed = bool(sent.body.get("stream")) or sent.path.endswith(":streamGenerateContent")
+    assert streamed is stand.kit.stream
+    if stand.kit.stream:
+        assert response.ttft_ms is not None and response.ttft_ms > 0
+    else:
+        assert response.ttft_ms is None
+
+
+@pytest.mark.requirement("provider:streaming-ttft")
+@pytest.mark.requirement("retry:429-off-by-default")
+async def test_429_inside_a_stream_is_a_rate_limit(stand: Stand) -> None:
+    # Streamed: a 200 whose stream then carries a rate-limit error; else a plain 429.
+    stand.fake.push(Fault.in_stream(429), Reply(text="never"))
+    with pytest.raises(ProviderError) as info:
+        await _call(stand.spec(), chat_request())
+    assert info.value.status_code == 429 and len(stand.fake.requests) == 1
+
+
+@pytest.mark.requirement("provider:streaming-ttft")
+@pytest.mark.requirement("retry:5xx")
+async def test_5xx_inside_a_stream_is_retried(stand: Stand) -> None:
+    stand.fake.push(Fault.in_stream(500), Fault.in_stream(503), Reply(text="recovered"))
+    response, attempts, sleeps = await _call(stand.spec(), chat_request())
+    assert (response.text, attempts, sleeps) == ("recovered", 3, [1.0, 2.0])
