@@ -208,6 +208,7 @@ def lower_provider(
             api_key=token,
             base_url=base_url or "",
             api_version=text("version", p.version) or "",
+            stream=p.stream,
             **common,
         )
     elif ptype == "ANTHROPIC":

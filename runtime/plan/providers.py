@@ -77,6 +77,8 @@ class AzureProvider(_ProviderBase):
     base_url: str
     """The resource endpoint, e.g. https://x.openai.azure.com."""
     api_version: str
+    stream: bool = Field(default=False, exclude_if=lambda v: not v)
+    """Stream responses (measures time to first token); left out of plan.json while off."""
 
 
 class AnthropicProvider(_ProviderBase):

@@ -69,7 +69,7 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAICh
                 max_retries=0,
                 timeout=timeout,
             )
-        return OpenAIChatProvider(spec, client, redactor, stream=False)
+        return OpenAIChatProvider(spec, client, redactor, stream=spec.stream)
     if not isinstance(spec, OpenAIProvider):
         raise ProviderError(
             f"{what}: not an OpenAI-style provider ({spec.type})", provider=spec.name

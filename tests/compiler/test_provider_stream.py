@@ -1,4 +1,4 @@
-"""``stream:`` on the Anthropic and Gemini provider types, and its place in the plan hash."""
+"""``stream:`` on the Anthropic, Gemini and Azure provider types, and its place in the plan hash."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ providers:
   - {name: ge, type: GOOGLE, token: "{{GOOGLE_API_KEY}}", model: m, stream: true}
   - {name: v, type: VERTEX, project_id: p, location: l, model: m, stream: true}
   - {name: off, type: GOOGLE, token: "{{GOOGLE_API_KEY}}", model: m}
+  - {name: az, type: AZURE, token: "{{AZURE_OPENAI_API_KEY}}", model: d, baseUrl: "https://x.openai.azure.com", version: "2024-10-21", stream: true}
 agents:
   - {name: a, provider: an}
 """
@@ -30,11 +31,12 @@ def test_stream_applies_to_anthropic_and_gemini_types(write: Callable[..., Path]
     result = compile_with_warnings(write(HEAD + SESSION), seed=7, now=NOW, env={})
     assert "ignored-key" not in {w.code for w in result.warnings}
     by = {p.name: p for p in result.plan.providers}
-    assert [n for n in ("an", "b", "ge", "v", "off") if getattr(by[n], "stream", None)] == [
+    assert [n for n in ("an", "b", "ge", "v", "off", "az") if getattr(by[n], "stream", None)] == [
         "an",
         "b",
         "ge",
         "v",
+        "az",
     ]
 
 
@@ -42,6 +44,6 @@ def test_stream_off_stays_out_of_the_canonical_json(write: Callable[..., Path]) 
     # Plans compiled before these types had ``stream`` must keep their hash.
     result = compile_with_warnings(write(HEAD + SESSION), seed=7, now=NOW, env={})
     providers = json.loads(result.plan.canonical_json())["providers"]
-    assert [p["name"] for p in providers if "stream" in p] == ["an", "b", "ge", "v"]
+    assert [p["name"] for p in providers if "stream" in p] == ["an", "b", "ge", "v", "az"]
     for spec in (AnthropicProvider(name="x", model="m"), GoogleProvider(name="x", model="m")):
         assert "stream" not in spec.model_dump(mode="json")

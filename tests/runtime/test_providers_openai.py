@@ -284,6 +284,27 @@ async def test_azure_api_key_deployment_route(fake: FakeLLM, server: tuple[FakeL
     assert sent.headers["api-key"] == KEY and sent.query["api-version"] == "2024-10-21"
 
 
+@pytest.mark.requirement("provider:streaming-ttft")
+async def test_azure_streams_when_the_suite_says_so(
+    fake: FakeLLM, server: tuple[FakeLLM, str]
+) -> None:
+    fake.push(Reply(text="streamed from azure"))
+    spec = AzureProvider(
+        name="az",
+        model="my-deployment",
+        api_key=SecretRef.from_env("OPENAI_API_KEY"),
+        base_url=server[1],
+        api_version="2024-10-21",
+        stream=True,
+    )
+    provider = create_provider(spec, env=ENV)
+    response = await provider.generate(chat_request())
+    await provider.aclose()
+    assert response.text == "streamed from azure"
+    assert response.ttft_ms is not None
+    assert fake.requests[-1].body["stream"] is True
+
+
 async def test_azure_entra_id_without_extra_names_the_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
