@@ -244,8 +244,10 @@ class OpenAIChatProvider:
             stream=True,
             stream_cls=openai.AsyncStream[ChatCompletionChunk],
         )
+        chunks = 0
         async with stream:
             async for chunk in stream:
+                chunks += 1
                 model = chunk.model or model
                 if chunk.usage is not None:
                     usage = _usage(chunk.usage)
@@ -262,6 +264,10 @@ class OpenAIChatProvider:
                             slot["name"] += part.function.name or ""
                             slot["arguments"] += part.function.arguments or ""
                     finish = choice.finish_reason or finish
+        if not chunks:
+            # A 200 whose body holds no event (a plain JSON body, an HTML page from a proxy)
+            # is not an empty answer.
+            raise self._malformed("the streamed response held no chunk")
         requests = [
             _tool_request(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())
         ]

@@ -335,3 +335,12 @@ async def test_streaming_429_is_classified_before_the_stream(fake: FakeLLM, url:
     response, attempts, sleeps = await _call(spec, chat_request())
     assert (response.text, attempts, sleeps) == ("streamed after wait", 2, [2.0])
     assert response.ttft_ms is not None
+
+
+async def test_streamed_call_answered_without_any_chunk_is_malformed(
+    fake: FakeLLM, url: str
+) -> None:
+    # A 200 whose body holds no server-sent event used to come back as an empty answer.
+    fake.push(Fault.malformed())
+    with pytest.raises(ProviderError, match="malformed"):
+        await _call(_spec(url, stream=True), chat_request())
