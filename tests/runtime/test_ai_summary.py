@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -25,8 +24,7 @@ from runtime.plan import (
 from runtime.plan.assertions import OutputContains
 from runtime.providers.registry import create_provider
 from runtime.summary import SUMMARY_FILE, build_digest, summarise
-from tests.fakes import FakeLLM, Fault, Reply, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
+from tests.fakes import FakeLLM, Fault, Reply, Usage
 
 from .runtime_helpers import case, make_plan, services, unit
 
@@ -112,18 +110,6 @@ def test_digest_holds_stats_agents_tools_and_failures(tmp_path: Path) -> None:
     assert "[output_contains]" in digest and "output: 'nope'" in digest
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(openai_app(fake)) as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(server: tuple[FakeLLM, str]) -> FakeLLM:
-    return server[0].reset()
-
-
 def judge_spec(url: str) -> OpenAIProvider:
     return OpenAIProvider(
         name="judge",
@@ -138,14 +124,14 @@ def judge_spec(url: str) -> OpenAIProvider:
 @pytest.mark.requirement("summary:stored")
 def test_named_judge_through_the_openai_sdk(
     fake: FakeLLM,
-    server: tuple[FakeLLM, str],
+    openai_server: tuple[FakeLLM, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("JUDGE_KEY", KEY)
     fake.push(Reply(text="### Verdict\nUse it.", usage=Usage(123, 45)))
-    plan = with_summary(base_plan(judge_spec(server[1]), judge_reply=False), "judge")
+    plan = with_summary(base_plan(judge_spec(openai_server[1]), judge_reply=False), "judge")
     path = tmp_path / "plan.json"
     path.write_text(plan.dumps())
     code = main(["execute", str(path), "--output-dir", str(tmp_path)])
@@ -172,14 +158,14 @@ def test_named_judge_through_the_openai_sdk(
 @pytest.mark.requirement("summary:failure-is-warning")
 def test_a_judge_failure_is_a_warning_not_a_failed_run(
     fake: FakeLLM,
-    server: tuple[FakeLLM, str],
+    openai_server: tuple[FakeLLM, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("JUDGE_KEY", KEY)
     fake.push(Fault.http(500))
-    plan = with_summary(base_plan(judge_spec(server[1]), judge_reply=False), "judge")
+    plan = with_summary(base_plan(judge_spec(openai_server[1]), judge_reply=False), "judge")
     # All cases pass here, so the exit code shows the judge failure changed nothing.
     plan = plan.model_copy(update={"units": plan.units[:1], "hash": ""}).sealed()
     path = tmp_path / "plan.json"
@@ -196,10 +182,10 @@ def test_a_judge_failure_is_a_warning_not_a_failed_run(
 @pytest.mark.anyio
 @pytest.mark.requirement("summary:failure-is-warning")
 async def test_the_judge_call_has_a_deadline(
-    fake: FakeLLM, server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.push(Fault.stall(5.0))
-    plan = with_summary(base_plan(judge_spec(server[1])), "judge")
+    plan = with_summary(base_plan(judge_spec(openai_server[1])), "judge")
     record = await summarise(
         plan, [], lambda spec, env: create_provider(spec, env=env), env={"JUDGE_KEY": KEY},
         timeout_s=0.3,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,7 @@ from bench.cli import main
 from runtime.agents.loop import history_messages
 from runtime.errors import InputError
 from runtime.store import read_results
-from tests.fakes import FakeLLM, serve_in_thread
-from tests.fakes.openai_server import openai_app
+from tests.fakes import FakeLLM
 
 AGENT = Path(__file__).parent / "agents" / "misbehaving_agent.py"
 
@@ -69,18 +67,11 @@ def run_results(suite: Path, tmp_path: Path) -> list[Any]:
     return results
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(openai_app(fake)) as url:
-        yield fake, url
-
-
 @pytest.mark.requirement("dataset:history-builtin")
 def test_builtin_loop_sends_the_rows_history_after_the_system_prompt(
-    server: tuple[FakeLLM, str], tmp_path: Path
+    openai_server: tuple[FakeLLM, str], tmp_path: Path
 ) -> None:
-    fake, url = server
+    fake, url = openai_server
     fake.requests.clear()
     agents = f"""\
         providers:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,7 @@ from runtime.results import CaseResult
 from runtime.retry_run import prepare_retry
 from runtime.services import Services
 from runtime.store import read_results
-from tests.fakes import FakeLLM, Fault, Reply, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
+from tests.fakes import FakeLLM, Fault, Reply, Usage
 
 from .runtime_helpers import case, make_plan, reply, unit
 
@@ -208,17 +206,11 @@ async def test_inside_any_of_and_not(tmp_path: Path) -> None:
 # --- the OpenAI SDK against a fake server: cache, retry, faults --------------------------
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(openai_app(fake)) as url:
-        yield fake, url
-
-
 @pytest.fixture
-def fake(server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
+def fake(fake: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
+    """The shared fake, with the judge's key in the environment."""
     monkeypatch.setenv("JUDGE_KEY", KEY)
-    return server[0].reset()
+    return fake
 
 
 def openai_judge(url: str) -> OpenAIProvider:
@@ -235,12 +227,12 @@ def openai_judge(url: str) -> OpenAIProvider:
 @pytest.mark.requirement("eval:llm_judge")
 @pytest.mark.requirement("eval:llm_judge-cache")
 async def test_identical_judgements_are_asked_once_and_cached_in_the_run_dir(
-    fake: FakeLLM, server: tuple[FakeLLM, str], tmp_path: Path
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str], tmp_path: Path
 ) -> None:
     fake.push(Reply(text="Fine.\nVERDICT: PASS\nSCORE: 0.9", usage=Usage(200, 20)))
     node = LlmJudge(provider="judge", rubric="Is {{ output }} right for {{ input }}?")
     # Two units with the same prompt and answer: two identical judgements, concurrently.
-    plan = judge_plan([node, node.model_copy()], [], judge=openai_judge(server[1]), units=2)
+    plan = judge_plan([node, node.model_copy()], [], judge=openai_judge(openai_server[1]), units=2)
     results = await run(plan, tmp_path)
     assert [r.status for r in results] == ["passed", "passed"]
     (request,) = fake.requests
@@ -264,7 +256,7 @@ async def test_identical_judgements_are_asked_once_and_cached_in_the_run_dir(
 @pytest.mark.anyio
 @pytest.mark.requirement("eval:llm_judge-cache")
 async def test_resume_and_retry_reuse_the_cache(
-    fake: FakeLLM, server: tuple[FakeLLM, str], tmp_path: Path
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str], tmp_path: Path
 ) -> None:
     fake.push(Reply(text="VERDICT: PASS", usage=Usage(50, 5)))
     node = LlmJudge(provider="judge", rubric="Is {{ output }} right?")
@@ -274,7 +266,10 @@ async def test_resume_and_retry_reuse_the_cache(
             unit("u0", [case("u0", 0, "q", assertions=[node])]),
             unit("u1", [case("u1", 0, "q", assertions=[node, OutputContains(value="zzz")])]),
         ],
-        providers=[ScriptedProvider(name="p", replies=(reply("Paris"),)), openai_judge(server[1])],
+        providers=[
+            ScriptedProvider(name="p", replies=(reply("Paris"),)),
+            openai_judge(openai_server[1]),
+        ],
     )
     first = await execute(plan, ExecuteOptions(output_dir=tmp_path), services=Services.default())
     assert [r.status for r in first.results] == ["passed", "failed"]
@@ -296,11 +291,11 @@ async def test_resume_and_retry_reuse_the_cache(
 @pytest.mark.anyio
 @pytest.mark.requirement("eval:llm_judge")
 async def test_a_judge_provider_failure_makes_the_case_an_error(
-    fake: FakeLLM, server: tuple[FakeLLM, str], tmp_path: Path
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str], tmp_path: Path
 ) -> None:
     fake.push(Fault.http(500))
     node = LlmJudge(provider="judge", rubric="Is {{ output }} right?")
-    [r] = await run(judge_plan([node], [], judge=openai_judge(server[1])), tmp_path)
+    [r] = await run(judge_plan([node], [], judge=openai_judge(openai_server[1])), tmp_path)
     assert r.status == "error"
     assert r.error is not None and r.error.startswith("llm_judge provider 'judge' failed")
     [a] = r.assertions

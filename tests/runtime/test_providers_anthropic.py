@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,19 +12,11 @@ from runtime.providers.base import ChatRequest, ToolSpec
 from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
 from runtime.transcript import Message, ToolCall
-from tests.fakes import FakeLLM, Fault, Reply, serve_in_thread
-from tests.fakes.anthropic_server import anthropic_app
+from tests.fakes import FakeLLM, Fault, Reply
 
 pytestmark = pytest.mark.anyio
 
 ENV = {"ANTHROPIC_API_KEY": "sk-ant-test-000000"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(anthropic_app(fake)) as url:
-        yield fake, url
 
 
 def _spec(url: str, **kw: object) -> AnthropicProvider:
@@ -39,8 +30,8 @@ def _spec(url: str, **kw: object) -> AnthropicProvider:
 
 
 @pytest.mark.requirement("provider:tool-calls")
-async def test_wire_shape_of_a_tool_round_trip(server: tuple[FakeLLM, str]) -> None:
-    fake, url = server
+async def test_wire_shape_of_a_tool_round_trip(anthropic_server: tuple[FakeLLM, str]) -> None:
+    fake, url = anthropic_server
     fake.push(Reply(text="done"))
     provider = create_provider(_spec(url, max_tokens=321), env=ENV)
     tool = ToolSpec(
@@ -90,8 +81,8 @@ async def test_wire_shape_of_a_tool_round_trip(server: tuple[FakeLLM, str]) -> N
 
 
 @pytest.mark.requirement("retry:5xx")
-async def test_529_overloaded_is_transient(server: tuple[FakeLLM, str]) -> None:
-    fake, url = server
+async def test_529_overloaded_is_transient(anthropic_server: tuple[FakeLLM, str]) -> None:
+    fake, url = anthropic_server
     fake.push(Fault.http(529, message="Overloaded"), Reply(text="back"))
     slept: list[float] = []
 

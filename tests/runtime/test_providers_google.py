@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,19 +11,11 @@ from runtime.providers.base import ChatRequest, ToolSpec
 from runtime.providers.convert import gemini_schema, gemini_tools
 from runtime.providers.registry import create_provider
 from runtime.transcript import Message, ToolCall
-from tests.fakes import FakeLLM, Reply, ToolCallSpec, serve_in_thread
-from tests.fakes.gemini_server import gemini_app
+from tests.fakes import FakeLLM, Reply, ToolCallSpec
 
 pytestmark = pytest.mark.anyio
 
 ENV = {"GOOGLE_API_KEY": "AIza-test-0000000000"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(gemini_app(fake)) as url:
-        yield fake, url
 
 
 def test_schema_is_reduced_to_geminis_subset() -> None:
@@ -78,8 +69,8 @@ def test_tool_without_arguments_has_no_parameters() -> None:
 
 
 @pytest.mark.requirement("provider:tool-calls")
-async def test_function_calls_and_responses_on_the_wire(server: tuple[FakeLLM, str]) -> None:
-    fake, url = server
+async def test_function_calls_and_responses_on_the_wire(gemini_server: tuple[FakeLLM, str]) -> None:
+    fake, url = gemini_server
     fake.push(
         Reply(tool_calls=(ToolCallSpec("lookup", {"q": "a"}), ToolCallSpec("lookup", {"q": "b"}))),
         Reply(text="A and B"),
@@ -140,9 +131,9 @@ async def test_function_calls_and_responses_on_the_wire(server: tuple[FakeLLM, s
 
 @pytest.mark.requirement("provider:base-url")
 async def test_vertex_honours_base_url(
-    server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch
+    gemini_server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake, url = server
+    fake, url = gemini_server
     fake.push(Reply(text="from vertex"))
 
     # Vertex needs Google credentials; stand in static ones so no metadata server is asked.

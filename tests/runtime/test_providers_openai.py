@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,8 +13,7 @@ from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
 from runtime.secrets import MissingSecretError
 from runtime.transcript import Message, RunEvent, ToolCall
-from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
+from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage
 
 from .provider_kits import TOOL, call_recording_sleeps, chat_request
 
@@ -23,18 +21,6 @@ pytestmark = pytest.mark.anyio
 
 KEY = "sk-test-SENTINEL-0123456789"
 ENV = {"OPENAI_API_KEY": KEY}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(openai_app(fake)) as url:
-        yield fake, url
-
-
-@pytest.fixture
-def fake(server: tuple[FakeLLM, str]) -> FakeLLM:
-    return server[0].reset()
 
 
 @pytest.fixture
@@ -47,8 +33,8 @@ def unused_port() -> int:
 
 
 @pytest.fixture
-def url(server: tuple[FakeLLM, str]) -> str:
-    return server[1] + "/v1"
+def url(openai_server: tuple[FakeLLM, str]) -> str:
+    return openai_server[1] + "/v1"
 
 
 def _spec(url: str, **kw: object) -> OpenAIProvider:
@@ -266,13 +252,15 @@ async def test_groq_defaults_to_groq_base_url() -> None:
 
 
 @pytest.mark.requirement("provider:azure-api-key")
-async def test_azure_api_key_deployment_route(fake: FakeLLM, server: tuple[FakeLLM, str]) -> None:
+async def test_azure_api_key_deployment_route(
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str]
+) -> None:
     fake.push(Reply(text="from azure"))
     spec = AzureProvider(
         name="az",
         model="my-deployment",
         api_key=SecretRef.from_env("OPENAI_API_KEY"),
-        base_url=server[1],
+        base_url=openai_server[1],
         api_version="2024-10-21",
     )
     provider = create_provider(spec, env=ENV)
@@ -286,14 +274,14 @@ async def test_azure_api_key_deployment_route(fake: FakeLLM, server: tuple[FakeL
 
 @pytest.mark.requirement("provider:streaming-ttft")
 async def test_azure_streams_when_the_suite_says_so(
-    fake: FakeLLM, server: tuple[FakeLLM, str]
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str]
 ) -> None:
     fake.push(Reply(text="streamed from azure"))
     spec = AzureProvider(
         name="az",
         model="my-deployment",
         api_key=SecretRef.from_env("OPENAI_API_KEY"),
-        base_url=server[1],
+        base_url=openai_server[1],
         api_version="2024-10-21",
         stream=True,
     )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.fakes import FakeLLM, Reply, ToolCallSpec, Usage, serve_in_thread
-from tests.fakes.anthropic_server import anthropic_app
-from tests.fakes.gemini_server import gemini_app
+from tests.fakes import FakeLLM, Reply, ToolCallSpec, Usage
 
 from .provider_kits import (
     KEY_VAR,
@@ -24,25 +20,11 @@ pytestmark = pytest.mark.anyio
 ENV = {KEY_VAR: "k-000"}
 
 
-@pytest.fixture(scope="module")
-def anthropic() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(anthropic_app(fake)) as url:
-        yield fake, url
-
-
-@pytest.fixture(scope="module")
-def gemini() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(gemini_app(fake)) as url:
-        yield fake, url
-
-
 @pytest.mark.requirement("provider:streaming-ttft")
 async def test_anthropic_stream_keeps_unparsable_tool_input_raw(
-    anthropic: tuple[FakeLLM, str],
+    anthropic_server: tuple[FakeLLM, str],
 ) -> None:
-    fake, url = anthropic
+    fake, url = anthropic_server
     fake.reset().push(
         Reply(
             tool_calls=(
@@ -65,8 +47,10 @@ async def test_anthropic_stream_keeps_unparsable_tool_input_raw(
 
 
 @pytest.mark.requirement("provider:streaming-ttft")
-async def test_gemini_stream_gives_id_less_calls_distinct_ids(gemini: tuple[FakeLLM, str]) -> None:
-    fake, url = gemini
+async def test_gemini_stream_gives_id_less_calls_distinct_ids(
+    gemini_server: tuple[FakeLLM, str],
+) -> None:
+    fake, url = gemini_server
     fake.reset().push(
         Reply(
             text="Looking up.",
@@ -94,9 +78,9 @@ async def test_gemini_stream_gives_id_less_calls_distinct_ids(gemini: tuple[Fake
 
 @pytest.mark.requirement("provider:streaming-ttft")
 async def test_streams_without_usage_are_estimated(
-    anthropic: tuple[FakeLLM, str], gemini: tuple[FakeLLM, str]
+    anthropic_server: tuple[FakeLLM, str], gemini_server: tuple[FakeLLM, str]
 ) -> None:
-    for (fake, url), build in ((anthropic, anthropic_spec), (gemini, google_spec)):
+    for (fake, url), build in ((anthropic_server, anthropic_spec), (gemini_server, google_spec)):
         fake.reset().push(Reply(text="z" * 40, usage=None))
         response, _, _ = await call_recording_sleeps(build(url, stream=True), chat_request(), ENV)
         assert response.text == "z" * 40

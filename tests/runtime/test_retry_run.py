@@ -8,7 +8,6 @@ report counts each case once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,23 +17,16 @@ from runtime.plan import BuiltinAgent, OpenAIProvider, Plan, RetryPolicy, Script
 from runtime.plan.assertions import OutputContains
 from runtime.results import RunMetadata
 from runtime.store import read_results
-from tests.fakes import FakeLLM, Fault, Reply, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
+from tests.fakes import FakeLLM, Fault, Reply, Usage
 
 from .runtime_helpers import case, make_plan, unit
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[FakeLLM, str]]:
-    fake = FakeLLM()
-    with serve_in_thread(openai_app(fake)) as url:
-        yield fake, url
-
-
 @pytest.fixture
-def fake(server: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
+def fake(fake: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
+    """The shared fake, with the provider's key in the environment."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-retry-0123456789")
-    return server[0].reset()
+    return fake
 
 
 def openai_plan(url: str, units: int = 4) -> Plan:
@@ -71,11 +63,11 @@ def meta(run_dir: Path) -> RunMetadata:
 @pytest.mark.requirement("runs:retry")
 @pytest.mark.requirement("runs:retry-merge")
 def test_retry_after_injected_provider_failures_reruns_only_those_and_merges(
-    fake: FakeLLM, server: tuple[FakeLLM, str], tmp_path: Path
+    fake: FakeLLM, openai_server: tuple[FakeLLM, str], tmp_path: Path
 ) -> None:
     import report
 
-    plan_path = write(openai_plan(server[1]), tmp_path)
+    plan_path = write(openai_plan(openai_server[1]), tmp_path)
     # Concurrency 1: requests arrive in plan order; u1 and u3 meet a 500.
     fake.push(
         Reply(text="a0", usage=Usage(7, 3)),
