@@ -30,7 +30,6 @@ from random import Random
 from typing import Any
 
 from jinja2 import TemplateError, meta
-from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
 from runtime.plan import RuntimeTemplate, SecretRef
 from runtime.templating import make_environment
@@ -40,7 +39,9 @@ from .sandbox import harden
 from .secret_names import SecretAlias, looks_secret
 from .segments import Block, Expr, Segment, Text, jinja_literal, jinja_string
 from .splitter import split
+from .template_errors import as_problem, fresh_copy
 from .template_problem import TemplateProblem
+from .variable_order import dependency_order
 
 __all__ = ["SecretAlias", "TemplateEngine", "TemplateProblem", "looks_secret"]
 
@@ -50,8 +51,6 @@ _QUICK_MARKERS = ("{{", "${", "{%", "{#")
 # from the global random module, which would make a plan depend on more than its seed.
 _RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
-_NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
-_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
 _CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
 
 
@@ -122,7 +121,7 @@ class TemplateEngine:
             return text
         parsed = self._parse(text)
         if parsed.problem is not None:
-            raise _copy(parsed.problem)
+            raise fresh_copy(parsed.problem)
         if runtime_vars and not parsed.names.isdisjoint(runtime_vars):
             return self._runtime(parsed, context, frozenset(runtime_vars))
         if parsed.source is not None:
@@ -165,7 +164,7 @@ class TemplateEngine:
             for name, t in texts.items()
         }
         base = dict(context)
-        order, cycles = _topological(deps)
+        order, cycles = dependency_order(deps)
         problems: list[tuple[str, TemplateProblem]] = []
         failed: set[str] = set()
         for cycle in cycles:
@@ -326,7 +325,7 @@ class TemplateEngine:
             return text
         parsed = self._parse(text)
         if parsed.problem is not None:
-            raise _copy(parsed.problem)
+            raise fresh_copy(parsed.problem)
 
         def is_secret(name: str) -> bool:
             if name in context:
@@ -394,7 +393,7 @@ class TemplateEngine:
                 self._shapes[key] = shape
         kept, bound, variables, problem = shape
         if problem is not None:
-            raise _copy(problem)
+            raise fresh_copy(problem)
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
         pieces = [
             "{% set "
@@ -465,38 +464,8 @@ class TemplateEngine:
 
     def _problem(self, exc: BaseException, original: str, offset: int) -> TemplateProblem:
         """Translate a Jinja (or any) exception into a TemplateProblem for ``original``."""
-        if isinstance(exc, TemplateProblem):
-            return exc
-        if isinstance(exc, SecurityError):
-            return TemplateProblem(
-                f"'{original}' was refused by the template sandbox: {exc.message}",
-                hint="templates may read variables and call helpers and filters, not Python internals",
-                offset=offset,
-            )
-        message = getattr(exc, "message", None) or str(exc)
-        missing = _NO_FILTER.search(message)
-        if missing is not None:
-            kind, name = missing.groups()
-            known = self._jinja.filters if kind == "filter" else self._jinja.tests
-            return TemplateProblem(
-                f"'{original}': unknown {kind} '{name}'",
-                hint=did_you_mean(name, list(known)),
-                undefined=name,
-                offset=offset,
-            )
-        if isinstance(exc, UndefinedError):
-            match = _UNDEFINED_NAME.match(message)
-            return TemplateProblem(
-                f"'{original}': {message}",
-                undefined=match.group(1) if match else None,
-                offset=offset,
-            )
-        if isinstance(exc, TemplateSyntaxError):
-            return TemplateProblem(
-                f"'{original}': invalid template syntax: {message}", offset=offset
-            )
-        return TemplateProblem(
-            f"'{original}' failed: {type(exc).__name__}: {message}", offset=offset
+        return as_problem(
+            exc, original, offset, filters=self._jinja.filters, tests=self._jinja.tests
         )
 
 
@@ -505,48 +474,9 @@ def _has_markers(text: str) -> bool:
     return "{" in text and any(m in text for m in _QUICK_MARKERS)
 
 
-def _copy(problem: TemplateProblem) -> TemplateProblem:
-    # A cached parse problem is raised afresh each time, without a shared traceback.
-    return TemplateProblem(
-        problem.message, hint=problem.hint, undefined=problem.undefined, offset=problem.offset
-    )
-
-
 def _piece(seg: Segment) -> str:
     if isinstance(seg, Text):
         return jinja_literal(seg.text)
     if isinstance(seg, Expr):
         return "{{ " + seg.jinja + " }}"
     return "{% " + seg.body + " %}"
-
-
-def _topological(deps: Mapping[str, list[str]]) -> tuple[list[str], list[list[str]]]:
-    """Dependency order (dependencies first, else declaration order) and the cycles found.
-
-    Iterative depth-first search, so a long chain of variables cannot hit the recursion limit.
-    """
-    order: list[str] = []
-    cycles: list[list[str]] = []
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for root in deps:
-        if root in state:
-            continue
-        state[root] = 1
-        path = [root]
-        pending = [list(deps[root])]
-        while path:
-            if pending[-1]:
-                nxt = pending[-1].pop(0)
-                seen = state.get(nxt)
-                if seen == 1:
-                    cycles.append([*path[path.index(nxt) :], nxt])
-                elif seen is None:
-                    state[nxt] = 1
-                    path.append(nxt)
-                    pending.append(list(deps[nxt]))
-                continue
-            done = path.pop()
-            pending.pop()
-            state[done] = 2
-            order.append(done)
-    return order, cycles

@@ -1,0 +1,70 @@
+"""Translating exceptions from Jinja (or from anything a template runs) into TemplateProblems.
+
+The engine must never crash the compiler: whatever parsing or rendering raises becomes a
+``TemplateProblem`` quoting the template, with a "did you mean" where a name was mistyped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+
+from .helpers import did_you_mean
+from .template_problem import TemplateProblem
+
+__all__ = ["as_problem", "fresh_copy"]
+
+_NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
+_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
+
+
+def as_problem(
+    exc: BaseException,
+    original: str,
+    offset: int,
+    *,
+    filters: Collection[str],
+    tests: Collection[str],
+) -> TemplateProblem:
+    """Translate a Jinja (or any) exception into a TemplateProblem for ``original``.
+
+    ``filters`` and ``tests`` are the names the environment knows, for "did you mean".
+    """
+    if isinstance(exc, TemplateProblem):
+        return exc
+    if isinstance(exc, SecurityError):
+        return TemplateProblem(
+            f"'{original}' was refused by the template sandbox: {exc.message}",
+            hint="templates may read variables and call helpers and filters, not Python internals",
+            offset=offset,
+        )
+    message = getattr(exc, "message", None) or str(exc)
+    missing = _NO_FILTER.search(message)
+    if missing is not None:
+        kind, name = missing.groups()
+        known = filters if kind == "filter" else tests
+        return TemplateProblem(
+            f"'{original}': unknown {kind} '{name}'",
+            hint=did_you_mean(name, list(known)),
+            undefined=name,
+            offset=offset,
+        )
+    if isinstance(exc, UndefinedError):
+        match = _UNDEFINED_NAME.match(message)
+        return TemplateProblem(
+            f"'{original}': {message}",
+            undefined=match.group(1) if match else None,
+            offset=offset,
+        )
+    if isinstance(exc, TemplateSyntaxError):
+        return TemplateProblem(f"'{original}': invalid template syntax: {message}", offset=offset)
+    return TemplateProblem(f"'{original}' failed: {type(exc).__name__}: {message}", offset=offset)
+
+
+def fresh_copy(problem: TemplateProblem) -> TemplateProblem:
+    """A copy of ``problem`` to raise: a cached parse problem must not share a traceback."""
+    return TemplateProblem(
+        problem.message, hint=problem.hint, undefined=problem.undefined, offset=problem.offset
+    )
