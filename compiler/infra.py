@@ -52,18 +52,7 @@ _APPLIES: dict[str, set[str]] = {
     "VERTEX": {"project_id", "location", "credentials_path", "baseUrl", "stream"},
     "SCRIPTED": {"replies"},
 }
-_TYPE_KEYS = {
-    "token",
-    "secret",
-    "baseUrl",
-    "version",
-    "project_id",
-    "location",
-    "credentials_path",
-    "auth_type",
-    "stream",
-    "replies",
-}
+_TYPE_KEYS: set[str] = set().union(*_APPLIES.values())
 
 
 def _str(value: object) -> str | None:

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PROVIDER_SECRET_FIELDS", "is_secret_env_name", "is_secret_header", "split_header"]
-
-PROVIDER_SECRET_FIELDS = ("token", "secret")
-"""Provider fields that must be environment references."""
+__all__ = ["is_secret_env_name", "is_secret_header", "split_header"]
 
 _SECRETISH = re.compile(r"(?i)(auth|token|secret|key|cookie|passw|credential|session)")
 

@@ -1,12 +1,12 @@
 """Provider entries: agent-benchmark's seven types plus OPENAI_COMPATIBLE and SCRIPTED.
 
 One model holds every key (as agent-benchmark's does); which keys a type needs or ignores is
-checked in ``compiler/checks/providers.py`` so the message can name the type.
+checked in ``compiler/infra.py`` so the message can name the type.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field
 
@@ -22,7 +22,7 @@ __all__ = [
     "ScriptedToolCallDef",
 ]
 
-PROVIDER_TYPES = (
+_ProviderTypeName = Literal[
     "OPENAI",
     "AZURE",
     "ANTHROPIC",
@@ -32,7 +32,9 @@ PROVIDER_TYPES = (
     "GROQ",
     "OPENAI_COMPATIBLE",
     "SCRIPTED",
-)
+]
+
+PROVIDER_TYPES: tuple[str, ...] = get_args(_ProviderTypeName)
 """Accepted ``type`` values; lowercase spellings are accepted and upper-cased."""
 
 
@@ -40,20 +42,7 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
-ProviderType = Annotated[
-    Literal[
-        "OPENAI",
-        "AZURE",
-        "ANTHROPIC",
-        "AMAZON-ANTHROPIC",
-        "GOOGLE",
-        "VERTEX",
-        "GROQ",
-        "OPENAI_COMPATIBLE",
-        "SCRIPTED",
-    ],
-    BeforeValidator(_upper),
-]
+ProviderType = Annotated[_ProviderTypeName, BeforeValidator(_upper)]
 
 
 class RateLimitsDef(SuiteModel):
@@ -130,6 +119,6 @@ class ProviderDef(SuiteModel):
     retry: RetryDef | None = None
     """Retry policy."""
     stream: bool = False
-    """Stream responses and record time to first token (bench extension; not AZURE yet)."""
+    """Stream responses and record time to first token (bench extension)."""
     replies: list[ScriptedReplyDef] | None = None
     """SCRIPTED only: the replies, used in order (each at most once per session)."""
