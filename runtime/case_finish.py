@@ -10,11 +10,14 @@ judges' cost apart.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .clock import elapsed_ms, monotonic_ms, utc_now
+from .errors import InputError
 from .results import AssertionResult, CaseResult, CaseStatus
+from .templating import TemplateRenderError, render
 from .transcript import Transcript
 
 if TYPE_CHECKING:  # judging and cost load with the run, not with `import runtime`
@@ -43,6 +46,28 @@ class CaseRun:
     error: str | None = None
     assertions: list[AssertionResult] = field(default_factory=list)
     extracted: dict[str, str] = field(default_factory=dict)
+
+    def render_prompt(self, variables: Mapping[str, str]) -> str:
+        """Finish the case's prompt with the session's variables; it becomes ``self.prompt``."""
+        text = self.case.prompt
+        if isinstance(text, str):
+            self.prompt = text
+            return text
+        context = dict(variables)
+        for name in text.variables:
+            if name not in context:
+                # The compiler proved an earlier extractor binds it; at run time that
+                # extractor can still find nothing. agent-benchmark renders it empty; so do
+                # we, and say so in the case's errors.
+                context[name] = ""
+                self.transcript.errors.append(
+                    f"variable '{name}' was not bound by its extractor; rendered as empty"
+                )
+        try:
+            self.prompt = render(text.source, context)
+        except TemplateRenderError as exc:
+            raise InputError(f"prompt of this test failed to render: {exc}") from exc
+        return self.prompt
 
     def fault(self, message: str) -> None:
         """Make the case an error, keeping the first reason when it already is one."""

@@ -21,7 +21,7 @@ import anyio
 
 from .agents.loop import AgentSetup, ModelClient, history_messages, run_turn
 from .case_finish import CaseRun
-from .errors import InputError, ToolServerError
+from .errors import ToolServerError
 from .interrupt import StopRequest
 from .plan import (
     BuiltinAgent,
@@ -29,7 +29,6 @@ from .plan import (
     ExternalAgent,
     Plan,
     ProviderSpec,
-    RuntimeTemplate,
     ServerSpec,
     Unit,
 )
@@ -38,7 +37,6 @@ from .results import CaseResult
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
-from .templating import TemplateRenderError, render
 from .transcript import Message, RunEvent, ToolResult, Transcript
 
 __all__ = ["ProviderClient", "UnitRunner"]
@@ -258,7 +256,7 @@ class UnitRunner:
             )
             await anyio.sleep(case.start_delay_ms / 1000)
         try:
-            run.prompt = session.render(case.prompt, run.transcript)
+            run.render_prompt(session.variables)
             if case.history and case is session.unit.cases[0]:
                 # A dataset row's earlier turns open its unit's conversation (after the
                 # system prompt); later cases see them as part of the session's history.
@@ -305,25 +303,6 @@ class _Session:
         if unit.system_prompt:
             self.history.append(Message(role="system", content=unit.system_prompt))
         self.variables: dict[str, str] = {}
-
-    def render(self, text: str | RuntimeTemplate, transcript: Transcript) -> str:
-        """Finish a run-time template with the variables extracted so far."""
-        if isinstance(text, str):
-            return text
-        context = dict(self.variables)
-        for name in text.variables:
-            if name not in context:
-                # The compiler proved an earlier extractor binds it; at run time that
-                # extractor can still find nothing. agent-benchmark renders it empty; so do
-                # we, and say so in the case's errors.
-                context[name] = ""
-                transcript.errors.append(
-                    f"variable '{name}' was not bound by its extractor; rendered as empty"
-                )
-        try:
-            return render(text.source, context)
-        except TemplateRenderError as exc:
-            raise InputError(f"prompt of this test failed to render: {exc}") from exc
 
 
 @contextmanager

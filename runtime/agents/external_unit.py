@@ -20,40 +20,16 @@ import anyio
 
 from ..case_finish import CaseRun
 from ..cost import PriceTable
-from ..errors import InputError
 from ..judging import Judges
-from ..plan import Case, ExternalAgent, Plan, RuntimeTemplate, Unit
+from ..plan import Case, ExternalAgent, Plan, Unit
 from ..results import CaseResult
 from ..services import Services
-from ..templating import TemplateRenderError, render
-from ..transcript import Message, Transcript
+from ..transcript import Message
 from .external import ExternalAgentPool, open_external_agent
 
-__all__ = ["ExternalPools", "render_prompt", "run_external_unit"]
+__all__ = ["ExternalPools", "run_external_unit"]
 
 log = logging.getLogger("bench.runtime")
-
-
-def render_prompt(
-    text: str | RuntimeTemplate, variables: Mapping[str, str], transcript: Transcript
-) -> str:
-    """Finish a run-time template with the session's variables (as the built-in path does).
-
-    A variable whose extractor found nothing renders empty, and the case's errors say so.
-    """
-    if isinstance(text, str):
-        return text
-    context = dict(variables)
-    for name in text.variables:
-        if name not in context:
-            context[name] = ""
-            transcript.errors.append(
-                f"variable '{name}' was not bound by its extractor; rendered as empty"
-            )
-    try:
-        return render(text.source, context)
-    except TemplateRenderError as exc:
-        raise InputError(f"prompt of this test failed to render: {exc}") from exc
 
 
 class ExternalPools:
@@ -131,7 +107,7 @@ async def _run_case(
     try:
         if case.start_delay_ms > 0:
             await anyio.sleep(case.start_delay_ms / 1000)
-        run.prompt = render_prompt(case.prompt, variables, run.transcript)
+        run.render_prompt(variables)
         if case.history and case is unit.cases[0]:
             # A dataset row's earlier turns open its unit's conversation, after the system
             # prompt, as the dataset wrote them; later cases see them as session history.
