@@ -306,6 +306,8 @@ def _merge_usage(into: dict[str, int], usage: Any) -> None:
 def _usage_from(counts: dict[str, int]) -> TokenUsage | None:
     if "input_tokens" not in counts:
         return None
+    # Anthropic's input_tokens excludes cache reads and writes; bench's input counts the
+    # whole prompt (as OpenAI's prompt_tokens does), with the cached part in ``cached``.
     cached = counts.get("cache_read_input_tokens", 0)
     written = counts.get("cache_creation_input_tokens", 0)
     return TokenUsage(
@@ -316,14 +318,7 @@ def _usage_from(counts: dict[str, int]) -> TokenUsage | None:
 
 
 def _usage(usage: Any) -> TokenUsage | None:
-    if usage is None or getattr(usage, "input_tokens", None) is None:
-        return None
-    # Anthropic's input_tokens excludes cache reads and writes; bench's input counts the
-    # whole prompt (as OpenAI's prompt_tokens does), with the cached part in ``cached``.
-    cached = int(getattr(usage, "cache_read_input_tokens", None) or 0)
-    written = int(getattr(usage, "cache_creation_input_tokens", None) or 0)
-    return TokenUsage(
-        input=int(usage.input_tokens or 0) + cached + written,
-        output=int(usage.output_tokens or 0),
-        cached=cached,
-    )
+    """A whole message's usage object as bench's ``TokenUsage`` (None when it has no input)."""
+    counts: dict[str, int] = {}
+    _merge_usage(counts, usage)
+    return _usage_from(counts)
