@@ -250,7 +250,7 @@ class OpenAIChatProvider:
                 chunks += 1
                 model = chunk.model or model
                 if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
+                    usage = _usage_dict(chunk.usage.model_dump())
                 for choice in chunk.choices:
                     delta = choice.delta
                     if ttft is None and (delta.content or delta.tool_calls):
@@ -341,6 +341,7 @@ def _tool_request(call_id: str | None, name: str, raw: str | None) -> ToolReques
 
 
 def _usage_dict(usage: Any) -> TokenUsage | None:
+    """A completion's ``usage`` object (JSON) as bench's ``TokenUsage``; None when absent."""
     if not isinstance(usage, dict) or usage.get("prompt_tokens") is None:
         return None
     details = usage.get("prompt_tokens_details")
@@ -349,16 +350,4 @@ def _usage_dict(usage: Any) -> TokenUsage | None:
         input=int(usage.get("prompt_tokens") or 0),
         output=int(usage.get("completion_tokens") or 0),
         cached=int(cached or 0),
-    )
-
-
-def _usage(usage: Any) -> TokenUsage | None:
-    if usage is None or getattr(usage, "prompt_tokens", None) is None:
-        return None
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) or 0
-    return TokenUsage(
-        input=int(usage.prompt_tokens or 0),
-        output=int(usage.completion_tokens or 0),
-        cached=int(cached),
     )
