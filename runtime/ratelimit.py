@@ -92,11 +92,6 @@ class RateLimiter:
         self._tpm = TokenBucket(tpm, tpm / 60.0, tpm, now) if tpm and tpm > 0 else None
         self._lock = anyio.Lock()
         self._ratio = 1.0
-        self._last_reserved = 0
-        self.throttle_count = 0
-        """Acquisitions that had to wait more than 10 ms."""
-        self.throttle_wait_s = 0.0
-        """Total seconds spent waiting in ``acquire``."""
 
     @classmethod
     def from_spec(
@@ -116,8 +111,12 @@ class RateLimiter:
         """Current actual/estimated token ratio applied to estimates (1..5)."""
         return self._ratio
 
-    async def acquire(self, estimated_tokens: int = 0) -> float:
-        """Wait until one request and ``estimated_tokens`` fit; return the seconds waited."""
+    async def acquire(self, estimated_tokens: int = 0) -> tuple[float, int]:
+        """Wait until one request and ``estimated_tokens`` fit; return (seconds waited, reserved).
+
+        ``reserved`` is the tokens taken for the request (the estimate scaled by the
+        calibration ratio, capped at the bucket); pass it to ``record`` afterwards.
+        """
         reserve = 0
         if self._tpm is not None:
             # A request larger than the whole bucket could never fit: cap it at capacity so
@@ -142,27 +141,21 @@ class RateLimiter:
                 self._rpm.level -= 1
             if self._tpm is not None:
                 self._tpm.level -= reserve
-            self._last_reserved = reserve
-        if waited > 0.01:
-            self.throttle_count += 1
-            self.throttle_wait_s += waited
-        return waited
+        return waited, reserve
 
-    def record(self, actual_tokens: int, *, reserved: int | None = None) -> None:
+    def record(self, actual_tokens: int, *, reserved: int) -> None:
         """Account the tokens a request really used.
 
-        ``reserved`` is what ``acquire`` took for that request (defaults to the last
-        reservation); usage above it is debited now, and the calibration ratio moves toward
-        actual / estimated.
+        ``reserved`` is what ``acquire`` took for that request; usage above it is debited
+        now, and the calibration ratio moves toward actual / estimated.
         """
         if self._tpm is None:
             return
-        held = self._last_reserved if reserved is None else reserved
-        if actual_tokens > held:
+        if actual_tokens > reserved:
             self._tpm.refill(self._clock())
-            self._tpm.level -= actual_tokens - held
-        if held > 0 and actual_tokens > 0:
-            estimate = held / self._ratio
+            self._tpm.level -= actual_tokens - reserved
+        if reserved > 0 and actual_tokens > 0:
+            estimate = reserved / self._ratio
             observed = min(_CALIBRATION_MAX, max(1.0, actual_tokens / estimate))
             self._ratio += _CALIBRATION_ALPHA * (observed - self._ratio)
             self._ratio = min(_CALIBRATION_MAX, max(1.0, self._ratio))

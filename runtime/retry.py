@@ -92,8 +92,7 @@ async def call_with_retry(
         reserved = 0
         if limiter is not None:
             at = now_ms()
-            waited = await limiter.acquire(estimate)
-            reserved = int(estimate * limiter.calibration)
+            waited, reserved = await limiter.acquire(estimate)
             if waited > _THROTTLE_EVENT_MIN_S:
                 on_event(
                     RunEvent(kind="throttle", at_ms=at, wait_ms=waited * 1000.0, attempt=attempt)

@@ -37,31 +37,31 @@ def test_unlimited_spec_has_no_limiter() -> None:
 async def test_rpm_bursts_then_spaces_requests() -> None:
     clock = FakeClock()
     limiter = RateLimiter(rpm=60, clock=clock, sleep=clock.sleep)
-    waits = [await limiter.acquire() for _ in range(62)]
+    waits = [(await limiter.acquire())[0] for _ in range(62)]
     assert waits[:60] == [0.0] * 60  # burst = rpm
     assert waits[60] == pytest.approx(1.0) and waits[61] == pytest.approx(1.0)
-    assert limiter.throttle_count == 2
 
 
 @pytest.mark.requirement("ratelimit:tpm")
 async def test_tpm_waits_for_tokens_and_debits_overuse() -> None:
     clock = FakeClock()
     limiter = RateLimiter(tpm=600, clock=clock, sleep=clock.sleep)  # 10 tokens/s
-    assert await limiter.acquire(500) == 0.0
-    limiter.record(500)
-    assert await limiter.acquire(200) == pytest.approx(10.0)  # needs 100 more tokens
-    limiter.record(400)  # 200 over the reservation: debited now
+    assert await limiter.acquire(500) == (0.0, 500)
+    limiter.record(500, reserved=500)
+    waited, reserved = await limiter.acquire(200)
+    assert (waited, reserved) == (pytest.approx(10.0), 200)  # needs 100 more tokens
+    limiter.record(400, reserved=reserved)  # 200 over the reservation: debited now
     # Calibration moved up (actual was twice the estimate), so estimates grow.
     assert limiter.calibration > 1.0
-    waited = await limiter.acquire(10)
-    assert waited > 20.0
+    waited, reserved = await limiter.acquire(10)
+    assert waited > 20.0 and reserved > 10
 
 
 async def test_request_larger_than_bucket_waits_for_a_full_bucket_not_forever() -> None:
     clock = FakeClock()
     limiter = RateLimiter(tpm=60, clock=clock, sleep=clock.sleep)
     await limiter.acquire(60)
-    assert await limiter.acquire(10_000) == pytest.approx(60.0)
+    assert await limiter.acquire(10_000) == (pytest.approx(60.0), 60)
 
 
 def test_estimate_grows_with_the_conversation() -> None:
