@@ -173,10 +173,8 @@ class ExternalAgentPool:
         try:
             if self.spec.setup:
                 await self._shell("setup", self.spec.setup)
-                if self.spec.teardown:
-                    # Teardown pairs with a setup that ran, whatever happens next.
-                    stack.push_async_callback(self._teardown)
-            elif self.spec.teardown:
+            if self.spec.teardown:
+                # Registered once setup succeeded, so it runs whatever happens next.
                 stack.push_async_callback(self._teardown)
             self._tg = await stack.enter_async_context(anyio.create_task_group())
             stack.push_async_callback(self._stop_all)
