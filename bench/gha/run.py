@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.errors import BenchError, InputError
+from runtime.errors import InputError
 
 from .annotations import relocate, workspace_prefix
 from .digest import ReportDigest, load_digest
@@ -178,17 +178,11 @@ def _render(inputs: ActionInputs, base: Path, workdir: Path) -> dict[str, Path]:
             path = Path(inputs.baseline)
             baseline = build_report(path if path.is_absolute() else workdir / path)
         written = write_reports(head, inputs.report_formats, base, baseline=baseline)
-    except BenchError:
-        raise
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # a BenchError is neither: it passes through as it is
         raise InputError(f"cannot render the reports: {exc}") from exc
-    by_suffix = {"json": ".json", "md": ".md", "html": ".html", "junit": ".junit.xml"}
-    return {
-        fmt: path
-        for fmt in inputs.report_formats
-        for path in written
-        if path.name == base.name + by_suffix[fmt]
-    }
+    # report_formats are canonical and distinct, and write_reports writes one file per format
+    # in the order given.
+    return dict(zip(inputs.report_formats, written, strict=True))
 
 
 def main_environ() -> dict[str, str]:
