@@ -18,7 +18,7 @@ After a completed run whose plan enables ``ai_summary``, the judge writes its ve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from .plan import Plan, SecretRef
 from .results import CaseResult, RunFilter, RunMetadata, RunTotals
 from .runner import UnitRunner
 from .services import Services
-from .store import RunStore
+from .store import RunStore, totals_of
 
 __all__ = ["ExecuteOptions", "RunSummary", "Services", "execute"]
 
@@ -172,7 +172,7 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
     results = [latest[c.id] for c in plan.cases if c.id in latest]
     if status == "completed" and len(results) < len(plan.cases):
         status = "interrupted"  # stopped early: resume runs the rest
-    totals = _totals(results)
+    totals = totals_of(results)
     met = _criteria_met(plan, totals) if status == "completed" else False
     metadata = store.metadata.model_copy(
         update={
@@ -185,22 +185,6 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
     )
     store.write_metadata(metadata)
     return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, results=results)
-
-
-def _totals(results: Sequence[CaseResult]) -> RunTotals:
-    totals = RunTotals(total=len(results))
-    for r in results:
-        if r.status == "passed":
-            totals.passed += 1
-        elif r.status == "failed":
-            totals.failed += 1
-        else:
-            totals.errors += 1
-        totals.input_tokens += r.transcript.usage.input
-        totals.output_tokens += r.transcript.usage.output
-        totals.cost_usd += r.cost_usd or 0.0
-        totals.judge_cost_usd += r.judge_cost_usd or 0.0
-    return totals
 
 
 def _criteria_met(plan: Plan, totals: RunTotals) -> bool:

@@ -38,7 +38,7 @@ import anyio.to_thread
 from .clock import utc_now
 from .errors import RunStoreError
 from .plan import Plan
-from .results import CaseResult, RunMetadata
+from .results import CaseResult, RunMetadata, RunTotals
 
 __all__ = [
     "METADATA_FILE",
@@ -52,6 +52,7 @@ __all__ = [
     "new_run_id",
     "read_results",
     "resolve_run",
+    "totals_of",
 ]
 
 PLAN_FILE = "plan.json"
@@ -88,6 +89,24 @@ def read_results(path: Path) -> dict[str, CaseResult]:
             raise RunStoreError(f"{path}:{number}: not a result record ({exc})") from exc
         results[result.case_id] = result
     return results
+
+
+def totals_of(results: Iterable[CaseResult]) -> RunTotals:
+    """Totals over ``results``: outcomes (errors never folded into failures), tokens, cost."""
+    totals = RunTotals()
+    for r in results:
+        totals.total += 1
+        if r.status == "passed":
+            totals.passed += 1
+        elif r.status == "failed":
+            totals.failed += 1
+        else:
+            totals.errors += 1
+        totals.input_tokens += r.transcript.usage.input
+        totals.output_tokens += r.transcript.usage.output
+        totals.cost_usd += r.cost_usd or 0.0
+        totals.judge_cost_usd += r.judge_cost_usd or 0.0
+    return totals
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,31 +33,23 @@ def short_hash(plan_hash: str) -> str:
     return plan_hash.split(":", 1)[-1][:12]
 
 
-def current_totals(path: Path, metadata: Any) -> Any:
+def current_totals(path: Path, metadata: Any, latest: Mapping[str, Any] | None = None) -> Any:
     """The run's totals; counted from results.jsonl while it is (or was killed) running.
 
     metadata.json gets its totals when a run ends, so a run still going, or one killed
-    without a chance to write them, is counted from its results instead.
+    without a chance to write them, is counted from its results instead (``latest``, the
+    caller's ``read_results`` of it, saves a second read).
     """
     if metadata.status != "running":
         return metadata.totals
-    from runtime.results import RunTotals
-    from runtime.store import RESULTS_FILE, read_results
+    from runtime.store import RESULTS_FILE, read_results, totals_of
 
-    totals = RunTotals()
-    try:
-        results = read_results(path / RESULTS_FILE).values()
-    except Exception:  # a corrupt file must not stop the listing; metadata totals stand
-        return metadata.totals
-    for r in results:
-        totals.total += 1
-        if r.status == "passed":
-            totals.passed += 1
-        elif r.status == "failed":
-            totals.failed += 1
-        else:
-            totals.errors += 1
-    return totals
+    if latest is None:
+        try:
+            latest = read_results(path / RESULTS_FILE)
+        except Exception:  # a corrupt file must not stop the listing; metadata totals stand
+            return metadata.totals
+    return totals_of(latest.values())
 
 
 def totals_text(totals: Any, case_count: int) -> str:

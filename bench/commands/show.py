@@ -61,14 +61,16 @@ def run(args: argparse.Namespace) -> int:
     elif args.failures:
         _print_failures(results)
     else:
-        _print_summary(path, metadata, results, len(order))
+        _print_summary(path, metadata, latest, results, len(order))
     return 0
 
 
-def _print_summary(path: Path, m: Any, results: list[Any], planned: int) -> None:
+def _print_summary(
+    path: Path, m: Any, latest: dict[str, Any], results: list[Any], planned: int
+) -> None:
     from .runs import current_totals, short_hash, totals_text
 
-    t = current_totals(path, m)
+    t = current_totals(path, m, latest)
     lines = [
         f"run        {m.run_id}  ({path})",
         f"status     {m.status}" + (f": {m.error}" if m.error else ""),
