@@ -95,11 +95,12 @@ def _outputs(args: argparse.Namespace) -> int:
 
     from bench.gha.digest import load_digest
     from bench.gha.outputs import write_outputs
+    from report.render import EXTENSIONS
 
     path = Path(args.report).resolve()
     values = load_digest(path).outputs()
     stem = path.name.removesuffix(".json")
-    for fmt, ext in (("json", ".json"), ("md", ".md"), ("html", ".html"), ("junit", ".junit.xml")):
+    for fmt, ext in EXTENSIONS.items():
         sibling = path.with_name(stem + ext)
         values[f"report-{fmt}"] = str(sibling) if sibling.is_file() else ""
     values["comment-url"] = args.comment_url
