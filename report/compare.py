@@ -14,7 +14,6 @@ __all__ = ["compare", "with_baseline"]
 def _change(base: CaseReport | None, head: CaseReport | None) -> CaseChange:
     ref = head or base
     assert ref is not None
-    both = base is not None and head is not None
     return CaseChange(
         key=ref.key,
         agent=ref.agent,
@@ -23,8 +22,8 @@ def _change(base: CaseReport | None, head: CaseReport | None) -> CaseChange:
         file=ref.file,
         base_status=base.status if base else None,
         head_status=head.status if head else None,
-        tokens_delta=head.tokens.total - base.tokens.total if both and head and base else None,
-        latency_delta_ms=head.latency_ms - base.latency_ms if both and head and base else None,
+        tokens_delta=head.tokens.total - base.tokens.total if head and base else None,
+        latency_delta_ms=head.latency_ms - base.latency_ms if head and base else None,
     )
 
 
