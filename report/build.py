@@ -247,7 +247,7 @@ def _case(r: CaseResult) -> CaseReport:
         session=r.session,
         test=r.test,
         description=r.description,
-        span=_make(SpanReport, file=r.span.file, line=r.span.line, col=r.span.col),
+        span=_span(r.span),
         status=r.status,
         error=r.error,
         prompt=r.prompt,
