@@ -164,21 +164,22 @@ class UnitRunner:
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
 
+    async def _write(self, result: CaseResult) -> None:
+        """Append ``result`` (durable before the unit's next case starts), then report it."""
+        assert self.writer is not None
+        await self.writer.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
     async def _run_external_unit(self, unit: Unit, agent: ExternalAgent) -> None:
         from .agents.external_unit import run_external_unit
-
-        async def write(result: CaseResult) -> None:
-            assert self.writer is not None
-            await self.writer.append(result)
-            if self.on_result is not None:
-                self.on_result(result)
 
         await run_external_unit(
             unit,
             agent,
             self.external_pools.pools[agent.name],
             services=self.services,
-            write=write,
+            write=self._write,
             draining=self._draining,
             attempts=self.attempts,
             judges=self.judges,
@@ -234,10 +235,7 @@ class UnitRunner:
                     return  # the unit stays unfinished: a resume runs it again from the start
                 result = await self._run_case(setup, agent, session, case, pending_events)
                 pending_events = []
-                assert self.writer is not None
-                await self.writer.append(result)
-                if self.on_result is not None:
-                    self.on_result(result)
+                await self._write(result)
                 if settings.test_delay_ms > 0 and case.id != self.last_case_id:
                     await anyio.sleep(settings.test_delay_ms / 1000)
 
