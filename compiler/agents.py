@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,14 @@ from runtime.plan import (
     BuiltinAgent,
     ClarificationDetection,
     ExternalAgent,
-    SecretRef,
     Skill,
 )
 
 from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
+from .infra import lower_env, split_command
 from .render import Renderer
-from .secrets import is_secret_env_name
 from .suite import AgentDef
 from .suite.scalars import duration_ms
 
@@ -136,39 +134,21 @@ def _lower_external(
         ok = ok and out is not None
         return out
 
-    command = text("command", a.command)
-    argv: list[str] = []
-    if command is not None:
-        try:
-            argv = shlex.split(command)
-        except ValueError as exc:
-            diags.add("invalid-value", f"cannot split command: {exc}", item.span("command"),
-                      hint="balance the quotes")  # fmt: skip
-            ok = False
-        if not argv and ok:
-            diags.add("invalid-value", "command is empty", item.span("command"))
-            ok = False
-    env: dict[str, str | SecretRef] = {}
-    for k, v in (a.env or {}).items():
-        out = r.credential(v, ctx, item.span("env", k), what=f"agent '{a.name}' env {k}",
-                           literal_ok=not is_secret_env_name(k))  # fmt: skip
-        if out is None:
-            ok = False
-        else:
-            env[k] = out
+    argv = split_command(text("command", a.command), item.span("command"), diags)
+    env = lower_env(item, a.env, ctx, r, what=f"agent '{a.name}' ")
     # Relative to the file, like skill paths; the default lets `python agent.py` find its script.
     wd = text("working_dir", a.working_dir)
     working_dir = str((base_dir / wd).resolve() if wd is not None else base_dir.resolve())
     setup = text("setup", a.setup)
     teardown = text("teardown", a.teardown)
-    if not ok:
+    if not ok or argv is None or env is None:
         return None
     extra: dict[str, Any] = {}
     if a.timeout is not None:
         extra["timeout_ms"] = duration_ms(a.timeout)
     return ExternalAgent(
         name=a.name,
-        command=tuple(argv),
+        command=argv,
         env=env,
         setup=setup,
         teardown=teardown,

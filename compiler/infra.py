@@ -25,6 +25,7 @@ from runtime.plan import (
     ScriptedToolCall,
     SecretRef,
     ServerSpec,
+    Span,
     SseServer,
     StdioServer,
     VertexProvider,
@@ -38,7 +39,7 @@ from .secrets import is_secret_env_name, is_secret_header, split_header
 from .suite import ProviderDef, ServerDef
 from .suite.scalars import duration_ms
 
-__all__ = ["lower_provider", "lower_server"]
+__all__ = ["lower_env", "lower_provider", "lower_server", "split_command"]
 
 _NEEDS_TOKEN = {"OPENAI", "ANTHROPIC", "GOOGLE", "GROQ", "AMAZON-ANTHROPIC"}
 _APPLIES: dict[str, set[str]] = {
@@ -231,6 +232,49 @@ def lower_provider(
     return spec if ok else None
 
 
+def split_command(command: str | None, span: Span, diags: Diagnostics) -> tuple[str, ...] | None:
+    """A stdio server's or external agent's command split like a shell's argv.
+
+    None when it cannot be split or is empty (reported at ``span``); ``()`` when there is no
+    command (a missing or unrenderable command is reported by the caller).
+    """
+    if command is None:
+        return ()
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        diags.add("invalid-value", f"cannot split command: {exc}", span, hint="balance the quotes")
+        return None
+    if not argv:
+        diags.add("invalid-value", "command is empty", span)
+        return None
+    return tuple(argv)
+
+
+def lower_env(
+    item: Located[Any],
+    env: Mapping[str, str] | None,
+    ctx: Mapping[str, str],
+    r: Renderer,
+    *,
+    what: str,
+) -> dict[str, str | SecretRef] | None:
+    """A process's ``env:`` with secret-looking names as credentials; None when any failed.
+
+    ``what`` prefixes each value's name in messages (``"agent 'x' "``); every problem is reported.
+    """
+    out: dict[str, str | SecretRef] = {}
+    ok = True
+    for k, v in (env or {}).items():
+        value = r.credential(v, ctx, item.span("env", k), what=f"{what}env {k}",
+                             literal_ok=not is_secret_env_name(k))  # fmt: skip
+        if value is None:
+            ok = False
+        else:
+            out[k] = value
+    return out if ok else None
+
+
 _SERVER_KEYS = {
     "stdio": {"command", "env", "working_dir"},
     "sse": {"url", "headers"},
@@ -294,28 +338,12 @@ class _ServerLowering:
     def stdio(self) -> StdioServer | None:
         s = self.s
         command = self.text("command", s.command)
-        argv: list[str] = []
-        if command is not None:
-            try:
-                argv = shlex.split(command)
-            except ValueError as exc:
-                self.invalid(f"cannot split command: {exc}", "command", hint="balance the quotes")
-            if not argv and self.ok:
-                self.invalid("command is empty", "command")
-        env: dict[str, str | SecretRef] = {}
-        for k, v in (s.env or {}).items():
-            out = self.r.credential(v, self.ctx, self.item.span("env", k), what=f"env {k}",
-                                    literal_ok=not is_secret_env_name(k))  # fmt: skip
-            if out is None:
-                self.ok = False
-            else:
-                env[k] = out
+        argv = split_command(command, self.item.span("command"), self.diags)
+        env = lower_env(self.item, s.env, self.ctx, self.r, what="")
         wd = self.text("working_dir", s.working_dir)
-        return (
-            StdioServer(command=tuple(argv), env=env, working_dir=wd, **self.common())
-            if self.ok
-            else None
-        )
+        if not self.ok or argv is None or env is None:
+            return None
+        return StdioServer(command=argv, env=env, working_dir=wd, **self.common())
 
     def remote(self) -> SseServer | HttpServer | None:
         s = self.s

@@ -100,6 +100,27 @@ def test_external_agent_diagnostics(
 
 
 @pytest.mark.requirement("suite:external-agent-checks")
+@pytest.mark.parametrize(
+    ("command", "needle"),
+    [('"\'unbalanced"', "cannot split command"), ('"  "', "command is empty")],
+)
+def test_unusable_commands_are_reported_for_agents_and_stdio_servers(
+    write: Callable[..., Path], command: str, needle: str
+) -> None:
+    # The external agent and the stdio server share one command lowering: both must report.
+    text = (
+        "providers:\n  - {name: p, type: SCRIPTED, replies: [{text: ok}]}\n"
+        f"servers:\n  - name: srv\n    type: stdio\n    command: {command}\n"
+        "agents:\n  - {name: b, provider: p, servers: [{name: srv}]}\n"
+        f"  - name: ext\n    command: {command}\n"
+        "sessions:\n  - name: s\n    tests:\n      - {name: t, prompt: p}\n"
+    )
+    errors = compile_errors(write(text))
+    found = {(e.code, e.line) for e in errors if needle in e.message}
+    assert found == {("invalid-value", 6), ("invalid-value", 10)}, errors
+
+
+@pytest.mark.requirement("suite:external-agent-checks")
 def test_builtin_agent_needs_provider_and_rejects_external_keys(
     write: Callable[..., Path],
 ) -> None:
