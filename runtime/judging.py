@@ -31,7 +31,7 @@ import anyio.to_thread
 from .agents.loop import ModelClient
 from .clock import elapsed_ms, monotonic_ms
 from .errors import ProviderError
-from .evaluate.context import JudgeVerdict
+from .evaluate.context import JudgeVerdict, NotEvaluable, bound_value
 from .evaluate.llm_judge import (
     JUDGE_SYSTEM_PROMPT,
     cache_key,
@@ -39,7 +39,7 @@ from .evaluate.llm_judge import (
     judge_user_prompt,
     parse_verdict,
 )
-from .plan import Assertion, RuntimeTemplate
+from .plan import Assertion
 from .plan.assertions import LlmJudge
 from .providers.base import ChatRequest, ChatResponse
 from .results import RunMetadata
@@ -232,10 +232,12 @@ class Judges:
             ask.error = f"no provider {node.provider!r} in this run"
             return ask
         try:
-            expected = _expected(node, variables, case_expected)
+            expected = (
+                case_expected if node.expected is None else bound_value(node.expected, variables)
+            )
             context = {"input": prompt, "output": output, "expected": expected or ""}
             rubric = render(node.rubric, context)
-        except (TemplateRenderError, _Unbound) as exc:
+        except (TemplateRenderError, NotEvaluable) as exc:
             ask.error = f"rubric or expected failed to render: {exc}"
             return ask
         ask.user = judge_user_prompt(rubric, prompt, output, expected)
@@ -311,25 +313,6 @@ class Judges:
             reply=reply.text[:_REPLY_LIMIT],
         )
         return verdict, call
-
-
-class _Unbound(Exception):
-    """The node's expected reads a variable no extractor bound."""
-
-
-def _expected(
-    node: LlmJudge, variables: Mapping[str, str], case_expected: str | None
-) -> str | None:
-    value = node.expected
-    if value is None:
-        return case_expected
-    if isinstance(value, str):
-        return value
-    assert isinstance(value, RuntimeTemplate)
-    missing = [name for name in value.variables if name not in variables]
-    if missing:
-        raise _Unbound(f"variable {', '.join(repr(n) for n in missing)} is not bound")
-    return render(value.source, variables)
 
 
 def _from_entry(entry: Mapping[str, Any], provider: str) -> JudgeVerdict:

@@ -68,16 +68,21 @@ class NotEvaluable(Exception):
 
 def value_of(value: str | RuntimeTemplate, ctx: EvalContext) -> str:
     """A plain string as is; a run-time template rendered with the session's variables."""
+    return bound_value(value, ctx.variables)
+
+
+def bound_value(value: str | RuntimeTemplate, variables: Mapping[str, str]) -> str:
+    """``value_of`` over bare variables; NotEvaluable when one is unbound or rendering fails."""
     if isinstance(value, str):
         return value
-    missing = [name for name in value.variables if name not in ctx.variables]
+    missing = [name for name in value.variables if name not in variables]
     if missing:
         names = ", ".join(repr(n) for n in missing)
         raise NotEvaluable(
             f"variable {names} is not bound: its extractor in an earlier test matched nothing"
         )
     try:
-        return render(value.source, ctx.variables)
+        return render(value.source, variables)
     except TemplateRenderError as exc:
         raise NotEvaluable(str(exc)) from exc
 
