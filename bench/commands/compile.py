@@ -67,15 +67,16 @@ def run(args: argparse.Namespace) -> int:
     from runtime.errors import InputError
 
     fmt = args.diagnostics_format or default_format()
+    now = None
     if args.now is not None:
         from compiler.freeze import parse_now
 
         try:
-            parse_now(args.now)
+            now = parse_now(args.now)
         except ValueError as exc:
             raise InputError(f"--now {args.now!r} is not an ISO 8601 time or Unix seconds") from exc
     try:
-        result = compile_with_warnings(args.suite, seed=args.seed, now=args.now)
+        result = compile_with_warnings(args.suite, seed=args.seed, now=now)
     except SuiteInvalid as exc:
         print_diagnostics(exc.diagnostics, exc.sources, fmt=fmt, stream=sys.stdout if fmt == "json" else None,
                           extra={"ok": False})  # fmt: skip
