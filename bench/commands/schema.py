@@ -27,11 +27,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print or write the schema."""
     from compiler.schema import schema_json
+    from runtime.errors import InputError
 
     text = schema_json()
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write {args.output}: {exc.strerror}") from exc
         print(f"wrote {args.output}")
     else:
         print(text, end="")

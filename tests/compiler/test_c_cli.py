@@ -119,3 +119,11 @@ def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert schema["$schema"].endswith("2020-12/schema")
     assert "sessions" in schema["properties"]
     assert "allowedTools" in json.dumps(schema) and "baseUrl" in json.dumps(schema)
+
+
+def test_schema_to_an_unwritable_path_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "no-such-dir" / "schema.json"
+    assert main(["schema", "-o", str(out)]) == 2
+    assert f"cannot write {out}" in capsys.readouterr().err
