@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.fake_process import FakeProcess, cpu_s  # noqa: E402
 
 
 def client(direct: str, proxied: str, n: int, stream: bool) -> None:
@@ -57,60 +57,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
-_UPSTREAM = """
-import os, sys
-sys.path.insert(0, {root!r})
-from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
-fake = FakeLLM(default=Reply(text="a reply of a few words", usage=Usage(12, 5)))
-fake.record_requests = False
-with serve_in_thread(openai_app(fake)) as url:
-    print(url, flush=True)
-    while sys.stdin.readline():  # one line per request for a CPU reading
-        t = os.times()
-        print(t.user + t.system, flush=True)
-"""
-
-
-class Upstream:
-    """The fake OpenAI upstream in a child process."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _UPSTREAM.format(root=str(ROOT))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().strip()
-
-    def cpu_s(self) -> float:
-        """The upstream process's CPU seconds so far."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write("cpu\n")
-        self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-
-
-def cpu_s() -> float:
-    """This process's CPU seconds so far (the proxy's event loop)."""
-    t = os.times()
-    return t.user + t.system
-
-
 async def main(n: int) -> None:
     """Serve upstream and proxy; run the client for both modes; print the figures."""
     import anyio
 
     from runtime.proxy import MetricsProxy
 
-    upstream = Upstream()
+    upstream = FakeProcess.starlette("a reply of a few words", output_tokens=5)
     url = upstream.url
     try:
         async with MetricsProxy({"openai": f"{url}/v1"}) as proxy:

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import anyio  # noqa: E402
 
+from benchmarks.fake_process import FakeProcess, cpu_s  # noqa: E402
 from runtime import ExecuteOptions, execute  # noqa: E402
 from runtime.plan import (  # noqa: E402
     BuiltinAgent,
@@ -55,52 +56,17 @@ from runtime.plan import (  # noqa: E402
 )
 from runtime.plan.assertions import OutputContains  # noqa: E402
 
-_SERVER = """
-import os, sys
-sys.path.insert(0, {root!r})
-from tests.fakes import FakeLLM, Reply, Usage, serve_in_thread
-from tests.fakes.openai_server import openai_app
-fake = FakeLLM(default=Reply(text="ok, done", usage=Usage(12, 3)), latency_s={latency})
-fake.record_requests = False
-with serve_in_thread(openai_app(fake)) as url:
-    print(url, flush=True)
-    while sys.stdin.readline():  # one line per request for a CPU reading
-        t = os.times()
-        print(t.user + t.system, flush=True)
-"""
-
-
 FAKES = {
     "lean": "asyncio.Protocol, canned reply (tests/fakes/lean_openai.py)",
     "starlette": "uvicorn + h11 + Starlette, scripted FakeLLM (tests/fakes/openai_server.py)",
 }
 
 
-class FakeServer:
+def fake_server(latency_s: float, kind: str = "starlette") -> FakeProcess:
     """A fake OpenAI server in a child process: ``lean`` or ``starlette`` (see FAKES)."""
-
-    def __init__(self, latency_s: float, kind: str = "starlette") -> None:
-        if kind == "lean":
-            cmd = [sys.executable, "-m", "tests.fakes.lean_openai", str(latency_s)]
-        else:
-            cmd = [sys.executable, "-c", _SERVER.format(root=str(ROOT), latency=latency_s)]
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
-        )
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().strip()
-
-    def cpu_s(self) -> float:
-        """The fake server process's CPU seconds so far (user + system)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write("cpu\n")
-        self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+    if kind == "lean":
+        return FakeProcess.lean(latency_s)
+    return FakeProcess.starlette("ok, done", output_tokens=3, latency_s=latency_s)
 
 
 def make_plan(url: str, cases: int, concurrency: int) -> Plan:
@@ -163,12 +129,6 @@ def sdk_transport() -> dict[str, Any]:
     return {"http_client": openai.DefaultAioHttpClient()} if transport_name() == "aiohttp" else {}
 
 
-def cpu_s() -> float:
-    """This process's CPU seconds so far (user + system, every thread)."""
-    t = os.times()
-    return t.user + t.system
-
-
 async def run_plan(plan: Plan, out: Path, concurrency: int) -> tuple[float, Any]:
     """Wall seconds and the summary of one execute()."""
     started = time.perf_counter()
@@ -208,7 +168,7 @@ async def raw_sdk_calls(url: str, n: int) -> float:
 
 
 async def scenario_overhead(tmp: Path, n: int) -> None:
-    server = FakeServer(0.0)
+    server = fake_server(0.0)
     try:
         raw = await raw_sdk_calls(server.url, n)
         # Warm the harness (imports, SDK client) with a short run first.
@@ -228,7 +188,7 @@ async def scenario_overhead(tmp: Path, n: int) -> None:
 
 
 async def scenario_throughput(tmp: Path, n: int) -> None:
-    server = FakeServer(0.0)
+    server = fake_server(0.0)
     try:
         plan = make_plan(server.url, n, 64)
         cpu0, fake0 = cpu_s(), server.cpu_s()
@@ -285,7 +245,7 @@ def _stamp(iso: str) -> float:
 
 
 async def scenario_latency(tmp: Path, n: int, kind: str) -> None:
-    server = FakeServer(0.2, kind)
+    server = fake_server(0.2, kind)
     try:
         floor, floor_cpu = await raw_sdk_concurrent(server.url, n, 50)
         await run_plan(make_plan(server.url, 50, 50), tmp / "warm2", 50)
