@@ -13,6 +13,9 @@ from tests.action.fake_github import WRITE_TOKEN, FakeGitHub
 from tests.action.test_files import _parse_outputs
 
 REPO, PR = "octo/widgets", 3
+_COMMENT_BELOW = ["github", "comment", "--report", str(FIXTURES / "report_below.json")]
+_COMMENT_BELOW += ["--markdown", str(FIXTURES / "report_below.md")]
+"""Post the report_below fixture's Markdown (the token variable left at its default)."""
 
 
 def _github_env(
@@ -38,8 +41,7 @@ def test_comment_command_creates_then_updates(
     github_api: FakeGitHub,
 ) -> None:
     _github_env(monkeypatch, tmp_path, "pull_request", github_api)
-    args = ["github", "comment", "--report", str(FIXTURES / "report_below.json")]
-    args += ["--markdown", str(FIXTURES / "report_below.md"), "--token-env", "MY_TOKEN"]
+    args = [*_COMMENT_BELOW, "--token-env", "MY_TOKEN"]
     assert main(args) == 0
     assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -62,13 +64,7 @@ def test_comment_command_on_push_writes_the_summary_only(
     github_api: FakeGitHub,
 ) -> None:
     _github_env(monkeypatch, tmp_path, "push", github_api)
-    md = str(FIXTURES / "report_below.md")
-    assert (
-        main(
-            ["github", "comment", "--report", str(FIXTURES / "report_below.json"), "--markdown", md]
-        )
-        == 0
-    )
+    assert main(_COMMENT_BELOW) == 0
     assert "not about a pull request" in capsys.readouterr().out
     assert github_api.requests == []
     assert "2 of 4 cases passed" in (tmp_path / "summary.md").read_text()
@@ -81,13 +77,7 @@ def test_comment_command_without_a_token_says_so(
     github_api: FakeGitHub,
 ) -> None:
     _github_env(monkeypatch, tmp_path, "pull_request", github_api)
-    md = str(FIXTURES / "report_below.md")
-    assert (
-        main(
-            ["github", "comment", "--report", str(FIXTURES / "report_below.json"), "--markdown", md]
-        )
-        == 0
-    )
+    assert main(_COMMENT_BELOW) == 0
     assert "no GitHub token in $GITHUB_TOKEN" in capsys.readouterr().out
     assert "no GitHub token" in (tmp_path / "summary.md").read_text()
 
