@@ -67,13 +67,18 @@ def _errors(c: CaseReport) -> list[str]:
     return list(dict.fromkeys([c.error, *c.errors] if c.error else c.errors))
 
 
+def _provider(c: CaseReport) -> str:
+    """The provider's type (else its name) as the console shows it; empty when unknown."""
+    return _t((c.provider_type or c.provider or "").upper(), 40)
+
+
 def _case(console: Console, c: CaseReport) -> None:
     label, style = STATUS[c.status]
     line = Text("  ")
     line.append(label.split()[0], style=style)
     line.append(f" {_t(c.agent, 80)}")
-    if c.provider_type or c.provider:
-        line.append(f" [{_t((c.provider_type or c.provider or '').upper(), 40)}]", style="dim")
+    if provider := _provider(c):
+        line.append(f" [{provider}]", style="dim")
     line.append(f" ({fmt_ms(c.duration_ms)})")
     console.print(line)
     console.print(
@@ -110,10 +115,8 @@ def print_console_report(report: Report, console: Console) -> None:
         for c in tg.cases:
             label, style = STATUS[c.status]
             who = Text(_t(c.agent, 60))
-            if c.provider_type or c.provider:
-                who.append(
-                    f"\n  └─ [{_t((c.provider_type or c.provider or '').upper(), 40)}]", style="dim"
-                )
+            if provider := _provider(c):
+                who.append(f"\n  └─ [{provider}]", style="dim")
             table.add_row(who, Text(label, style=style), fmt_ms(c.duration_ms))
         console.print(table)
         console.print()
