@@ -45,9 +45,7 @@ class _Lowered:
     ok: bool
 
 
-def _unit_context(
-    agent: BuiltinAgent | ExternalAgent, session: str, providers: Mapping[str, str]
-) -> dict[str, str]:
+def _unit_context(agent: BuiltinAgent | ExternalAgent, session: str) -> dict[str, str]:
     # An external agent has no provider of the suite: it calls whatever LLM it likes.
     provider = agent.provider if isinstance(agent, BuiltinAgent) else ""
     ctx = {"AGENT_NAME": agent.name, "SESSION_NAME": session, "PROVIDER_NAME": provider}
@@ -69,9 +67,8 @@ def _texts(test: TestDef) -> list[str]:
         elif isinstance(node, syn.NotA):
             stack.append(node.not_)
         else:
-            fields = (
-                node.__dict__
-            )  # plain attribute reads: pydantic's __getattr__ is slow on misses
+            # plain attribute reads: pydantic's __getattr__ is slow on misses
+            fields = node.__dict__
             for name in ("value", "path", "expected"):
                 v = fields.get(name)
                 if isinstance(v, str):
@@ -229,11 +226,12 @@ def expand(
                 exp = expanders.get((tf.doc.file, i))
                 if exp is None:
                     exp = expanders[(tf.doc.file, i)] = _SessionExpander(tf, session, r, diags)
-                if session.value.dataset is None:
-                    made = _unit(exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", None)
-                    units.extend([made] if made else [])
-                    continue
-                for row in (rows or {}).get((tf.doc.file, i), []):
+                session_rows: list[DatasetRow | None] = (
+                    [None]
+                    if session.value.dataset is None
+                    else list((rows or {}).get((tf.doc.file, i), []))
+                )
+                for row in session_rows:
                     made = _unit(exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", row)
                     units.extend([made] if made else [])
     # Tests no unit ran (an unknown agent in their filter, or no valid agent at all) are still
@@ -261,7 +259,7 @@ def _unit(
     """One (agent, session) unit, or (agent, session, row) for a dataset session."""
     session = exp.session
     s = session.value
-    unit_ctx = _unit_context(spec, s.name, {})
+    unit_ctx = _unit_context(spec, s.name)
     if row is not None:
         unit_ctx.update(_row_context(row))
     cases: list[Case] = []
