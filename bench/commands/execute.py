@@ -237,21 +237,17 @@ def _load(args: argparse.Namespace) -> Any:
     if args.resume:
         # Recompile exactly as the run did (same seed, same frozen clock), so an unchanged
         # suite yields the same plan hash and the resume is accepted.
+        from datetime import datetime
+
         from runtime.store import PLAN_FILE, find_run
 
         earlier = load_plan(find_run(args.output_dir or Path.cwd(), args.resume) / PLAN_FILE)
         seed = earlier.seed if seed is None else seed
-        now = _parse_time(earlier.compiled_now)
+        now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
     kwargs: dict[str, Any] = {"seed": seed}
     if now is not None:
         kwargs["now"] = now
     return compile_suite(target, **kwargs)
-
-
-def _parse_time(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Namespace) -> None:
