@@ -148,11 +148,6 @@ class Helpers:
         self._now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
         self._faker: Any = None
 
-    @property
-    def now_utc(self) -> datetime:
-        """The frozen clock, timezone-aware."""
-        return self._now
-
     def choice(self, seq: Any) -> Any:
         """One item of ``seq`` from the seeded stream (Jinja's ``random`` filter, made reproducible)."""
         items = list(seq)

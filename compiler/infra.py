@@ -56,10 +56,6 @@ _APPLIES: dict[str, set[str]] = {
 _TYPE_KEYS: set[str] = set().union(*_APPLIES.values())
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _warn_ignored(item: Located[ProviderDef], diags: Diagnostics) -> None:
     p = item.value
     for key in sorted(_TYPE_KEYS - _APPLIES[p.type]):
