@@ -28,8 +28,9 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 
 from runtime.templating import make_environment
 
-from .helpers import HELPERS, did_you_mean
+from .helpers import HELPERS
 from .segments import Expr, FastCall, jinja_string
+from .suggest import did_you_mean
 from .template_problem import TemplateProblem
 
 __all__ = ["HB_BLOCK_HINT", "expression"]

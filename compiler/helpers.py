@@ -9,7 +9,6 @@ the same values, byte for byte.
 
 from __future__ import annotations
 
-import difflib
 import random
 import string
 import uuid
@@ -20,6 +19,7 @@ from typing import Any
 
 from .fakerkeys import FAKER_KEYS
 from .javatime import apply_timezone, format_now, parse_offset
+from .suggest import did_you_mean
 from .template_problem import TemplateProblem
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "RANDOM_TYPES",
     "HelperSpec",
     "Helpers",
-    "did_you_mean",
     "cut",
     "replace",
     "substring",
@@ -72,13 +71,6 @@ HELPERS: dict[str, HelperSpec] = {
     ),
 }
 """Every helper name, with its argument shape."""
-
-
-def did_you_mean(word: str, choices: list[str]) -> str | None:
-    """``did you mean 'x'?`` for the closest of ``choices`` (case-insensitive), or None."""
-    by_lower = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
-    return f"did you mean '{by_lower[match[0]]}'?" if match else None
 
 
 def _text(value: Any) -> str:

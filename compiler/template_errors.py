@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
-from .helpers import did_you_mean
+from .suggest import did_you_mean
 from .template_problem import TemplateProblem
 
 __all__ = ["as_problem", "fresh_copy"]

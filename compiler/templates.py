@@ -34,11 +34,12 @@ from jinja2 import TemplateError, meta
 from runtime.plan import RuntimeTemplate, SecretRef
 from runtime.templating import make_environment
 
-from .helpers import HELPERS, Helpers, did_you_mean
+from .helpers import HELPERS, Helpers
 from .sandbox import harden
 from .secret_names import SecretAlias, looks_secret
 from .segments import Block, Expr, Segment, Text, jinja_literal, jinja_string
 from .splitter import split
+from .suggest import did_you_mean
 from .template_errors import as_problem, fresh_copy
 from .template_problem import TemplateProblem
 from .variable_order import dependency_order
