@@ -9,6 +9,7 @@ The tree (compile-time errors subclass ``BenchError`` in ``compiler/errors.py``)
     └── InfrastructureError         exit_code 3   something outside the suite stopped the run
         ├── ProviderError           an LLM provider failed (after retries)
         ├── ToolServerError         an MCP tool server failed to start or answer
+        │   └── ServerGoneError     its connection is gone (the pool restarts it)
         └── AgentError              an external agent process failed
 
 The CLI catches ``BenchError``, prints ``str(exc)`` without a traceback and exits with
@@ -27,6 +28,7 @@ __all__ = [
     "PlanError",
     "ProviderError",
     "RunStoreError",
+    "ServerGoneError",
     "ToolServerError",
 ]
 
@@ -84,6 +86,14 @@ class ToolServerError(InfrastructureError):
         super().__init__(message)
         self.server = server
         """Name of the server in the suite."""
+
+
+class ServerGoneError(ToolServerError):
+    """The connection to the server is gone (process exited, socket closed): restart it.
+
+    Here rather than in runtime/toolservers so the agent loop can tell it apart without
+    importing the MCP client.
+    """
 
 
 class AgentError(InfrastructureError):

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 import anyio
 
 from ..clock import elapsed_ms, monotonic_ms
-from ..errors import InputError, ProviderError, ToolServerError
+from ..errors import InputError, ProviderError, ServerGoneError, ToolServerError
 from ..plan import ClarificationDetection
 from ..providers.base import ChatRequest, ChatResponse, ToolSpec
 from ..retry import tally
@@ -303,7 +303,9 @@ async def _run_tool(
             )
         except ToolServerError as exc:
             tc.error = str(exc)
-            if _is_server_gone(exc):
+            # A timeout or an error result is the agent's problem; a server whose connection
+            # is gone is an infrastructure fault that makes the case an error, not a failure.
+            if isinstance(exc, ServerGoneError):
                 dead = True
         except Exception as exc:  # a tool must never crash the run; record and go on
             tc.error = f"{type(exc).__name__}: {exc}"
@@ -314,14 +316,6 @@ async def _run_tool(
     if dead:
         return f"tool server {tc.server!r} failed: {tc.error}"
     return None
-
-
-def _is_server_gone(exc: ToolServerError) -> bool:
-    # A timeout or an error result is the agent's problem; a server whose connection is gone
-    # is an infrastructure fault that makes the case an error rather than a failure.
-    # (runtime.toolservers raises ServerGoneError for it; matched by name so the loop does
-    # not import the MCP client.)
-    return any(cls.__name__ == "ServerGoneError" for cls in type(exc).__mro__)
 
 
 def _tool_message_text(tc: ToolCall) -> str:

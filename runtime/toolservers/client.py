@@ -27,7 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
-from ..errors import ToolServerError
+from ..errors import ServerGoneError, ToolServerError
 from ..plan import HttpServer, SseServer, StdioServer
 from ..providers.base import ToolSpec
 from ..secrets import resolve
@@ -42,10 +42,6 @@ _log = logging.getLogger(__name__)
 _CLIENT_INFO = mcp_types.Implementation(name="bench", version="0.1")
 _LIST_PAGE_CAP = 100
 """Most tools/list pages followed; a server whose cursor never ends cannot hang start-up."""
-
-
-class ServerGoneError(ToolServerError):
-    """The connection to the server is gone (process exited, socket closed): restart it."""
 
 
 class McpServer:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from runtime.agents.loop import AgentSetup, offered_tools, run_turn
-from runtime.errors import ToolServerError
+from runtime.errors import ServerGoneError, ToolServerError
 from runtime.plan import ScriptedProvider, ScriptedReply
 from runtime.providers.base import ChatRequest, ChatResponse
 from runtime.providers.scripted import ScriptedChatProvider
@@ -236,9 +236,6 @@ async def test_tool_timeout_is_passed_and_a_timeout_is_recorded_not_fatal() -> N
 
 
 async def test_a_dead_server_is_a_fault() -> None:
-    class ServerGoneError(ToolServerError):
-        pass
-
     def gone(args: dict[str, Any]) -> str:
         raise ServerGoneError("server 's' exited", server="s")
 
