@@ -21,6 +21,7 @@ from .freeze import build_plan, build_settings, fresh_seed, resolve_now
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
 from .render import Renderer
+from .source import SourceDoc
 from .templates import TemplateEngine
 
 __all__ = ["Compilation", "compile_suite", "compile_with_warnings"]
@@ -44,7 +45,7 @@ def _variables(
     cache: dict[tuple[str, tuple[tuple[str, str], ...]], Mapping[str, str]] = {}
 
     def resolve(
-        doc_dir: str, raw: Mapping[str, str], where: Mapping[str, object], fallback: object
+        doc_dir: str, raw: Mapping[str, str], where: Mapping[str, SourceDoc], fallback: SourceDoc
     ) -> Mapping[str, str]:
         key = (doc_dir, tuple(raw.items()))
         if key in cache:
@@ -53,9 +54,7 @@ def _variables(
         values, problems = engine.resolve_variables(raw, static)
         for name, problem in problems:
             src = where.get(name, fallback)
-            span = src.positions.span(("variables", name)) if hasattr(src, "positions") else None
-            if span is not None:
-                r.report(problem, raw[name], span)
+            r.report(problem, raw[name], src.positions.span(("variables", name)))
         ctx: Mapping[str, str] = ChainMap(values, static)
         cache[key] = ctx
         return ctx
