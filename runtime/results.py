@@ -103,6 +103,13 @@ class RunFilter(_Record):
     of: int = 0
     """Cases of the unfiltered plan."""
 
+    def flags(self) -> str:
+        """The filter as the flags that make it, e.g. ``--limit 2 --agents a,b``."""
+        parts = [f"--limit {self.limit}"] if self.limit is not None else []
+        if self.agents:
+            parts.append(f"--agents {','.join(self.agents)}")
+        return " ".join(parts)
+
 
 class AiSummaryRecord(_Record):
     """The LLM-written verdict over a run (``ai_summary`` in the suite); also in ai_summary.md."""

@@ -196,23 +196,12 @@ def _select(plan: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         if wanted is not None and not same_filter(wanted, recorded):
             raise InputError(
                 "a resumed run keeps the case filter it was started with "
-                f"({_describe(recorded)}); drop --limit/--agents or give the same ones"
+                f"({recorded.flags() if recorded else 'no filter'}); drop --limit/--agents or give the same ones"
             )
         wanted = recorded
     if wanted is None:
         return plan, None
     return select(plan, wanted)
-
-
-def _describe(selection: Any) -> str:
-    if selection is None:
-        return "no filter"
-    parts = []
-    if selection.limit is not None:
-        parts.append(f"--limit {selection.limit}")
-    if selection.agents:
-        parts.append(f"--agents {','.join(selection.agents)}")
-    return " ".join(parts)
 
 
 def _load(args: argparse.Namespace) -> Any:

@@ -81,10 +81,7 @@ def _print_summary(
         lines.append(f"retry of   {m.parent_run}")
     if m.filter is not None:
         f = m.filter
-        parts = ([f"--limit {f.limit}"] if f.limit else []) + (
-            [f"--agents {','.join(f.agents)}"] if f.agents else []
-        )
-        lines.append(f"filter     {' '.join(parts)}: {f.selected} of {f.of} cases")
+        lines.append(f"filter     {f.flags()}: {f.selected} of {f.of} cases")
     lines.append(f"results    {totals_text(t, m.case_count)}")
     if len(results) < planned:
         lines.append(f"           {planned - len(results)} cases without a result")

@@ -290,3 +290,10 @@ def test_the_example_external_agent_speaks_json_lines() -> None:
     first, second = (json.loads(line) for line in proc.stdout.splitlines())
     assert first == {"output": "You said: Hi", "error": None}
     assert second["output"] is None and "AttributeError" in second["error"]
+
+
+def test_a_filter_reads_back_as_the_flags_that_made_it() -> None:
+    from runtime.results import RunFilter
+
+    assert RunFilter(limit=2, agents=("a", "b")).flags() == "--limit 2 --agents a,b"
+    assert RunFilter(agents=("beta",)).flags() == "--agents beta"
