@@ -9,15 +9,20 @@ an error. The fields:
   allowed, since a path is not itself a secret;
 - server ``headers`` whose name looks like authentication (Authorization, *token*, *key*, ...);
   other headers may be literal;
-- server ``env`` values (a stdio extension) whose variable name looks secret.
+- ``env`` values (stdio servers, external agents) whose variable name looks secret, by the
+  same word rule the template engine applies to environment references
+  (``secret_names.looks_secret``: ``DB_PASSWORD`` yes, ``AUTHOR`` no).
 """
 
 from __future__ import annotations
 
 import re
 
+from .secret_names import looks_secret
+
 __all__ = ["is_secret_env_name", "is_secret_header", "split_header"]
 
+# Header names are matched as substrings: "Authorization", "X-Api-Key", "Cookie".
 _SECRETISH = re.compile(r"(?i)(auth|token|secret|key|cookie|passw|credential|session)")
 
 
@@ -28,7 +33,7 @@ def is_secret_header(name: str) -> bool:
 
 def is_secret_env_name(name: str) -> bool:
     """True for environment variable names that look like they hold a secret."""
-    return bool(_SECRETISH.search(name))
+    return looks_secret(name)
 
 
 def split_header(text: str) -> tuple[str, str] | None:

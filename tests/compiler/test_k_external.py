@@ -185,3 +185,17 @@ def test_example_suite_runs_through_bench_execute(
         # Cost from the suite's prices: block (equal here to the shipped table's gpt-4o-mini).
         usage = TokenUsage(input=u.input, output=u.output, cached=u.cached)
         assert case["cost_usd"] == pytest.approx(cost_of("gpt-4o-mini", usage))
+
+
+def test_env_names_read_as_secret_by_the_same_rule_as_templates(write: Callable[..., Path]) -> None:
+    # One rule for variable names (compiler/secret_names.looks_secret): AUTHOR and
+    # SESSION_NAME are not secrets, so literal values are fine; DB_PASSWORD is.
+    head = (
+        "providers:\n  - {name: p, type: SCRIPTED, replies: [{text: ok}]}\n"
+        "agents:\n  - name: ext\n    command: ./agent\n"
+    )
+    tail = "sessions:\n  - name: s\n    tests:\n      - {name: t, prompt: p}\n"
+    [agent] = compile_ok(write(head + "    env: {AUTHOR: me, SESSION_NAME: s1}\n" + tail)).agents
+    assert isinstance(agent, ExternalAgent) and agent.env == {"AUTHOR": "me", "SESSION_NAME": "s1"}
+    errors = compile_errors(write(head + "    env: {DB_PASSWORD: hunter2}\n" + tail))
+    assert [e.code for e in errors] == ["literal-secret"]
