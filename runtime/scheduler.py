@@ -1,8 +1,11 @@
 """Run units concurrently under a limit; a unit's own cases run in order inside its worker.
 
-Every unit gets a task in one anyio task group, and a ``CapacityLimiter`` bounds how many run
-at once, so a unit never starts before a slot is free and the units start in plan order. The
-first unit that raises stops the run: the group cancels the others, and the error is
+``concurrency`` workers in one anyio task group take units from one shared iterator, so units
+start in plan order, never more than ``concurrency`` run at once, and a worker that ends a unit
+starts the next in the same step: no task per unit (a 100,000-unit plan holds ``concurrency``
+tasks, not 100,000) and no scheduling round between one unit and the next, which would put the
+next unit's first request behind every other ready task (benchmarks/runtime_bench.py, latency).
+The first unit that raises stops the run: the group cancels the others, and the error is
 re-raised unwrapped from anyio's exception group so the CLI can map it to an exit code.
 """
 
@@ -31,16 +34,16 @@ async def run_concurrently(
     Items acquire their slot in order. If a worker raises, the others are cancelled and the
     most meaningful error (a BenchError first) is raised as itself, not as an ExceptionGroup.
     """
-    limiter = anyio.CapacityLimiter(max(1, concurrency))
+    pending = iter(items)
 
-    async def one(item: T) -> None:
-        async with limiter:
+    async def drain() -> None:
+        for item in pending:
             await worker(item)
 
     try:
         async with anyio.create_task_group() as tg:
-            for item in items:
-                tg.start_soon(one, item)
+            for _ in range(max(1, min(concurrency, len(items)))):
+                tg.start_soon(drain)
     except BaseExceptionGroup as group:
         raise _pick(group) from None
 

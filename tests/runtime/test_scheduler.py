@@ -53,3 +53,18 @@ async def test_first_error_cancels_the_rest_and_is_raised_unwrapped() -> None:
     with pytest.raises(ToolServerError, match="did not start"):
         await run_concurrently([0, 1, 2], work, concurrency=3)
     assert finished == []
+
+
+async def test_a_large_plan_holds_one_task_per_slot_not_per_unit() -> None:
+    import asyncio
+
+    baseline = len(asyncio.all_tasks())
+    seen: list[int] = []
+
+    async def work(i: int) -> None:
+        seen.append(len(asyncio.all_tasks()) - baseline)
+        await anyio.sleep(0)
+
+    await run_concurrently(list(range(500)), work, concurrency=3)
+    assert max(seen) == 3
+    assert len(seen) == 500
