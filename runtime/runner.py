@@ -33,6 +33,7 @@ from .plan import (
     Unit,
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
+from .providers.send_order import prompt_request_writes
 from .results import CaseResult
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
@@ -126,7 +127,7 @@ class UnitRunner:
                 self.writer = writer
                 self.external_pools = pools
                 await pools.open(external)  # setup commands and metrics proxies, once per agent
-                with _frozen_heap():
+                with _frozen_heap(), prompt_request_writes():
                     await run_concurrently(units, self._run_unit, concurrency=self.concurrency)
         finally:
             with anyio.CancelScope(shield=True):
