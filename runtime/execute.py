@@ -107,7 +107,7 @@ async def execute(
         )
     if options.selection is not None and not options.resume:
         store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))
-    store.redact = _redactor_for(plan, options.env)
+    store.redact = redact = _redactor_for(plan, options.env)
     done = store.done_results()
     todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
     from .cost import table_for
@@ -142,6 +142,8 @@ async def execute(
             await runner.run(todo)
         status = "completed"  # _finish downgrades it when a stop left cases without a result
     except BenchError as exc:
+        # Its message can quote what a server or an SDK printed: scrub it before it is shown.
+        exc.args = tuple(redact(a) if isinstance(a, str) else a for a in exc.args)
         status, error = "failed", str(exc)
         raise
     finally:

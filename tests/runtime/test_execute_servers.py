@@ -173,3 +173,36 @@ async def test_tool_timeout_with_a_real_server(tmp_path: Path) -> None:
     assert call.error and "tim" in call.error.lower()
     assert call.duration_ms < 4000
     assert res.transcript.final_output == "woke"
+
+
+async def test_a_server_that_prints_a_secret_at_start_up_does_not_leak_it(
+    tmp_path: Path,
+) -> None:
+    """The stderr tail in a start-up error passes the run's redactor like everything else."""
+    from runtime.errors import ToolServerError
+    from runtime.plan import SecretRef
+
+    leaky = StdioServer(
+        name="leaky",
+        command=(
+            sys.executable,
+            "-c",
+            "import os, sys; sys.stderr.write('bad token ' + os.environ['LEAKY_TOKEN'] + '\\n');"
+            " sys.exit(1)",
+        ),
+        env={"LEAKY_TOKEN": SecretRef.from_env("LEAKY_TOKEN")},
+        process_delay_ms=0,
+    )
+    agent = BuiltinAgent(name="agent", provider="p", servers=(AgentServer(name="leaky"),))
+    plan = make_plan(
+        [unit("u1", [case("u1", 0, "hi", assertions=[OutputContains(value="x")])])],
+        agents=[agent],
+        servers=[leaky],
+    )
+    secret = "tok-1234567890-very-secret"
+    with pytest.raises(ToolServerError) as info:
+        await execute(plan, ExecuteOptions(output_dir=tmp_path, env={"LEAKY_TOKEN": secret}))
+    assert "bad token ***" in str(info.value)
+    assert secret not in str(info.value)
+    metadata = next(tmp_path.glob("runs/*/metadata.json")).read_text()
+    assert "bad token ***" in metadata and secret not in metadata
