@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from typing import Any
 
 import anyio
@@ -84,7 +85,9 @@ async def sleep(seconds: float) -> str:
 
 @server.tool(structured_output=False)
 def crash(code: int = 3) -> str:
-    """Exit the server process at once, without answering."""
+    """Exit the server process at once, without answering (saying why on stderr)."""
+    sys.stderr.write(f"notes: crash requested, exiting with {code}\n")
+    sys.stderr.flush()
     os._exit(code)
 
 

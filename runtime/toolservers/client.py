@@ -55,11 +55,6 @@ class McpServer:
         self.gone = False
         """Set once a call found the connection gone; closing it then stays quiet."""
 
-    @property
-    def stderr_tail(self) -> str:
-        """The last few KiB the server wrote to stderr (stdio servers; '' otherwise)."""
-        return self._stderr.text() if self._stderr is not None else ""
-
     async def list_tools(self) -> list[ToolSpec]:
         """Every tool the server lists, following pagination."""
         tools: list[ToolSpec] = []
@@ -98,9 +93,12 @@ class McpServer:
                         f"{timeout_s:g} s (tool timeout)",
                         server=self.name,
                     ) from exc
-        except ServerGoneError:
+        except ServerGoneError as exc:
             self.gone = True
-            raise
+            hint = _stderr_hint(self._stderr)  # what a dying stdio server said on its way out
+            if not hint:
+                raise
+            raise ServerGoneError(f"{exc}{hint}", server=self.name) from exc
         return ToolResult(
             content=[
                 block.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -99,8 +99,11 @@ async def test_tool_timeout_is_a_tool_server_error_and_server_survives() -> None
 @pytest.mark.requirement("server:restart")
 async def test_crash_mid_session_raises_server_gone() -> None:
     async with open_server(notes_stdio()) as server:
-        with pytest.raises(ServerGoneError, match="connection closed"):
+        with pytest.raises(ServerGoneError, match="connection closed") as info:
             await server.call_tool("crash", {}, timeout_s=10)
+        # What the server said on its way out is part of the error, as at start-up.
+        assert "server stderr (last lines)" in str(info.value)
+        assert "notes: crash requested, exiting with 3" in str(info.value)
         with pytest.raises(ServerGoneError):
             await server.call_tool("echo", {"text": "x"}, timeout_s=10)
 
