@@ -18,7 +18,8 @@ from .comment import MARKER as MARKER
 from .compare import compare as compare
 from .compare import with_baseline
 from .console import print_console_report as print_console_report
-from .render import EXTENSIONS, normalise_formats, render_format
+from .formats import EXTENSIONS, normalise_formats
+from .render import render_format
 from .schema import REPORT_VERSION as REPORT_VERSION
 from .schema import Report as Report
 

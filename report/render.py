@@ -23,6 +23,7 @@ from markupsafe import Markup
 from runtime.errors import InputError
 
 from . import escape
+from .formats import EXTENSIONS, FORMATS, normalise_formats
 from .perf import no_gc
 from .schema import Report
 from .sequence import sequence
@@ -30,35 +31,12 @@ from .views import layout
 
 __all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "render_format"]
 
-FORMATS = ("json", "md", "html", "junit")
-EXTENSIONS = {"json": ".json", "md": ".md", "html": ".html", "junit": ".junit.xml"}
-_ALIASES = {"markdown": "md", "xml": "junit", "htm": "html"}
-
 LARGE_RUN = 1_000
 """From this many cases on, the HTML details failed cases only (size stays under 15 MB at
 10,000 cases); the JSON report keeps every case in full."""
 
 HTML_TEXT_LIMIT = 20_000
 """Longest single text (output, tool result, message) shown in the HTML; the JSON has all."""
-
-
-def normalise_formats(spec: str | list[str]) -> list[str]:
-    """``"html,md"`` -> ``["html", "md"]``; duplicates dropped; InputError names bad ones."""
-    items = spec.split(",") if isinstance(spec, str) else spec
-    out: list[str] = []
-    for raw in items:
-        name = _ALIASES.get(raw.strip().lower(), raw.strip().lower())
-        if not name:
-            continue
-        if name not in FORMATS:
-            raise InputError(
-                f"unknown report format {raw.strip()!r}; choose from {', '.join(FORMATS)}"
-            )
-        if name not in out:
-            out.append(name)
-    if not out:
-        raise InputError(f"no report format given; choose from {', '.join(FORMATS)}")
-    return out
 
 
 def _template_dir() -> Path:

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render HEAD with BASE's deltas; print Markdown or write files."""
     from report import build_report, render, write_reports
-    from report.render import normalise_formats
+    from report.formats import normalise_formats
     from runtime.errors import InputError
 
     formats = normalise_formats(args.format)

@@ -95,7 +95,7 @@ def _outputs(args: argparse.Namespace) -> int:
 
     from bench.gha.digest import load_digest
     from bench.gha.outputs import write_outputs
-    from report.render import EXTENSIONS
+    from report.formats import EXTENSIONS
 
     path = Path(args.report).resolve()
     values = load_digest(path).outputs()

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from report import build_report, print_console_report, write_reports
-    from report.render import normalise_formats
+    from report.formats import normalise_formats
 
     formats = normalise_formats(args.format)  # a bad format fails before any work
     source = Path(args.source)

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from report.formats import FORMATS, normalise_formats
 from runtime.errors import InputError
 
 __all__ = ["FAIL_ON", "FORMATS", "ActionInputs"]
 
 FAIL_ON = ("criteria", "any-failure", "never")
-FORMATS = ("json", "md", "html", "junit")
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -93,17 +93,11 @@ def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
 
 
 def _formats(value: str) -> list[str]:
-    aliases = {"markdown": "md", "xml": "junit"}
-    names = [
-        aliases.get(p.strip().lower(), p.strip().lower())
-        for p in value.replace(" ", ",").split(",")
-    ]
-    names = [n for n in names if n]
-    unknown = sorted(set(names) - set(FORMATS))
-    if unknown:
-        raise InputError(
-            f"input 'report-formats' has unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
-        )
+    """The formats to write: report.formats' parsing, with JSON and Markdown always added."""
+    try:
+        names = normalise_formats(value) if value.strip() else list(FORMATS)
+    except InputError as exc:
+        raise InputError(f"input 'report-formats': {exc}") from None
     # JSON and Markdown are always written: outputs read the JSON, the summary and comment are the Markdown.
-    wanted = set(names or FORMATS) | {"json", "md"}
+    wanted = set(names) | {"json", "md"}
     return [f for f in FORMATS if f in wanted]
