@@ -17,7 +17,7 @@ from runtime.plan import (
 from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
-from .infra import lower_env, split_command
+from .infra import StaticFields, lower_env, split_command
 from .render import Renderer
 from .suite import AgentDef
 from .suite.scalars import duration_ms
@@ -124,16 +124,8 @@ def _lower_external(
 ) -> ExternalAgent | None:
     """An external agent: the command split like a stdio server's, env values as credentials."""
     a = item.value
-    ok = True
-
-    def text(key: str, value: str | None) -> str | None:
-        nonlocal ok
-        if value is None:
-            return None
-        out = r.render_static(value, ctx, item.span(key))
-        ok = ok and out is not None
-        return out
-
+    fields = StaticFields(item, ctx, r)
+    text = fields.text
     argv = split_command(text("command", a.command), item.span("command"), diags)
     env = lower_env(item, a.env, ctx, r, what=f"agent '{a.name}' ")
     # Relative to the file, like skill paths; the default lets `python agent.py` find its script.
@@ -141,7 +133,7 @@ def _lower_external(
     working_dir = str((base_dir / wd).resolve() if wd is not None else base_dir.resolve())
     setup = text("setup", a.setup)
     teardown = text("teardown", a.teardown)
-    if not ok or argv is None or env is None:
+    if not fields.ok or argv is None or env is None:
         return None
     extra: dict[str, Any] = {}
     if a.timeout is not None:

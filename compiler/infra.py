@@ -138,25 +138,17 @@ def lower_provider(
     p = item.value
     ptype = p.type
     _warn_ignored(item, diags)
-    ok = True
-
-    def text(key: str, value: str | None) -> str | None:
-        nonlocal ok
-        if value is None:
-            return None
-        out = r.render_static(value, ctx, item.span(key))
-        ok = ok and out is not None
-        return out
+    fields = StaticFields(item, ctx, r)
+    text = fields.text
 
     def cred(key: str, value: str | None, *, literal_ok: bool = False) -> SecretRef | None:
-        nonlocal ok
         if value is None:
             return None
         out = r.credential(
             value, ctx, item.span(key), what=f"provider '{p.name}' {key}", literal_ok=literal_ok
         )
         if out is None:
-            ok = False
+            fields.ok = False
             return None
         return SecretRef(template=out) if isinstance(out, str) else out
 
@@ -169,7 +161,7 @@ def lower_provider(
             item.span("name"),
             hint=hint,
         )
-        ok = False
+        fields.ok = False
     token = cred("token", p.token)
     secret = cred("secret", p.secret)
     rl, retry = _policies(p)
@@ -177,10 +169,10 @@ def lower_provider(
     spec: ProviderSpec
     if ptype == "SCRIPTED":
         replies = _replies(item, diags)
-        if replies is None or not ok:
+        if replies is None or not fields.ok:
             return None
         return ScriptedProvider(model=model or "scripted", replies=replies, **common)
-    if not ok or model is None:
+    if not fields.ok or model is None:
         return None
     if ptype in ("OPENAI", "GROQ", "OPENAI_COMPATIBLE"):
         flavor = {"OPENAI": "openai", "GROQ": "groq", "OPENAI_COMPATIBLE": "compatible"}[ptype]
@@ -225,7 +217,7 @@ def lower_provider(
             stream=p.stream,
             **common,
         )
-    return spec if ok else None
+    return spec if fields.ok else None
 
 
 def split_command(command: str | None, span: Span, diags: Diagnostics) -> tuple[str, ...] | None:
@@ -288,25 +280,37 @@ _SERVER_KEYS = {
 _ALL_SERVER_KEYS = set().union(*_SERVER_KEYS.values())
 
 
-class _ServerLowering:
-    """Renders one server entry's fields; ``ok`` turns False on the first reported problem."""
+class StaticFields:
+    """Renders one definition's text fields, which must be complete at compile time.
 
-    def __init__(
-        self, item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
-    ) -> None:
+    ``ok`` turns False once a field fails (its problem is already reported), so a lowering
+    can report every field's problem before it gives up on the definition.
+    """
+
+    def __init__(self, item: Located[Any], ctx: Mapping[str, str], r: Renderer) -> None:
         self.item = item
-        self.s = item.value
         self.ctx = ctx
         self.r = r
-        self.diags = diags
         self.ok = True
 
     def text(self, key: str, value: str | None, *sub: str | int) -> str | None:
+        """``value`` (the field at ``key``, ``sub``) rendered; None if absent or it failed."""
         if value is None:
             return None
         out = self.r.render_static(value, self.ctx, self.item.span(key, *sub))
         self.ok = self.ok and out is not None
         return out
+
+
+class _ServerLowering(StaticFields):
+    """Renders one server entry's fields; ``ok`` turns False on the first reported problem."""
+
+    def __init__(
+        self, item: Located[ServerDef], ctx: Mapping[str, str], r: Renderer, diags: Diagnostics
+    ) -> None:
+        super().__init__(item, ctx, r)
+        self.s = item.value
+        self.diags = diags
 
     def invalid(self, message: str, *where: str | int, hint: str | None = None) -> None:
         self.diags.add("invalid-value", message, self.item.span(*where), hint=hint)
