@@ -60,10 +60,14 @@ class ToolResult(_Record):
     @property
     def text(self) -> str:
         """The first text block's text ('' when there is none)."""
+        return self.first_text() or ""
+
+    def first_text(self) -> str | None:
+        """The first text block's text; None when the result has no text block."""
         for block in self.content:
             if block.get("type") == "text":
                 return str(block.get("text", ""))
-        return ""
+        return None
 
 
 class ToolCall(_Record):

@@ -89,12 +89,7 @@ def bound_value(value: str | RuntimeTemplate, variables: Mapping[str, str]) -> s
 
 def call_text(call: ToolCall) -> str | None:
     """The first text block of a call's result; None when the call produced no text."""
-    if call.result is None:
-        return None
-    for block in call.result.content:
-        if block.get("type") == "text":
-            return str(block.get("text", ""))
-    return None
+    return call.result.first_text() if call.result is not None else None
 
 
 def call_json(call: ToolCall) -> tuple[Any, str | None]:
