@@ -368,7 +368,8 @@ async def open_external_agent(
         return
     from ..proxy import MetricsProxy
 
-    agent_env = agent_environment(spec, env)
-    async with MetricsProxy(proxy_upstreams(agent_env)) as proxy:
-        async with ExternalAgentPool(spec, proxy=proxy, env=env) as pool:
+    pool = ExternalAgentPool(spec, env=env)  # resolves the agent's env once, starts nothing
+    async with MetricsProxy(proxy_upstreams(pool.env)) as proxy:
+        pool.proxy = proxy
+        async with pool:
             yield pool
