@@ -24,9 +24,11 @@ from .classify import (
     call_error,
     decide,
     malformed,
+    refused_cause,
     transport_decision,
 )
 from .convert import anthropic_messages, anthropic_tools, parse_arguments, system_text
+from .transport import aiohttp_client
 from .usage import estimated_usage
 
 __all__ = ["AnthropicMessagesProvider", "create"]
@@ -51,6 +53,9 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
             base_url=spec.base_url,
             max_retries=0,
             timeout=timeout,
+            # Signing happens on the request before the transport sends it, and the event
+            # stream is decoded from its bytes: both work the same over aiohttp.
+            **_http_client(),
         )
         return AnthropicMessagesProvider(
             spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
@@ -64,11 +69,17 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
             provider=spec.name,
         )
     client = anthropic.AsyncAnthropic(
-        api_key=key, base_url=spec.base_url, max_retries=0, timeout=timeout
+        api_key=key, base_url=spec.base_url, max_retries=0, timeout=timeout, **_http_client()
     )
     return AnthropicMessagesProvider(
         spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
     )
+
+
+def _http_client() -> dict[str, Any]:
+    """The SDK's aiohttp transport (``anthropic[aiohttp]``) on asyncio, else the SDK's default
+    (the choice and its reasons: runtime/providers/transport.py)."""
+    return aiohttp_client(getattr(anthropic, "DefaultAioHttpClient", None))
 
 
 class AnthropicMessagesProvider:
@@ -215,6 +226,9 @@ class AnthropicMessagesProvider:
         if isinstance(exc, ProviderCallError):
             return exc.decision
         if isinstance(exc, anthropic.APITimeoutError):
+            refused = refused_cause(exc)
+            if refused is not None:  # an aiohttp transport may report a refusal as a timeout
+                return decide(None, str(refused), connection=True)
             return decide(None, str(exc), timeout=True)
         if isinstance(exc, anthropic.APIConnectionError):
             return decide(None, str(exc.__cause__ or exc), connection=True)

@@ -22,6 +22,7 @@ __all__ = [
     "decide",
     "malformed",
     "parse_retry_after",
+    "refused_cause",
     "retry_after_from_text",
     "transport_decision",
 ]
@@ -152,6 +153,24 @@ def transport_decision(exc: BaseException) -> RetryDecision | None:
         return decide(None, str(exc) or type(exc).__name__, timeout=True)
     if names & {"TransportError", "NetworkError", "ClientConnectionError", "ClientError"}:
         return decide(None, str(exc) or type(exc).__name__, connection=True)
+    return None
+
+
+def refused_cause(exc: BaseException) -> OSError | None:
+    """The socket error under a "timeout" that was really a failed connect, if any.
+
+    The aiohttp transport of some SDK versions (upstream httpx-aiohttp, vendored by openai)
+    maps aiohttp's connection errors to HTTPX's ConnectTimeout, so a refused connection would
+    read "request timed out"; the OSError it wraps says what happened. (TimeoutError is an
+    OSError too: a real timeout stays a timeout.)
+    """
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
     return None
 
 

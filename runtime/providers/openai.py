@@ -19,8 +19,16 @@ from ..plan import AzureProvider, OpenAIProvider, ProviderSpec
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
 from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
-from .classify import ProviderCallError, call_error, decide, malformed, transport_decision
+from .classify import (
+    ProviderCallError,
+    call_error,
+    decide,
+    malformed,
+    refused_cause,
+    transport_decision,
+)
 from .convert import openai_messages, openai_tools, parse_arguments
+from .transport import aiohttp_client
 from .usage import estimated_usage
 
 __all__ = ["GROQ_BASE_URL", "OpenAIChatProvider", "create"]
@@ -111,26 +119,9 @@ def _know_platform(client: openai.AsyncOpenAI) -> None:
 
 
 def _http_client() -> dict[str, Any]:
-    """The SDK's aiohttp transport (``openai[aiohttp]``) on asyncio, else the SDK's default.
-
-    The SDK documents aiohttp "for improved concurrency performance": a call costs about
-    half the CPU of the default HTTPX2 pool, which probes every idle connection on each
-    request. With 50 calls in flight the event loop's CPU per call is what delays answers
-    (benchmarks/runtime_bench.py, latency scenario). Auth, timeouts, proxies from the
-    environment and error types are the SDK's either way. aiohttp needs asyncio; under
-    another backend, or an SDK without the extra, the default transport is used.
-    """
-    import asyncio
-    import importlib.util
-
-    client_cls = getattr(openai, "DefaultAioHttpClient", None)
-    if client_cls is None or importlib.util.find_spec("aiohttp") is None:
-        return {}
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return {}
-    return {"http_client": client_cls()}
+    """The SDK's aiohttp transport (``openai[aiohttp]``) on asyncio, else the SDK's default
+    (the choice and its reasons: runtime/providers/transport.py)."""
+    return aiohttp_client(getattr(openai, "DefaultAioHttpClient", None))
 
 
 def _entra_token_provider(spec: AzureProvider) -> Any:
@@ -292,7 +283,7 @@ class OpenAIChatProvider:
         if isinstance(exc, ProviderCallError):
             return exc.decision
         if isinstance(exc, openai.APITimeoutError):
-            refused = _refused_cause(exc)
+            refused = refused_cause(exc)
             if refused is not None:  # the aiohttp transport reports a refusal as a timeout
                 return decide(None, str(refused), connection=True)
             return decide(None, str(exc), timeout=True)
@@ -316,23 +307,6 @@ class OpenAIChatProvider:
     async def aclose(self) -> None:
         """Close the SDK client's connection pool."""
         await self._client.close()
-
-
-def _refused_cause(exc: BaseException) -> OSError | None:
-    """The socket error under a "timeout" that was really a failed connect, if any.
-
-    The SDK's aiohttp transport maps aiohttp's connection errors to HTTPX's ConnectTimeout,
-    so a refused connection would read "request timed out"; the OSError it wraps says what
-    happened. (TimeoutError is an OSError too: a real timeout stays a timeout.)
-    """
-    seen: set[int] = set()
-    cause = exc.__cause__ or exc.__context__
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    return None
 
 
 def _tool_request(call_id: str | None, name: str, raw: str | None) -> ToolRequest:
