@@ -63,6 +63,7 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAICh
                 azure_ad_token_provider=token_provider,
                 max_retries=0,
                 timeout=timeout,
+                **_http_client(),
             )
         else:
             key = resolve(spec.api_key, env, what=what, redactor=redactor)
@@ -76,7 +77,9 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAICh
                 api_version=spec.api_version,
                 max_retries=0,
                 timeout=timeout,
+                **_http_client(),
             )
+        _know_platform(client)
         return OpenAIChatProvider(spec, client, redactor, stream=spec.stream)
     if not isinstance(spec, OpenAIProvider):
         raise ProviderError(

@@ -67,3 +67,20 @@ async def test_a_refused_connection_is_a_connection_failure_not_a_timeout() -> N
     finally:
         await provider.aclose()
     assert "timed out" not in str(info.value)
+
+
+async def test_azure_with_an_api_key_uses_the_aiohttp_client_too() -> None:
+    from runtime.plan import AzureProvider
+
+    spec = AzureProvider(
+        name="az",
+        model="gpt-test",
+        api_key=SecretRef.from_env("AZURE_KEY"),
+        base_url="http://127.0.0.1:9",
+        api_version="2024-10-21",
+    )
+    provider = create(spec, {"AZURE_KEY": "az-test-transport-key"})
+    try:
+        assert isinstance(_http_client_of(provider), openai.DefaultAioHttpClient)
+    finally:
+        await provider.aclose()
