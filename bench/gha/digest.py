@@ -13,7 +13,7 @@ from typing import Any
 
 from runtime.errors import InputError
 
-__all__ = ["ReportDigest", "load_digest"]
+__all__ = ["ReportDigest", "digest_of", "load_digest"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,11 @@ def load_digest(path: str | Path) -> ReportDigest:
     summary = data.get("summary") if isinstance(data, dict) else None
     if not isinstance(summary, dict):
         raise InputError(f"{path} is not a bench JSON report (no 'summary' object)")
+    return digest_of(summary, path)
+
+
+def digest_of(summary: dict[str, Any], path: str | Path) -> ReportDigest:
+    """The digest of a report's ``summary`` object (``path`` names it in errors)."""
     return ReportDigest(
         total=_count(summary, "total", path),
         passed=_count(summary, "passed", path),

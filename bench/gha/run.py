@@ -22,11 +22,12 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from runtime.errors import InputError
 
 from .annotations import relocate, workspace_prefix
-from .digest import ReportDigest, load_digest
+from .digest import ReportDigest, digest_of
 from .inputs import ActionInputs
 from .outputs import write_outputs
 from .publish import publish
@@ -96,8 +97,8 @@ def run_action(
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
         return ActionResult(executed.returncode or 3, outputs)
 
-    paths = _render(inputs, base, workdir)
-    digest = load_digest(json_path)
+    paths, summary = _render(inputs, base, workdir)
+    digest = digest_of(summary, json_path)
     published = publish(
         paths["md"].read_text(encoding="utf-8"),
         environ,
@@ -168,7 +169,10 @@ def _check_suite(
     return 2 if done.returncode == 2 and marks else 0
 
 
-def _render(inputs: ActionInputs, base: Path, workdir: Path) -> dict[str, Path]:
+def _render(
+    inputs: ActionInputs, base: Path, workdir: Path
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Write the reports asked for; their paths by format, and the run's summary as JSON."""
     from report import build_report, write_reports
 
     try:
@@ -182,7 +186,8 @@ def _render(inputs: ActionInputs, base: Path, workdir: Path) -> dict[str, Path]:
         raise InputError(f"cannot render the reports: {exc}") from exc
     # report_formats are canonical and distinct, and write_reports writes one file per format
     # in the order given.
-    return dict(zip(inputs.report_formats, written, strict=True))
+    paths = dict(zip(inputs.report_formats, written, strict=True))
+    return paths, head.summary.model_dump(mode="json")
 
 
 def main_environ() -> dict[str, str]:
