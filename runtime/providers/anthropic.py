@@ -41,22 +41,7 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
     timeout = spec.retry.timeout_ms / 1000.0
     client: Any
     if isinstance(spec, BedrockAnthropicProvider):
-        if importlib.util.find_spec("botocore") is None:
-            raise ProviderError(
-                f"{what} uses Amazon Bedrock, which needs boto3: pip install 'anthropic[bedrock]'",
-                provider=spec.name,
-            )
-        client = anthropic.AsyncAnthropicBedrock(
-            aws_access_key=resolve(spec.access_key, env, what=what, redactor=redactor),
-            aws_secret_key=resolve(spec.secret_key, env, what=what, redactor=redactor),
-            aws_region=spec.region,
-            base_url=spec.base_url,
-            max_retries=0,
-            timeout=timeout,
-            # Signing happens on the request before the transport sends it, and the event
-            # stream is decoded from its bytes: both work the same over aiohttp.
-            **_http_client(),
-        )
+        client = _bedrock_client(spec, env, redactor, timeout)
         return AnthropicMessagesProvider(
             spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
         )
@@ -74,6 +59,44 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
     return AnthropicMessagesProvider(
         spec, client, redactor, max_tokens=spec.max_tokens, stream=spec.stream
     )
+
+
+def _bedrock_client(
+    spec: BedrockAnthropicProvider,
+    env: Mapping[str, str] | None,
+    redactor: Redactor,
+    timeout: float,
+) -> Any:
+    """``AsyncAnthropicBedrock`` for ``spec``, or a ``ProviderError`` saying what is missing."""
+    what = f"provider '{spec.name}'"
+    if any(importlib.util.find_spec(name) is None for name in ("boto3", "botocore")):
+        # The SDK signs each request with boto3 and decodes the event stream with botocore.
+        # anthropic's own extra, not bench's: it installs the versions the SDK declares into
+        # whichever environment bench runs from (a checkout, the Action's venv), while the
+        # name "bench" on PyPI belongs to an unrelated project.
+        raise ProviderError(
+            f"{what} uses Amazon Bedrock, which needs boto3 (the anthropic SDK signs requests "
+            "with it): pip install 'anthropic[bedrock]' in the environment bench runs in",
+            provider=spec.name,
+        )
+    try:
+        return anthropic.AsyncAnthropicBedrock(
+            aws_access_key=resolve(spec.access_key, env, what=what, redactor=redactor),
+            aws_secret_key=resolve(spec.secret_key, env, what=what, redactor=redactor),
+            aws_region=spec.region,
+            base_url=spec.base_url,
+            max_retries=0,
+            timeout=timeout,
+            # Signing happens on the request before the transport sends it, and the event
+            # stream is decoded from its bytes: both work the same over aiohttp.
+            **_http_client(),
+        )
+    except ValueError as exc:
+        # No region from the suite, AWS_REGION or a profile; or keys next to an
+        # AWS_BEARER_TOKEN_BEDROCK in the environment. The SDK's text names its own
+        # arguments, so say which suite key sets the region.
+        hint = " (in the suite: location: us-east-1)" if spec.region is None else ""
+        raise ProviderError(f"{what}: {exc}{hint}", provider=spec.name) from exc
 
 
 def _http_client() -> dict[str, Any]:
@@ -239,10 +262,14 @@ class AnthropicMessagesProvider:
             return self._stream_error(exc)
         if isinstance(exc, anthropic.APIStatusError):
             # 529 "overloaded" is Anthropic's transient capacity error (5xx, so transient).
-            text = exc.api_message or exc.message
+            text = exc.api_message or _aws_error_text(exc) or exc.message
             return decide(exc.status_code, text, headers=dict(exc.response.headers))
         if isinstance(exc, json.JSONDecodeError):  # a 200 whose body is not JSON
             return malformed(f"invalid JSON ({exc})")
+        if type(exc).__module__ == "botocore.eventstream":
+            # Bedrock's event stream, decoded by botocore: a frame failing its CRC or length
+            # checks is a broken response (ChecksumMismatch, InvalidPayloadLength, ...).
+            return malformed(f"{type(exc).__name__}: {exc}")
         transport = transport_decision(exc)
         if transport is not None:
             return transport
@@ -262,6 +289,20 @@ class AnthropicMessagesProvider:
         await self._client.close()
 
 
+def _aws_error_text(exc: anthropic.APIStatusError) -> str | None:
+    """Bedrock's error as "ThrottlingException: Too many requests" (None when not AWS-shaped).
+
+    AWS answers ``{"message": ...}`` with the error type in ``x-amzn-ErrorType``
+    ("ThrottlingException:http://internal.amazon.com/..."), not Anthropic's ``error`` object.
+    """
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str):
+        return None
+    kind = exc.response.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+    return f"{kind}: {message}" if kind else message
+
+
 _STREAM_ERROR_STATUS = {
     "invalid_request_error": 400,
     "authentication_error": 401,
@@ -272,8 +313,16 @@ _STREAM_ERROR_STATUS = {
     "api_error": 500,
     "timeout_error": 504,
     "overloaded_error": 529,
+    # Bedrock's exception frames (InvokeModelWithResponseStream's ResponseStream), which the
+    # SDK's decoder hands on as ``error`` events of that type; statuses from its service model.
+    "throttlingException": 429,
+    "internalServerException": 500,
+    "serviceUnavailableException": 503,
+    "modelTimeoutException": 408,
+    "validationException": 400,
+    "modelStreamErrorException": 424,
 }
-"""HTTP status of each documented Anthropic error type, for errors sent inside a stream."""
+"""HTTP status of each documented Anthropic (and Bedrock) error type sent inside a stream."""
 
 
 class _Block:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive
 
-__all__ = ["anthropic_app"]
+__all__ = ["anthropic_app", "error_type", "message_body", "start_event", "stream_events"]
 
 _ERROR_TYPES = {
     429: "rate_limit_error",
@@ -39,7 +39,8 @@ def _usage(reply: Reply) -> dict[str, Any] | None:
     }
 
 
-def _message(reply: Reply, model: str) -> dict[str, Any]:
+def message_body(reply: Reply, model: str) -> dict[str, Any]:
+    """The JSON of a whole (non-streamed) message answering with ``reply``."""
     content: list[dict[str, Any]] = []
     if reply.text:
         content.append({"type": "text", "text": reply.text})
@@ -65,54 +66,69 @@ def _message(reply: Reply, model: str) -> dict[str, Any]:
     }
 
 
-def _event(kind: str, data: dict[str, Any]) -> bytes:
-    return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
+def start_event(model: str) -> dict[str, Any]:
+    """The ``message_start`` event a stream that then fails begins with."""
+    start = message_body(Reply(), model) | {"content": [], "stop_reason": None}
+    return {"type": "message_start", "message": start}
 
 
-def _error_event(fault: Fault) -> bytes:
-    kind = _ERROR_TYPES.get(fault.status, "api_error")
-    return _event("error", {"error": {"type": kind, "message": fault.message}})
+def error_type(status: int) -> str:
+    """Anthropic's error ``type`` for an HTTP ``status``."""
+    return _ERROR_TYPES.get(status, "api_error")
 
 
-async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
-    """The messages event stream as the API sends it; text and tool input split in two."""
-    if isinstance(reply, Fault):  # an error after the stream began
-        start = _message(Reply(), model) | {"content": [], "stop_reason": None}
-        yield _event("message_start", {"message": start})
-        yield _error_event(reply)
-        return
+def stream_events(reply: Reply, model: str) -> Iterator[dict[str, Any]]:
+    """The messages stream's events (each with its ``type``); text and tool input split in two.
+
+    The Anthropic fake sends them as server-sent events, the Bedrock fake as event-stream
+    frames.
+    """
     usage = _usage(reply)
-    start = _message(reply, model) | {"content": [], "stop_reason": None}
+    start = message_body(reply, model) | {"content": [], "stop_reason": None}
     if usage is not None:  # message_start carries the input counts, output so far 1
         start["usage"] = usage | {"output_tokens": 1}
-    yield _event("message_start", {"message": start})
-    yield _event("ping", {})
+    yield {"type": "message_start", "message": start}
+    yield {"type": "ping"}
     index = 0
     if reply.text:
-        yield _event(
-            "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}
-        )
+        block: dict[str, Any] = {"type": "text", "text": ""}
+        yield {"type": "content_block_start", "index": index, "content_block": block}
         half = len(reply.text) // 2
         for piece in (reply.text[:half], reply.text[half:]):
             if piece:
                 delta = {"type": "text_delta", "text": piece}
-                yield _event("content_block_delta", {"index": index, "delta": delta})
-        yield _event("content_block_stop", {"index": index})
+                yield {"type": "content_block_delta", "index": index, "delta": delta}
+        yield {"type": "content_block_stop", "index": index}
         index += 1
     for n, call in enumerate(reply.tool_calls):
         block = {"type": "tool_use", "id": call.id or f"toolu_{n}", "name": call.name, "input": {}}
-        yield _event("content_block_start", {"index": index, "content_block": block})
+        yield {"type": "content_block_start", "index": index, "content_block": block}
         raw = _tool_input(call)
         cut = len(raw) // 2
         for piece in (raw[:cut], raw[cut:]):
             delta = {"type": "input_json_delta", "partial_json": piece}
-            yield _event("content_block_delta", {"index": index, "delta": delta})
-        yield _event("content_block_stop", {"index": index})
+            yield {"type": "content_block_delta", "index": index, "delta": delta}
+        yield {"type": "content_block_stop", "index": index}
         index += 1
     stop = {"stop_reason": "tool_use" if reply.tool_calls else "end_turn", "stop_sequence": None}
     final = {"output_tokens": usage["output_tokens"]} if usage is not None else None
-    yield _event("message_delta", {"delta": stop, "usage": final})
-    yield _event("message_stop", {})
+    yield {"type": "message_delta", "delta": stop, "usage": final}
+    yield {"type": "message_stop"}
+
+
+def _sse(event: dict[str, Any]) -> bytes:
+    return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
+    """The messages event stream as the API sends it (server-sent events)."""
+    if isinstance(reply, Fault):  # an error after the stream began
+        yield _sse(start_event(model))
+        error = {"type": error_type(reply.status), "message": reply.message}
+        yield _sse({"type": "error", "error": error})
+        return
+    for event in stream_events(reply, model):
+        yield _sse(event)
 
 
 def _fault(fault: Fault, *, stream: bool) -> Response:
@@ -121,8 +137,7 @@ def _fault(fault: Fault, *, stream: bool) -> Response:
             body = b"event: message_start\ndata: " + MALFORMED_BODY + b"\n\n"
             return Response(body, media_type="text/event-stream")
         return Response(MALFORMED_BODY, media_type="application/json")
-    kind = _ERROR_TYPES.get(fault.status, "api_error")
-    body = {"type": "error", "error": {"type": kind, "message": fault.message}}
+    body = {"type": "error", "error": {"type": error_type(fault.status), "message": fault.message}}
     return JSONResponse(body, status_code=fault.status, headers=fault.headers)
 
 
@@ -142,6 +157,6 @@ def anthropic_app(fake: FakeLLM) -> Starlette:
         if stream:
             return StreamingResponse(_stream(item, model), media_type="text/event-stream")
         assert isinstance(item, Reply)
-        return JSONResponse(_message(item, model))
+        return JSONResponse(message_body(item, model))
 
     return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"])])

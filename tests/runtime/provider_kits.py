@@ -1,20 +1,43 @@
 """What the provider tests share: spec builders per SDK, a tool, a request, one retried call.
 
 Every spec reads its key from ``LLM_KEY`` (the tests pass it in ``env``), so the same key
-sentinel can be looked for in whatever a test writes.
+sentinel can be looked for in whatever a test writes; Bedrock's is the AWS access key id, its
+secret access key is read from ``LLM_SECRET``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from runtime.plan import AnthropicProvider, GoogleProvider, OpenAIProvider, ProviderSpec, SecretRef
+from runtime.plan import (
+    AnthropicProvider,
+    BedrockAnthropicProvider,
+    GoogleProvider,
+    OpenAIProvider,
+    ProviderSpec,
+    SecretRef,
+)
 from runtime.providers.base import ChatRequest, ChatResponse, ToolSpec
 from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
 from runtime.transcript import Message, RunEvent
 
 KEY_VAR = "LLM_KEY"
+SECRET_VAR = "LLM_SECRET"
+BEDROCK_REGION = "us-east-1"
+BEDROCK_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+"""A Bedrock model id as AWS spells them, ':' included (the SDK keeps it unescaped in the path)."""
+AWS_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+)
+"""Environment the Bedrock client reads on its own (a bearer token there conflicts with keys)."""
 
 TOOL = ToolSpec(
     name="get_weather",
@@ -38,6 +61,19 @@ def anthropic_spec(url: str, **kw: Any) -> ProviderSpec:
     """An Anthropic provider ``p`` on the fake at ``url``."""
     return AnthropicProvider(
         name="p", model="claude-test", api_key=SecretRef.from_env(KEY_VAR), base_url=url, **kw
+    )
+
+
+def bedrock_spec(url: str, **kw: Any) -> ProviderSpec:
+    """An Amazon Bedrock (Anthropic) provider ``p`` on the fake at ``url``."""
+    kw.setdefault("model", BEDROCK_MODEL)
+    return BedrockAnthropicProvider(
+        name="p",
+        access_key=SecretRef.from_env(KEY_VAR),
+        secret_key=SecretRef.from_env(SECRET_VAR),
+        region=BEDROCK_REGION,
+        base_url=url,
+        **kw,
     )
 
 

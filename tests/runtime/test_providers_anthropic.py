@@ -1,13 +1,15 @@
-"""Anthropic specifics on the wire: system apart, tool_use / tool_result blocks, Bedrock, 529."""
+"""Anthropic specifics on the wire: system apart, tool_use / tool_result blocks, 529.
+
+Bedrock's specifics (SigV4, model ids in the path, its error types, the missing-boto3 error)
+are in test_providers_bedrock.py.
+"""
 
 from __future__ import annotations
-
-import importlib.util
 
 import pytest
 
 from runtime.errors import ProviderError
-from runtime.plan import AnthropicProvider, BedrockAnthropicProvider, RetryPolicy, SecretRef
+from runtime.plan import AnthropicProvider, RetryPolicy, SecretRef
 from runtime.providers.base import ChatRequest, ToolSpec
 from runtime.providers.registry import create_provider
 from runtime.retry import call_with_retry
@@ -104,10 +106,3 @@ async def test_529_overloaded_is_transient(anthropic_server: tuple[FakeLLM, str]
 def test_missing_key_is_a_clear_error() -> None:
     with pytest.raises(ProviderError, match="api_key is required"):
         create_provider(AnthropicProvider(name="c", model="m"), env={})
-
-
-@pytest.mark.skipif(importlib.util.find_spec("botocore") is not None, reason="boto installed")
-def test_bedrock_without_boto_names_the_install() -> None:
-    spec = BedrockAnthropicProvider(name="br", model="anthropic.claude", region="us-east-1")
-    with pytest.raises(ProviderError, match=r"pip install 'anthropic\[bedrock\]'"):
-        create_provider(spec, env={})

@@ -64,17 +64,9 @@ async def test_on_asyncio_the_sdk_aiohttp_client_is_used(
 
 
 @pytest.mark.anyio
-async def test_bedrock_gets_the_aiohttp_client_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Building the Bedrock client needs no boto (signing does, per request), so the adapter's
-    # check for botocore is answered here. That SigV4-signed requests arrive intact and the
-    # AWS event stream decodes over aiohttp was checked by hand with boto3 installed (this
-    # venv has none): a loopback server recomputed each request's signature from what it got.
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: object() if name == "botocore" else real(name, *a),
-    )
+async def test_bedrock_gets_the_aiohttp_client_too() -> None:
+    # That SigV4-signed requests arrive intact and the AWS event stream decodes over it is
+    # tested against the fake Bedrock server (test_providers_bedrock.py and the contract).
     spec = BedrockAnthropicProvider(
         name="br", model="anthropic.claude", region="us-east-1", base_url="http://127.0.0.1:9"
     )

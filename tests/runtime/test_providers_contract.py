@@ -24,13 +24,18 @@ from runtime.retry import call_with_retry
 from runtime.transcript import Message, RunEvent, ToolCall
 from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage, serve_in_thread
 from tests.fakes.anthropic_server import anthropic_app
+from tests.fakes.bedrock_server import BedrockAuth, bedrock_app
 from tests.fakes.gemini_server import gemini_app
 from tests.fakes.openai_server import openai_app
 
 from .provider_kits import (
+    AWS_VARS,
+    BEDROCK_REGION,
     KEY_VAR,
+    SECRET_VAR,
     TOOL,
     anthropic_spec,
+    bedrock_spec,
     call_recording_sleeps,
     chat_request,
     google_spec,
@@ -40,7 +45,13 @@ from .provider_kits import (
 pytestmark = pytest.mark.anyio
 
 KEY = "test-key-SENTINEL-9876543210"
-ENV = {KEY_VAR: KEY}
+SECRET = "test-secret-SENTINEL-0123456789"
+ENV = {KEY_VAR: KEY, SECRET_VAR: SECRET}
+
+
+def _bedrock_app(fake: FakeLLM) -> Any:
+    """The Bedrock fake, verifying SigV4 signatures made with the test's key and secret."""
+    return bedrock_app(fake, BedrockAuth({KEY: SECRET}, region=BEDROCK_REGION))
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,12 @@ class Kit:
     key_header: tuple[str, str]
     stream: bool = False
     """Every call of this kit is streamed (``stream: true`` on the spec)."""
+    signed: bool = False
+    """The key is the AWS access key id a SigV4 ``authorization`` header starts with (the
+    fake answers only requests whose signature verifies)."""
 
+
+BEDROCK_AUTH = ("authorization", f"AWS4-HMAC-SHA256 Credential={KEY}/")
 
 KITS = [
     Kit("openai", openai_app, openai_spec, ("authorization", f"Bearer {KEY}")),
@@ -66,6 +82,10 @@ KITS = [
         "anthropic-stream", anthropic_app, anthropic_spec, ("authorization", f"Bearer {KEY}"), True
     ),
     Kit("google-stream", gemini_app, google_spec, ("x-goog-api-key", KEY), True),
+    # Amazon Bedrock through the same SDK: SigV4-signed invoke, and AWS event-stream frames
+    # when streamed.
+    Kit("bedrock", _bedrock_app, bedrock_spec, BEDROCK_AUTH, signed=True),
+    Kit("bedrock-stream", _bedrock_app, bedrock_spec, BEDROCK_AUTH, True, signed=True),
 ]
 
 
@@ -79,6 +99,12 @@ class Stand:
         if self.kit.stream:
             kw.setdefault("stream", True)
         return self.kit.spec(self.url, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _no_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in AWS_VARS:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module", params=KITS, ids=[k.name for k in KITS])
@@ -110,7 +136,8 @@ async def test_text_usage_and_credentials(stand: Stand) -> None:
     assert (response.usage.input, response.usage.output, response.usage.cached) == (21, 4, 8)
     assert response.usage.estimated is False
     header, value = stand.kit.key_header
-    assert stand.fake.requests[-1].headers[header] == value
+    sent = stand.fake.requests[-1].headers[header]
+    assert sent.startswith(value) if stand.kit.signed else sent == value
 
 
 async def test_usage_estimated_when_absent(stand: Stand) -> None:
@@ -223,6 +250,7 @@ async def test_secret_never_in_errors_or_repr(stand: Stand) -> None:
         )
     await provider.aclose()
     assert "401" in str(info.value) and KEY not in str(info.value)
+    assert SECRET not in str(info.value)
 
 
 async def test_sdk_timeout_alone_is_transient(stand: Stand) -> None:
@@ -257,7 +285,11 @@ async def test_ttft_recorded_only_when_streamed(stand: Stand) -> None:
     ]
     assert (response.usage.input, response.usage.output, response.usage.cached) == (30, 7, 12)
     sent = stand.fake.requests[-1]
-    streamed = bool(sent.body.get("stream")) or sent.path.endswith(":streamGenerateContent")
+    streamed = (
+        bool(sent.body.get("stream"))
+        or sent.path.endswith(":streamGenerateContent")
+        or sent.path.endswith("/invoke-with-response-stream")
+    )
     assert streamed is stand.kit.stream
     if stand.kit.stream:
         assert response.ttft_ms is not None and response.ttft_ms > 0
