@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -143,7 +143,7 @@ async def test_the_body_is_anthropic_messages_without_model_or_stream(
     assert sent.body["anthropic_version"] and sent.body["max_tokens"] == 77
     assert sent.body["tools"][0]["name"] == "get_weather"
     assert sent.headers["content-type"] == "application/json"
-    assert sent.headers["x-amz-date"].startswith(datetime.now(UTC).strftime("%Y%m"))
+    assert re.fullmatch(r"\d{8}T\d{6}Z", sent.headers["x-amz-date"])
     assert f"/{BEDROCK_REGION}/bedrock/aws4_request" in sent.headers["authorization"]
 
 
@@ -184,6 +184,16 @@ async def test_http_errors_name_bedrocks_error_type(
     error = await _fails(bedrock_spec(url), ENV)
     assert (error.status_code, error.retry_after) == (429, 4.0)
     assert "HTTP 429 rate limited: ThrottlingException: Too many requests" in str(error)
+
+
+async def test_an_error_echoing_the_secret_key_is_redacted(
+    bedrock: tuple[FakeLLM, BedrockAuth, str],
+) -> None:
+    fake, _, url = bedrock
+    fake.push(Fault.http(400, message=f"bad request signed by {KEY} with {SECRET}"))
+    error = await _fails(bedrock_spec(url), ENV)
+    assert SECRET not in str(error) and KEY not in str(error)
+    assert "ValidationException: bad request signed by *** with ***" in str(error)
 
 
 async def test_a_corrupt_event_stream_frame_is_a_malformed_response(
