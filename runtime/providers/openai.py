@@ -136,7 +136,7 @@ def _entra_token_provider(spec: AzureProvider) -> Any:
     except ImportError as exc:
         raise ProviderError(
             f"provider '{spec.name}' uses Entra ID authentication, which needs azure-identity: "
-            "pip install 'bench[azure]'",
+            "pip install azure-identity (from a checkout of bench: pip install '.[azure]')",
             provider=spec.name,
         ) from exc
     return get_bearer_token_provider(

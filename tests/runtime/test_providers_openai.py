@@ -300,7 +300,7 @@ async def test_azure_entra_id_without_extra_names_the_install(
     spec = AzureProvider(
         name="az", model="d", auth="entra_id", base_url="http://127.0.0.1:9", api_version="v"
     )
-    with pytest.raises(ProviderError, match=r"pip install 'bench\[azure\]'"):
+    with pytest.raises(ProviderError, match=r"pip install azure-identity"):
         create_provider(spec, env={})
 
 
