@@ -8,7 +8,6 @@ bound by extractors of *earlier* tests of its session; its assertions may also r
 
 from __future__ import annotations
 
-import re
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from .checks.patterns import check_jsonpath
 from .dataset_cases import ROW_NAMES
 from .datasets import DatasetRow
 from .diagnostics import Diagnostics
+from .handlebars import is_variable_name
 from .includes import Located, Suite, TestFile
 from .render import Renderer
 from .suite import SessionDef, TestDef
@@ -31,8 +31,6 @@ __all__ = ["UNIT_NAMES", "expand"]
 
 UNIT_NAMES = frozenset({"AGENT_NAME", "SESSION_NAME", "PROVIDER_NAME", "SKILL_DIR"})
 """Names bound per (agent, session); a text that reads none of them renders once for all agents."""
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
@@ -115,12 +113,13 @@ class _SessionExpander:
         ok = True
         for k, ex in enumerate(test.extractors):
             base = ("tests", j, "extractors", k)
-            if not _IDENT.match(ex.variable_name):
+            # Whatever a template can read ({{my-var}} included), an extractor may bind.
+            if not is_variable_name(ex.variable_name):
                 self.diags.add(
                     "invalid-value",
                     f"variable_name '{ex.variable_name}' is not a valid name",
                     self.session.span(*base, "variable_name"),
-                    hint="letters, digits and underscores, not starting with a digit",
+                    hint="letters, digits, '_' and '-', starting with a letter or '_', not ending with '-'",
                 )
                 ok = False
             ok = check_jsonpath(ex.path, self.session.span(*base, "path"), self.diags) and ok

@@ -8,9 +8,17 @@ so the engine renders everything in the one sandboxed Jinja environment.
 Rules for a body:
 
 - a helper name first (``randomValue``, ``now`` ...) -> a Handlebars helper call;
-- a lone name or dotted path (``user_id``, ``user.name``) -> a variable lookup;
+- a lone name or dotted path (``user_id``, ``user.name``, ``my-var``, ``user.first-name``)
+  -> a variable lookup;
 - otherwise a Jinja expression if Jinja can parse it;
 - otherwise, if it looks like ``name arg key=value``, an unknown helper (did you mean ...?).
+
+Names follow Handlebars (raymond): a segment starts with a letter or '_' and may contain
+letters, digits, '_' and '-' (not at its end, where ``-}}`` is whitespace control). So
+``{{my-var}}`` and ``{{x-1}}`` are lookups of ``my-var`` and ``x-1``, as in agent-benchmark;
+Jinja subtraction needs spaces: ``{{ x - 1 }}``. A hyphenated name is written in the Jinja
+source as ``runtime.templating.jinja_name`` encodes it, a hyphenated later segment as a
+subscript (``user["first-name"]``).
 
 ``cut``, ``replace`` and ``substring`` translate into plain Jinja filters, so a template
 that also uses run-time variables keeps working in the runtime's environment, which has
@@ -26,29 +34,40 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from runtime.templating import make_environment
+from runtime.templating import jinja_name, make_environment, variable_name
 
 from .helpers import HELPERS
 from .segments import Expr, FastCall, jinja_string
 from .suggest import did_you_mean
 from .template_problem import TemplateProblem
 
-__all__ = ["HB_BLOCK_HINT", "expression"]
+__all__ = ["HB_BLOCK_HINT", "expression", "is_variable_name", "subtraction_hint"]
 
 
 _PARSE_ENV = make_environment()
 # Parsing folds constants; with these intercepted, `{{ 2 ** 10**9 }}` is not computed while
 # merely reading names (the engine's own environment refuses it when rendering).
 _PARSE_ENV.intercepted_binops = frozenset({"*", "**"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\Z")
+# A Handlebars name segment: raymond's ID minus what Jinja or YAML users would not expect
+# ('$', ':', '?', non-ASCII); '-' inside, not at the end (``-}}`` trims whitespace).
+_SEG = r"[A-Za-z_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+# Later segments may also start with a digit: ``items.0``.
+_SUB = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+_NAME = re.compile(_SEG + r"\Z")
+_PATH = re.compile(_SEG + r"(?:\." + _SUB + r")*\Z")
 _NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
 _HB_TOKEN = re.compile(
     r"""\s*(?:
       (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-    | (?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?!=)
+    | (?P<key>"""
+    + _SEG
+    + r""")=(?!=)
     | (?P<num>-?\d+(?:\.\d+)?)(?![\w.])
-    | (?P<word>@?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w(.\[])
+    | (?P<word>@?"""
+    + _SEG
+    + r"(?:\."
+    + _SUB
+    + r""")*)(?![\w(.\[-])
     | (?P<open>\()
     | (?P<close>\))
     )""",
@@ -65,7 +84,8 @@ def _jinja_expression(body: str) -> tuple[frozenset[str] | None, str | None]:
     """Names of ``body`` parsed as one Jinja expression, or the syntax error."""
     try:
         tree = _PARSE_ENV.parse("{{ " + body + " }}")
-        names = frozenset(meta.find_undeclared_variables(tree))
+        # An encoded hyphenated name reads as the variable it stands for, as in whole templates.
+        names = frozenset(variable_name(n) for n in meta.find_undeclared_variables(tree))
     except TemplateSyntaxError as exc:  # includes TemplateAssertionError (unknown filter)
         return None, exc.message or "invalid syntax"
     if not (
@@ -175,8 +195,29 @@ def _hb_parse(body: str) -> _Call | None:
 _DATA_VARS = {"@index": "loop.index0", "@first": "loop.first", "@last": "loop.last"}
 
 
+def is_variable_name(name: str) -> bool:
+    """True when a template can read ``name`` as ``{{name}}`` (letters, digits, '_', inner '-')."""
+    return _NAME.match(name) is not None
+
+
+def subtraction_hint(name: str) -> str:
+    """The hint for an undefined ``x-1``: it is one name; Jinja subtraction needs spaces."""
+    return f"'{name}' is one name, as in Handlebars; to subtract, put spaces around '-': {{{{ {name.replace('-', ' - ')} }}}}"
+
+
 def _path_jinja(path: str) -> str:
-    return _DATA_VARS.get(path, path)
+    """A Handlebars path as Jinja: a hyphenated name encoded, a hyphenated key subscripted."""
+    if "-" not in path or path[:1] == "@":
+        return _DATA_VARS.get(path, path)
+    root, *rest = path.split(".")
+    out = [jinja_name(root)]
+    out += [f'["{seg}"]' if "-" in seg else "." + seg for seg in rest]
+    return "".join(out)
+
+
+def _root(path: str) -> str:
+    """The variable a path reads (``loop`` for the data variables of ``{{#each}}``)."""
+    return "loop" if path in _DATA_VARS else path.split(".", 1)[0]
 
 
 def _arg_jinja(value: Any) -> str:
@@ -286,7 +327,7 @@ def _arg_names(call: _Call) -> frozenset[str]:
     found: set[str] = set()
     for value in (*call.params, *(v for _, v in call.hash)):
         if isinstance(value, _Path):
-            found.add(_path_jinja(value.path).split(".")[0])
+            found.add(_root(value.path))
         elif isinstance(value, _Call):
             found |= _arg_names(value)
     return frozenset(found)
@@ -322,7 +363,7 @@ def expression(body: str, original: str, offset: int) -> Expr:
         and stripped not in _KEYWORDS
     ):
         bare = stripped if _NAME.match(stripped) else None
-        return Expr(stripped, original, offset, frozenset([stripped.split(".")[0]]), bare)
+        return Expr(_path_jinja(stripped), original, offset, frozenset([_root(stripped)]), bare)
     names, error = _jinja_expression(stripped)
     if names is not None:
         return Expr(stripped, original, offset, names)

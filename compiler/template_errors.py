@@ -11,6 +11,8 @@ from collections.abc import Collection
 
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
+from runtime.templating import readable_names
+
 from .suggest import did_you_mean
 from .template_problem import TemplateProblem
 
@@ -40,7 +42,8 @@ def as_problem(
             hint="templates may read variables and call helpers and filters, not Python internals",
             offset=offset,
         )
-    message = getattr(exc, "message", None) or str(exc)
+    # A hyphenated name is encoded in Jinja source; messages show it as the suite wrote it.
+    message = readable_names(getattr(exc, "message", None) or str(exc))
     missing = _NO_FILTER.search(message)
     if missing is not None:
         kind, name = missing.groups()

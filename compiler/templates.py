@@ -32,8 +32,9 @@ from typing import Any
 from jinja2 import TemplateError, meta
 
 from runtime.plan import RuntimeTemplate, SecretRef
-from runtime.templating import make_environment
+from runtime.templating import jinja_name, make_environment, variable_name
 
+from .handlebars import subtraction_hint
 from .helpers import HELPERS, Helpers
 from .sandbox import harden
 from .secret_names import SecretAlias, looks_secret
@@ -224,7 +225,7 @@ class TemplateEngine:
             self._template(source)
         except TemplateError as exc:
             return _Parsed((), frozenset(), None, self._problem(exc, text, 0))
-        free = frozenset(meta.find_undeclared_variables(tree)) - self._reserved
+        free = _variable_names(meta.find_undeclared_variables(tree)) - self._reserved
         return _Parsed(segments, free, source)
 
     def _template(self, source: str) -> Any:
@@ -261,11 +262,18 @@ class TemplateEngine:
         self, name: str, context: Mapping[str, str], seg_text: str, extra: Collection[str] = ()
     ) -> TemplateProblem:
         choices = [*context, *self._env, *HELPERS, *extra]
-        return TemplateProblem(
-            f"'{seg_text}': '{name}' is undefined",
-            hint=did_you_mean(name, choices),
-            undefined=name,
-        )
+        hint = did_you_mean(name, choices)
+        if hint is None and "-" in name:
+            hint = subtraction_hint(name)
+        elif hint is None:
+            # `{{ my-var | upper }}` is Jinja, which reads my - var: say so when it shows.
+            whole = next((c for c in choices if "-" in c and _has_part(c, name, seg_text)), None)
+            if whole is not None:
+                hint = (
+                    f"Jinja reads '{whole}' as '{whole.replace('-', ' - ')}'; write {{{{{whole}}}}} "
+                    f"alone or as a helper argument, or copy it into a variable named without '-'"
+                )
+        return TemplateProblem(f"'{seg_text}': '{name}' is undefined", hint=hint, undefined=name)
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -280,8 +288,8 @@ class TemplateEngine:
                 kwargs = {k: self._arg(a, context, seg) for k, a in call.kwargs}
                 return str(self._functions[call.helper](*args, **kwargs))
             values = {
-                n: self._lookup(n, context, seg.original)
-                for n in seg.names
+                jinja_name(n): self._lookup(n, context, seg.original)
+                for n in sorted(seg.names)  # sorted: the first undefined name is always the same
                 if n not in self._reserved
             }
             return str(self._template("{{ " + seg.jinja + " }}").render(values))
@@ -297,8 +305,10 @@ class TemplateEngine:
     def _locate(
         self, exc: TemplateProblem, seg: Expr, context: Mapping[str, str]
     ) -> TemplateProblem:
-        if exc.undefined is not None and exc.undefined in seg.arg_names and exc.hint is None:
-            exc.hint = f"to pass the text itself, quote it: '{exc.undefined}'"
+        name = exc.undefined
+        if name is not None and name in seg.arg_names:
+            if exc.hint is None or exc.hint == subtraction_hint(name):
+                exc.hint = f"to pass the text itself, quote it: '{name}'"
         if seg.original not in exc.message:
             exc.message = f"{seg.original}: {exc.message}"
         return exc.at(seg.offset)
@@ -306,7 +316,7 @@ class TemplateEngine:
     def _render_whole(self, parsed: _Parsed, context: Mapping[str, str]) -> str:
         assert parsed.source is not None
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
-        values = {n: self._lookup(n, context, text) for n in sorted(parsed.names)}
+        values = {jinja_name(n): self._lookup(n, context, text) for n in sorted(parsed.names)}
         try:
             return str(self._template(parsed.source).render(values))
         except TemplateProblem:
@@ -353,6 +363,14 @@ class TemplateEngine:
             name = seg.bare
             if name is not None and name not in self._reserved and is_secret(name):
                 value = context.get(name)
+                if "-" in name and not isinstance(value, SecretAlias):
+                    raise TemplateProblem(
+                        f"'{seg.original}': '{name}' is not a variable, and an environment "
+                        "variable read as a secret needs a name without '-'",
+                        hint=did_you_mean(name, [*context, *self._env]),
+                        undefined=name,
+                        offset=seg.offset,
+                    )
                 pieces.append(
                     value.ref.template if isinstance(value, SecretAlias) else "${" + name + "}"
                 )
@@ -398,7 +416,7 @@ class TemplateEngine:
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
         pieces = [
             "{% set "
-            + name
+            + jinja_name(name)
             + " = "
             + jinja_string(str(self._lookup(name, context, text, runtime)))
             + " %}"
@@ -446,7 +464,7 @@ class TemplateEngine:
             # Blocks bind names ({% for x %}, {% set %}); only Jinja knows what stays free.
             try:
                 tree = self._runtime_env.parse("".join(skeleton))
-                free_names = frozenset(meta.find_undeclared_variables(tree))
+                free_names = _variable_names(meta.find_undeclared_variables(tree))
             except TemplateError as exc:  # pragma: no cover - built from parsed pieces
                 return tuple(kept), (), (), self._problem(exc, "".join(skeleton), 0)
         variables = tuple(sorted(free_names & runtime))
@@ -468,6 +486,16 @@ class TemplateEngine:
         return as_problem(
             exc, original, offset, filters=self._jinja.filters, tests=self._jinja.tests
         )
+
+
+def _variable_names(identifiers: Collection[str]) -> frozenset[str]:
+    """Names Jinja found, with encoded hyphenated names (``_hb_my_hvar``) decoded."""
+    return frozenset(variable_name(n) for n in identifiers)
+
+
+def _has_part(whole: str, part: str, text: str) -> bool:
+    """True when hyphenated ``whole`` is written in ``text`` and ``part`` is one of its pieces."""
+    return part in whole.split("-") and whole in text
 
 
 def _has_markers(text: str) -> bool:

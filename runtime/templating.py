@@ -2,10 +2,15 @@
 
 Suite text is not HTML: nothing is escaped. Undefined names are errors, and the immutable
 sandbox refuses attribute tricks such as ``''.__class__.__mro__``.
+
+Variable names may contain '-' (``my-var``), as Handlebars allows; Jinja would read that as a
+subtraction, so such a name travels in Jinja source as an encoded identifier
+(``jinja_name``), and ``render`` binds every hyphenated variable under that identifier too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -16,7 +21,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InputError
 
-__all__ = ["TemplateRenderError", "make_environment", "render"]
+__all__ = [
+    "TemplateRenderError",
+    "jinja_name",
+    "make_environment",
+    "readable_names",
+    "render",
+    "variable_name",
+]
 
 
 class TemplateRenderError(InputError):
@@ -68,6 +80,55 @@ def make_environment(
     return env
 
 
+_HYPHEN_PREFIX = "_hb_"
+"""Prefix of the Jinja identifier that stands for a variable name containing '-'."""
+_ENCODED = re.compile(r"\b_hb_\w+")
+
+
+def jinja_name(name: str) -> str:
+    """The Jinja identifier for variable ``name``: the name itself unless it contains '-'.
+
+    ``my-var`` -> ``_hb_my_hvar``: '_' is written ``__`` and '-' ``_h`` after the prefix, so
+    the encoding is reversible (``variable_name``) and no two names share an identifier.
+    """
+    if "-" not in name:
+        return name
+    return _HYPHEN_PREFIX + name.replace("_", "__").replace("-", "_h")
+
+
+def variable_name(identifier: str) -> str:
+    """The variable name a Jinja identifier stands for (the inverse of ``jinja_name``)."""
+    if not identifier.startswith(_HYPHEN_PREFIX):
+        return identifier
+    out: list[str] = []
+    body = identifier[len(_HYPHEN_PREFIX) :]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "_":
+            pair = body[i : i + 2]
+            if pair == "__":
+                out.append("_")
+            elif pair == "_h":
+                out.append("-")
+            else:
+                return identifier  # not an encoding: a name of its own
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    name = "".join(out)
+    # Only a name with a '-' is ever encoded; anything else was written as is.
+    return name if "-" in name else identifier
+
+
+def readable_names(message: str) -> str:
+    """``message`` with encoded identifiers written back as the variable names they stand for."""
+    if _HYPHEN_PREFIX not in message:
+        return message
+    return _ENCODED.sub(lambda m: variable_name(m.group()), message)
+
+
 @lru_cache(maxsize=1)
 def _runtime_env() -> ImmutableSandboxedEnvironment:
     return make_environment()
@@ -80,7 +141,13 @@ def _compiled(source: str) -> Any:
 
 def render(source: str, context: Mapping[str, Any]) -> str:
     """Render a run-time template source with ``context`` (extracted variables)."""
+    values = dict(context)
+    for name in context:
+        if "-" in name:
+            values[jinja_name(name)] = context[name]
     try:
-        return str(_compiled(source).render(dict(context)))
+        return str(_compiled(source).render(values))
     except TemplateError as exc:
-        raise TemplateRenderError(f"template failed at run time: {exc}") from exc
+        raise TemplateRenderError(
+            f"template failed at run time: {readable_names(str(exc))}"
+        ) from exc

@@ -25,6 +25,7 @@ REQUIREMENTS = {
     "template:static-context": f"{_SEM}: TEST_DIR, TEMP_DIR and RUN_ID are defined",
     "template:precedence": f"{_SEM}: env < TEST_DIR/TEMP_DIR/RUN_ID < variables < AGENT_NAME...; helpers win over same-named variables",
     "template:dotted-path": f"{_SEM}: dotted names are path lookups",
+    "template:hyphen-path": f"{_SEM} (raymond's ID grammar): a name may contain '-'; {{{{my-var}}}}, {{{{user.first-name}}}} and helper arguments like {{{{cut my-var '.txt'}}}} look it up",
     "template:jinja": "issue 2: native Jinja expressions and filters compile alongside Handlebars helpers",
     "template:variables": "issue 2: variables may use helpers and other variables, resolved in dependency order",
     "template:variables-cycle": "issue 2: a cycle among variables is an error naming the cycle",
