@@ -15,12 +15,10 @@ import anthropic
 import httpx2
 import pytest
 
-from runtime.errors import ProviderError
-from runtime.plan import AnthropicProvider, BedrockAnthropicProvider, RetryPolicy, SecretRef
+from runtime.plan import AnthropicProvider, BedrockAnthropicProvider, SecretRef
 from runtime.providers import transport
 from runtime.providers.anthropic import AnthropicMessagesProvider, _http_client, create
 from runtime.providers.classify import refused_cause
-from runtime.retry import call_with_retry
 from tests.fakes import FakeLLM, Reply
 
 from .provider_kits import chat_request
@@ -98,23 +96,6 @@ async def test_without_aiohttp_installed_the_sdk_default_is_kept(
         lambda name, *a: None if name == "aiohttp" else real(name, *a),
     )
     assert transport.aiohttp_client(anthropic.DefaultAioHttpClient) == {}
-
-
-@pytest.mark.anyio
-async def test_a_refused_connection_is_a_connection_failure_not_a_timeout() -> None:
-    provider = create(_spec(f"http://127.0.0.1:{_free_port()}"), ENV)
-    try:
-        with pytest.raises(ProviderError, match="connection failed") as info:
-            await call_with_retry(
-                provider,
-                chat_request(),
-                policy=RetryPolicy(max_retries=0),
-                limiter=None,
-                on_event=lambda e: None,
-            )
-    finally:
-        await provider.aclose()
-    assert "timed out" not in str(info.value)
 
 
 def _chained(outer: BaseException, inner: BaseException) -> BaseException:

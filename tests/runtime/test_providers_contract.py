@@ -313,3 +313,17 @@ async def test_5xx_inside_a_stream_is_retried(stand: Stand) -> None:
     stand.fake.push(Fault.in_stream(500), Fault.in_stream(503), Reply(text="recovered"))
     response, attempts, sleeps = await _call(stand.spec(), chat_request())
     assert (response.text, attempts, sleeps) == ("recovered", 3, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("kit", KITS, ids=[k.name for k in KITS])
+async def test_a_refused_connection_is_a_connection_failure_not_a_timeout(kit: Kit) -> None:
+    # The SDKs' aiohttp transports may report a refused connect as a timeout; say what happened.
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    spec = kit.spec(f"http://127.0.0.1:{port}", stream=kit.stream, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ProviderError, match="connection failed") as info:
+        await _call(spec, chat_request())
+    assert "timed out" not in str(info.value)

@@ -7,17 +7,11 @@ that a refused connection is reported as one (the aiohttp transport calls it a t
 
 from __future__ import annotations
 
-import socket
-
 import openai
 import pytest
 
-from runtime.errors import ProviderError
-from runtime.plan import OpenAIProvider, RetryPolicy, SecretRef
+from runtime.plan import OpenAIProvider, SecretRef
 from runtime.providers.openai import OpenAIChatProvider, _http_client, create
-from runtime.retry import call_with_retry
-
-from .provider_kits import chat_request
 
 pytestmark = pytest.mark.anyio
 
@@ -48,25 +42,6 @@ async def test_on_asyncio_the_sdk_aiohttp_client_is_used() -> None:
 
 def test_outside_an_event_loop_the_sdk_default_is_kept() -> None:
     assert _http_client() == {}
-
-
-async def test_a_refused_connection_is_a_connection_failure_not_a_timeout() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    provider = create(_spec(f"http://127.0.0.1:{port}/v1"), ENV)
-    try:
-        with pytest.raises(ProviderError, match="connection failed") as info:
-            await call_with_retry(
-                provider,
-                chat_request(),
-                policy=RetryPolicy(max_retries=0),
-                limiter=None,
-                on_event=lambda e: None,
-            )
-    finally:
-        await provider.aclose()
-    assert "timed out" not in str(info.value)
 
 
 async def test_azure_with_an_api_key_uses_the_aiohttp_client_too() -> None:
