@@ -27,17 +27,6 @@ SECRET_VAR = "LLM_SECRET"
 BEDROCK_REGION = "us-east-1"
 BEDROCK_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 """A Bedrock model id as AWS spells them, ':' included (the SDK keeps it unescaped in the path)."""
-AWS_VARS = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_BEARER_TOKEN_BEDROCK",
-    "ANTHROPIC_BEDROCK_BASE_URL",
-)
-"""Environment the Bedrock client reads on its own (a bearer token there conflicts with keys)."""
 
 TOOL = ToolSpec(
     name="get_weather",

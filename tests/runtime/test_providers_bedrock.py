@@ -26,7 +26,6 @@ from tests.fakes import FakeLLM, Fault, Reply, ToolCallSpec, Usage, serve_in_thr
 from tests.fakes.bedrock_server import CORRUPT_FRAME, BedrockAuth, bedrock_app
 
 from .provider_kits import (
-    AWS_VARS,
     BEDROCK_MODEL,
     BEDROCK_REGION,
     KEY_VAR,
@@ -43,12 +42,6 @@ KEY = "AKIDBENCHTEST0000001"
 SECRET = "bench-secret-SENTINEL-5555"
 ENV = {KEY_VAR: KEY, SECRET_VAR: SECRET}
 ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3"
-
-
-@pytest.fixture(autouse=True)
-def _no_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in AWS_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")

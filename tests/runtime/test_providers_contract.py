@@ -29,7 +29,6 @@ from tests.fakes.gemini_server import gemini_app
 from tests.fakes.openai_server import openai_app
 
 from .provider_kits import (
-    AWS_VARS,
     BEDROCK_REGION,
     KEY_VAR,
     SECRET_VAR,
@@ -99,12 +98,6 @@ class Stand:
         if self.kit.stream:
             kw.setdefault("stream", True)
         return self.kit.spec(self.url, **kw)
-
-
-@pytest.fixture(autouse=True)
-def _no_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in AWS_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module", params=KITS, ids=[k.name for k in KITS])
