@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
+import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TextIO
@@ -211,14 +213,16 @@ async def _hold(
         error = _as_tool_error(leaf, spec.name, "starting")
         if error is None:
             raise
-        raise type(error)(f"{error}{_stderr_hint(stderr)}", server=spec.name) from leaf
+        hints = _stderr_hint(stderr) + _interpreter_hint(spec, env)
+        raise type(error)(f"{error}{hints}", server=spec.name) from leaf
     finally:
         if stderr is not None:
             stderr.close()
     if server is None and scope.cancelled_caught:
         raise ToolServerError(
             f"server {spec.name!r} did not finish the MCP handshake within "
-            f"{spec.server_delay_ms / 1000:g} s (server_delay){_stderr_hint(stderr)}",
+            f"{spec.server_delay_ms / 1000:g} s (server_delay){_stderr_hint(stderr)}"
+            f"{_interpreter_hint(spec, env)}",
             server=spec.name,
         )
     if server is not None and scope.cancelled_caught:
@@ -268,6 +272,26 @@ def _stderr_hint(stderr: StderrTail | None) -> str:
     if not text:
         return ""
     return "\n--- server stderr (last lines) ---\n" + "\n".join(text.splitlines()[-20:])
+
+
+def _interpreter_hint(spec: McpSpec, env: Mapping[str, str] | None) -> str:
+    """For a ``python ...`` server that failed to start under another interpreter than bench's.
+
+    bench runs a server's command as written, so ``python`` is the first one on PATH; when bench
+    itself runs from a virtual environment that is not activated, that is often a Python
+    without the server's packages. Say which one ran (a hint, the behaviour stays).
+    """
+    if not isinstance(spec, StdioServer) or spec.command[0] not in ("python", "python3"):
+        return ""
+    path = _process_env(spec, env).get("PATH")
+    found = shutil.which(spec.command[0], path=path)
+    if found is None or os.path.realpath(found) == os.path.realpath(sys.executable):
+        return ""
+    return (
+        f"\nhint: '{spec.command[0]}' here is {found}, not the Python bench runs in "
+        f"({sys.executable}): install the server's packages for it, or activate bench's "
+        "environment (or write the interpreter's full path in the command)"
+    )
 
 
 def _transport(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +177,35 @@ async def test_callers_own_exception_passes_through() -> None:
     with pytest.raises(KeyError, match="mine"):
         async with open_server(notes_stdio()):
             raise KeyError("mine")
+
+
+async def test_a_python_server_failing_under_another_python_says_which_python_ran_it(
+    tmp_path: Path,
+) -> None:
+    # `python` on PATH is not the interpreter bench runs in (bench called as .venv/bin/bench
+    # without activating the venv): the start-up error says so, since the server's packages
+    # are missing there.
+    shim_dir = tmp_path / "bin"
+    shim_dir.mkdir()
+    shim = shim_dir / "python"
+    shim.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'mcp'\" >&2\nexit 1\n")
+    shim.chmod(0o755)
+    spec = StdioServer(name="notes", command=("python", "server.py"), process_delay_ms=0)
+    env = {**os.environ, "PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"}
+    with pytest.raises(ToolServerError) as info:
+        async with open_server(spec, env=env):
+            pass
+    message = str(info.value)
+    assert "No module named 'mcp'" in message
+    assert f"'python' here is {shim}, not the Python bench runs in ({sys.executable})" in message
+
+
+async def test_no_interpreter_hint_when_python_is_benchs_own(tmp_path: Path) -> None:
+    spec = StdioServer(
+        name="broken", command=("python", "-c", "raise SystemExit(1)"), process_delay_ms=0
+    )
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    with pytest.raises(ToolServerError) as info:
+        async with open_server(spec, env=env):
+            pass
+    assert "not the Python bench runs in" not in str(info.value)
