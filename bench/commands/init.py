@@ -88,4 +88,28 @@ def run(args: argparse.Namespace) -> int:
     suite = target / "suite.yaml"
     shown = suite.relative_to(Path.cwd()) if suite.is_relative_to(Path.cwd()) else suite
     print(f"\nnext: bench execute {shown}    (runs offline, no API key needed)")
+    note = _python_note()
+    if note:
+        print(note)
     return 0
+
+
+def _python_note() -> str:
+    """A note when the ``python`` on PATH is not bench's: the scaffold's server needs ``mcp``."""
+    import os
+    import shutil
+    import sys
+
+    found = shutil.which("python")
+    if found is not None and os.path.realpath(found) == os.path.realpath(sys.executable):
+        return ""
+    activate = Path(sys.executable).parent / "activate"
+    how = (
+        f"source {activate}"
+        if activate.is_file()
+        else f"put {Path(sys.executable).parent} first on PATH"
+    )
+    return (
+        "note: the suite starts servers/notes_server.py with the `python` on PATH, which is not "
+        f"the Python bench runs in and may lack the `mcp` package; first: {how}"
+    )

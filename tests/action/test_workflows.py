@@ -14,6 +14,8 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+SCAFFOLD_WORKFLOW = ROOT / "bench" / "scaffold" / "workflows" / "bench.yml"
+"""The workflow `bench init` writes into new projects."""
 
 
 def _which(name: str) -> str | None:
@@ -32,7 +34,13 @@ def test_actionlint_passes_on_every_workflow() -> None:
     assert _which("shellcheck"), "shellcheck is not installed: scripts/bootstrap installs it"
     assert {p.name for p in WORKFLOWS} >= {"ci.yml", "action-selftest.yml", "example.yml"}
     done = subprocess.run(
-        [actionlint, "-shellcheck", _which("shellcheck") or "", *map(str, WORKFLOWS)],
+        [
+            actionlint,
+            "-shellcheck",
+            _which("shellcheck") or "",
+            *map(str, WORKFLOWS),
+            str(SCAFFOLD_WORKFLOW),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

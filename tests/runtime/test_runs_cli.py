@@ -280,6 +280,23 @@ def test_init_refuses_to_overwrite_unless_forced(
     assert not (tmp_path / ".github").exists()
 
 
+@pytest.mark.parametrize("activated", [True, False])
+def test_init_says_when_the_python_on_path_is_not_benchs(
+    activated: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to("/bin/false")  # some other python first on PATH
+    first = Path(sys.executable).parent if activated else bin_dir
+    monkeypatch.setenv("PATH", f"{first}{os.pathsep}{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    assert main(["init", str(tmp_path / "e"), "--no-workflow"]) == 0
+    out = capsys.readouterr().out
+    assert ("not the Python bench runs in" in out) is not activated
+
+
 def test_the_example_external_agent_speaks_json_lines() -> None:
     import subprocess
 
