@@ -33,6 +33,10 @@ from .usage import estimated_usage
 
 __all__ = ["AnthropicMessagesProvider", "create"]
 
+_CREATE_OPTIONS: Any = {}
+"""Request options of the non-streamed post: none, as messages.create() sets none for the
+parameters bench sends (headers, auth and the timeout are the client's own)."""
+
 
 def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> AnthropicMessagesProvider:
     """Build the adapter for an ``anthropic`` or ``bedrock_anthropic`` spec."""
@@ -128,50 +132,77 @@ class AnthropicMessagesProvider:
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
         """One messages call (streamed when the spec says so)."""
-        kwargs: dict[str, Any] = {
-            "model": self.spec.model,
+        # In messages.create()'s order, so the body is byte for byte the one it sends.
+        body: dict[str, Any] = {
             "max_tokens": self._max_tokens,
             "messages": anthropic_messages(request.messages),
+            "model": self.spec.model,
         }
         system = system_text(request.messages)
         if system:
-            kwargs["system"] = system
+            body["system"] = system
         if request.tools:
-            kwargs["tools"] = anthropic_tools(request.tools)
+            body["tools"] = anthropic_tools(request.tools)
         try:
             if self._stream:
-                return await self._generate_stream(request, kwargs)
-            message = await self._client.messages.create(**kwargs)
-            return self._parse(request, message)
+                return await self._generate_stream(request, body)
+            # The SDK's documented low-level call (``client.post``) to the path
+            # messages.create() posts to, the answer as bytes: its auth, headers
+            # (anthropic-version), timeout, status errors and Bedrock's rewrite of the path
+            # to /model/{id}/invoke (with SigV4 signing) all apply, but the response model
+            # layer is skipped: the JSON is read once, here (about a third of a call's CPU).
+            raw = await self._client.post(
+                "/v1/messages", body=body, cast_to=bytes, options=_CREATE_OPTIONS
+            )
+            return self._parse(request, self._json_message(raw))
         except ProviderCallError:
             raise
         except Exception as exc:  # every SDK failure is translated here, once
             raise call_error(self.spec.name, self.classify(exc), self._redactor.redact) from exc
 
-    def _parse(self, request: ChatRequest, message: Any) -> ChatResponse:
-        content = getattr(message, "content", None)
-        if not isinstance(content, list):
-            raise call_error(self.spec.name, malformed(f"no content: {str(message)[:200]!r}"))
+    def _json_message(self, raw: bytes) -> dict[str, Any]:
+        """A 200 body as a message's JSON object; anything else is a malformed response."""
+        try:
+            message = json.loads(raw)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise self._malformed(f"invalid JSON ({exc})") from exc
+        if not isinstance(message, dict) or not isinstance(message.get("content"), list):
+            raise self._malformed(f"no content: {raw[:200].decode('utf-8', 'replace')!r}")
+        return message
+
+    def _parse(self, request: ChatRequest, message: dict[str, Any]) -> ChatResponse:
         texts: list[str] = []
         calls: list[ToolRequest] = []
-        for block in content:
-            kind = getattr(block, "type", None)
+        for block in message["content"]:
+            kind = block.get("type") if isinstance(block, dict) else None
             if kind == "text":
-                texts.append(block.text)
+                text = block.get("text")
+                if not isinstance(text, str):
+                    raise self._malformed(f"a text block without text: {str(block)[:200]!r}")
+                texts.append(text)
             elif kind == "tool_use":
-                arguments = block.input if isinstance(block.input, dict) else {}
-                calls.append(ToolRequest(id=block.id, name=block.name, arguments=arguments))
+                call_id, name, arguments = block.get("id"), block.get("name"), block.get("input")
+                if not isinstance(call_id, str) or not isinstance(name, str):
+                    raise self._malformed(
+                        f"a tool_use block without an id or name: {str(block)[:200]!r}"
+                    )
+                arguments = arguments if isinstance(arguments, dict) else {}
+                calls.append(ToolRequest(id=call_id, name=name, arguments=arguments))
+            # Other blocks (thinking, redacted_thinking, server tool results) are not the answer.
         text = "".join(texts)
-        usage = _usage(getattr(message, "usage", None)) or estimated_usage(request, text, calls)
+        usage = _usage(message.get("usage")) or estimated_usage(request, text, calls)
         return ChatResponse(
             text=text,
             tool_calls=calls,
             usage=usage,
-            model=getattr(message, "model", None) or self.spec.model,
-            stop_reason=getattr(message, "stop_reason", None),
+            model=message.get("model") or self.spec.model,
+            stop_reason=message.get("stop_reason"),
         )
 
-    async def _generate_stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> ChatResponse:
+    def _malformed(self, detail: str) -> ProviderCallError:
+        return call_error(self.spec.name, malformed(detail))
+
+    async def _generate_stream(self, request: ChatRequest, body: dict[str, Any]) -> ChatResponse:
         """One ``stream=True`` messages call, its server-sent events folded into a response.
 
         The raw event stream rather than ``messages.stream()``: that helper re-parses the
@@ -186,7 +217,7 @@ class AnthropicMessagesProvider:
         model = self.spec.model
         stop: str | None = None
         started_message = False
-        stream = await self._client.messages.create(**kwargs, stream=True)
+        stream = await self._client.messages.create(**body, stream=True)
         async with stream:
             async for event in stream:
                 kind = event.type
@@ -214,7 +245,7 @@ class AnthropicMessagesProvider:
                     stop = event.delta.stop_reason or stop
                     _merge_usage(usage, event.usage)
         if not started_message:
-            raise call_error(self.spec.name, malformed("the stream ended with no message"))
+            raise self._malformed("the stream ended with no message")
         return self._streamed_response(request, blocks, usage, model, stop, ttft)
 
     def _streamed_response(
@@ -352,7 +383,10 @@ class _Block:
 
 
 def _merge_usage(into: dict[str, int], usage: Any) -> None:
-    """Keep the latest value of each count (message_delta's counts are cumulative)."""
+    """Keep the latest value of each count (message_delta's counts are cumulative).
+
+    ``usage`` is a streamed event's SDK object or a whole message's JSON object.
+    """
     if usage is None:
         return
     for key in (
@@ -361,7 +395,7 @@ def _merge_usage(into: dict[str, int], usage: Any) -> None:
         "cache_read_input_tokens",
         "cache_creation_input_tokens",
     ):
-        value = getattr(usage, key, None)
+        value = usage.get(key) if isinstance(usage, dict) else getattr(usage, key, None)
         if value is not None:
             into[key] = int(value)
 
@@ -381,7 +415,7 @@ def _usage_from(counts: dict[str, int]) -> TokenUsage | None:
 
 
 def _usage(usage: Any) -> TokenUsage | None:
-    """A whole message's usage object as bench's ``TokenUsage`` (None when it has no input)."""
+    """A whole message's ``usage`` (JSON) as bench's ``TokenUsage`` (None when it has no input)."""
     counts: dict[str, int] = {}
     _merge_usage(counts, usage)
     return _usage_from(counts)
