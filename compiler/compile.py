@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, Diagnostics
 from .errors import SuiteInvalid
 from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
+from .handlebars import is_variable_name
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
 from .render import Renderer
@@ -43,6 +44,7 @@ def _variables(
     """Per test file: static context + its resolved variables; and the suite root's context."""
     contexts: dict[str, Mapping[str, str]] = {}
     cache: dict[tuple[str, tuple[tuple[str, str], ...]], Mapping[str, str]] = {}
+    warned: set[tuple[str, str]] = set()
 
     def resolve(
         doc_dir: str, raw: Mapping[str, str], where: Mapping[str, SourceDoc], fallback: SourceDoc
@@ -50,6 +52,17 @@ def _variables(
         key = (doc_dir, tuple(raw.items()))
         if key in cache:
             return cache[key]
+        for name in raw:
+            src = where.get(name, fallback)
+            if not is_variable_name(name) and (src.file, name) not in warned:
+                warned.add((src.file, name))
+                diags.warn(
+                    "unreadable-variable",
+                    f"variable '{name}' can never be read: {{{{{name}}}}} is not a name",
+                    src.positions.span(("variables", name), key=True),
+                    hint="letters, digits, '_' and '-', starting with a letter or '_', "
+                    "not ending with '-'",
+                )
         static = engine.static_context(test_dir=doc_dir, run_id=run_id)
         values, problems = engine.resolve_variables(raw, static)
         for name, problem in problems:

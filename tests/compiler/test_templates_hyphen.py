@@ -304,3 +304,23 @@ def test_runtime_render_binds_hyphenated_names_and_reports_them_as_written() -> 
     with pytest.raises(TemplateRenderError) as info:
         render(source, {"x": "1"})
     assert "'note-id' is undefined" in str(info.value)
+
+
+def test_a_variable_no_template_can_read_is_warned_once(write: Callable[..., Path]) -> None:
+    from compiler import compile_with_warnings
+
+    text = (
+        BASE
+        + 'variables:\n  "my var": "a"\n  "x-": "b"\n  ok-name: "c"\n'
+        + "sessions:\n  - name: s\n    tests:\n"
+        + "      - {name: t, prompt: 'say {{ok-name}}'}\n"
+        + "      - {name: u, prompt: 'again'}\n"
+    )
+    result = compile_with_warnings(write(text), seed=7, now=NOW, env={})
+    warned = [w for w in result.warnings if w.code == "unreadable-variable"]
+    assert sorted(w.message for w in warned) == [
+        "variable 'my var' can never be read: {{my var}} is not a name",
+        "variable 'x-' can never be read: {{x-}} is not a name",
+    ]
+    assert sorted(w.line for w in warned) == [10, 11]  # at each key, in the suite file
+    assert result.plan.cases[0].prompt == "say c"
