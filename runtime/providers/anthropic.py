@@ -23,6 +23,7 @@ from .classify import (
     ProviderCallError,
     call_error,
     decide,
+    json_body,
     malformed,
     refused_cause,
     transport_decision,
@@ -162,10 +163,7 @@ class AnthropicMessagesProvider:
 
     def _json_message(self, raw: bytes) -> dict[str, Any]:
         """A 200 body as a message's JSON object; anything else is a malformed response."""
-        try:
-            message = json.loads(raw)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            raise self._malformed(f"invalid JSON ({exc})") from exc
+        message = json_body(self.spec.name, raw)
         if not isinstance(message, dict) or not isinstance(message.get("content"), list):
             raise self._malformed(f"no content: {raw[:200].decode('utf-8', 'replace')!r}")
         return message

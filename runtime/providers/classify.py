@@ -8,10 +8,12 @@ that bypass the retry loop still see a bench error, never an SDK exception.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from ..errors import ProviderError
 from .base import RetryDecision
@@ -20,6 +22,7 @@ __all__ = [
     "ProviderCallError",
     "call_error",
     "decide",
+    "json_body",
     "malformed",
     "parse_retry_after",
     "refused_cause",
@@ -194,3 +197,15 @@ def call_error(
 def malformed(detail: str) -> RetryDecision:
     """A fatal decision for a response that is not what the API promises."""
     return RetryDecision(kind="fatal", message=f"malformed response from the API: {detail}")
+
+
+def json_body(provider: str, raw: bytes) -> Any:
+    """A 200 body read as JSON (the adapters that post through ``client.post``, cast to bytes).
+
+    A body that is not JSON, or not UTF-8, raises the malformed-response ``ProviderCallError``;
+    what shape the JSON must have is the caller's to check.
+    """
+    try:
+        return json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise call_error(provider, malformed(f"invalid JSON ({exc})")) from exc

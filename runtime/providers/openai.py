@@ -23,6 +23,7 @@ from .classify import (
     ProviderCallError,
     call_error,
     decide,
+    json_body,
     malformed,
     refused_cause,
     transport_decision,
@@ -190,10 +191,7 @@ class OpenAIChatProvider:
 
     def _json_object(self, body: bytes) -> dict[str, Any]:
         """A 200 body as a JSON object; anything else is a malformed response."""
-        try:
-            data = json.loads(body)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            raise self._malformed(f"invalid JSON ({exc})") from exc
+        data = json_body(self.spec.name, body)
         if not isinstance(data, dict):
             raise self._malformed(f"not a JSON object: {body[:200]!r}")
         return data
