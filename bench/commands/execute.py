@@ -15,8 +15,6 @@ NAME = "execute"
 HELP = "run a suite (YAML, compiled in memory) or a plan.json; resume a killed run"
 ORDER = 20
 
-_FORMATS = ("html", "md", "json", "junit")
-
 
 def register(subparsers: Any) -> None:
     """Add ``bench execute`` to the CLI."""
@@ -83,17 +81,10 @@ def positive(text: str) -> int:
 
 
 def parse_formats(text: str | None) -> list[str]:
-    """The report formats of ``--report`` (``markdown`` is ``md``); unknown ones are exit 2."""
-    from runtime.errors import InputError
+    """The report formats of ``--report`` (none when absent or empty); unknown ones are exit 2."""
+    from report.formats import normalise_formats
 
-    if not text:
-        return []
-    names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    names = ["md" if n == "markdown" else n for n in names]
-    bad = [n for n in names if n not in _FORMATS]
-    if bad:
-        raise InputError(f"unknown report format {bad[0]!r}; choose from {', '.join(_FORMATS)}")
-    return list(dict.fromkeys(names))
+    return normalise_formats(text) if text and text.strip() else []
 
 
 def run(args: argparse.Namespace) -> int:

@@ -39,3 +39,12 @@ def test_the_action_reads_its_input_with_the_same_rules() -> None:
     assert got.report_formats == ["json", "md", "html", "junit"]  # JSON and Markdown always
     with pytest.raises(InputError, match=r"input 'report-formats': unknown report format 'pdf'"):
         ActionInputs.from_env({"INPUT_SUITE": "s.yaml", "INPUT_REPORT_FORMATS": "pdf"})
+
+
+def test_execute_and_retry_read_report_with_the_same_rules() -> None:
+    from bench.commands.execute import parse_formats
+
+    assert parse_formats("htm xml") == ["html", "junit"]
+    assert parse_formats(None) == [] and parse_formats(" ") == []  # no --report: no files
+    with pytest.raises(InputError, match=r"unknown report formats 'pdf', 'docx'"):
+        parse_formats("html,pdf docx")
