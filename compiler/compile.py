@@ -18,12 +18,12 @@ from .diagnostics import Diagnostic, Diagnostics
 from .errors import SuiteInvalid
 from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
-from .handlebars import is_variable_name
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
-from .render import Renderer
 from .source import SourceDoc
-from .templates import TemplateEngine
+from .templating.engine import TemplateEngine
+from .templating.handlebars import is_variable_name
+from .templating.render import Renderer
 
 __all__ = ["Compilation", "compile_suite", "compile_with_warnings"]
 

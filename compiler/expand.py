@@ -20,12 +20,12 @@ from .checks.patterns import check_jsonpath
 from .dataset_cases import ROW_NAMES
 from .datasets import DatasetRow
 from .diagnostics import Diagnostics
-from .handlebars import is_variable_name
 from .includes import Located, Suite, TestFile
-from .render import Renderer
 from .suite import SessionDef, TestDef
 from .suite import assertions as syn
 from .suite.scalars import duration_ms
+from .templating.handlebars import is_variable_name
+from .templating.render import Renderer
 
 __all__ = ["UNIT_NAMES", "expand"]
 

@@ -34,10 +34,10 @@ from runtime.plan import (
 from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
-from .render import Renderer
 from .secrets import is_secret_env_name, is_secret_header, split_header
 from .suite import ProviderDef, ServerDef
 from .suite.scalars import duration_ms
+from .templating.render import Renderer
 
 __all__ = ["lower_env", "lower_provider", "lower_server", "split_command"]
 

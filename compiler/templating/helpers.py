@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..suggest import did_you_mean
 from .fakerkeys import FAKER_KEYS
 from .javatime import apply_timezone, format_now, parse_offset
-from .suggest import did_you_mean
-from .template_problem import TemplateProblem
+from .problem import TemplateProblem
 
 __all__ = [
     "HELPERS",
