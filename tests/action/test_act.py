@@ -41,6 +41,9 @@ WORKFLOW = ".github/workflows/action-selftest.yml"
 COPY = [
     "action.yml",
     "pyproject.toml",
+    "uv.lock",
+    "requirements",
+    "scripts/action-install",
     "README.md",
     "bench",
     "compiler",
@@ -61,6 +64,28 @@ runs:
     - shell: bash
       run: echo "setup-python stub"
 """
+
+
+CACHE_STUB = """\
+name: cache stub
+description: Stands in for actions/cache under act (act cannot fetch it offline); restores nothing.
+inputs:
+  path:
+    required: true
+  key:
+    required: true
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "cache stub"
+"""
+# The Action installs with uv and pip from the lock: the real caches of this machine, so the
+# packages are downloaded once, not on every run.
+CACHE_DIRS = {
+    "UV_CACHE_DIR": Path.home() / ".cache" / "uv",
+    "PIP_CACHE_DIR": Path.home() / ".cache" / "pip",
+}
 
 
 def _tool(name: str) -> str:
@@ -90,6 +115,9 @@ class ActRunner:
         self.stub = tmp / "setup-python-stub"
         self.stub.mkdir()
         (self.stub / "action.yml").write_text(SETUP_PYTHON_STUB)
+        self.cache_stub = tmp / "cache-stub"
+        self.cache_stub.mkdir()
+        (self.cache_stub / "action.yml").write_text(CACHE_STUB)
         # A PATH with only a plain python3 (not the dev venv) and the system tools.
         self.bin = tmp / "bin"
         self.bin.mkdir()
@@ -128,6 +156,8 @@ class ActRunner:
             "NO_PROXY": "127.0.0.1,localhost",
             "LANG": "C.UTF-8",
         }
+        for key, default in CACHE_DIRS.items():
+            env[key] = os.environ.get(key, str(default))
         for key in (
             "PIP_INDEX_URL",
             "PIP_EXTRA_INDEX_URL",
@@ -151,6 +181,7 @@ class ActRunner:
             "-s", f"GITHUB_TOKEN={WRITE_TOKEN}",
             "-s", f"SELFTEST_READ_TOKEN={READ_TOKEN}",
             "--local-repository", f"actions/setup-python@v6={self.stub}",
+            "--local-repository", f"actions/cache@v4={self.cache_stub}",
         ]  # fmt: skip
         done = subprocess.run(
             cmd, cwd=self.repo, env=env, capture_output=True, text=True, timeout=900, check=False
