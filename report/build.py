@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from runtime.errors import InputError, PlanError, RunStoreError
 from runtime.plan import Plan, load_plan
+from runtime.plan.identity import case_definitions
 from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
@@ -39,6 +40,7 @@ from .schema import (
     Tokens,
     ToolCallReport,
 )
+from .stability import stability_of, suite_stability
 
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
@@ -229,7 +231,7 @@ def failed_messages(case: CaseReport) -> list[str]:
     return out
 
 
-def _case(r: CaseResult) -> CaseReport:
+def _case(r: CaseResult, definitions: dict[str, str] | None = None) -> CaseReport:
     # model_construct: everything here comes from a validated CaseResult, and validating
     # it again costs seconds on a 10,000-case run.
     t = r.transcript
@@ -268,6 +270,7 @@ def _case(r: CaseResult) -> CaseReport:
         judge_cost_usd=r.judge_cost_usd,
         iterations=t.iterations,
         attempt=r.attempt,
+        definition=definitions.get(r.case_id) if definitions else None,
         tool_calls=[
             _make(
                 ToolCallReport,
@@ -378,33 +381,22 @@ def _agents(cases: list[CaseReport]) -> list[AgentStats]:
 
 
 def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
-    rows: dict[str, list[CaseReport]] = {}
+    rows: dict[str, dict[str, list[CaseReport]]] = {}
     for c in cases:
-        rows.setdefault(c.key, []).append(c)
+        rows.setdefault(c.key, {}).setdefault(c.agent, []).append(c)
     out = []
-    for key, group in rows.items():
+    for key, by_agent in rows.items():
+        group = [c for attempts in by_agent.values() for c in attempts]
         passed = sum(c.status == "passed" for c in group)
+        first = group[0]
         out.append(
             _make(
                 ComparisonRow,
                 key=key,
-                file=group[0].file,
-                session=group[0].session,
-                test=group[0].test,
-                results={
-                    c.agent: _make(
-                        CellResult,
-                        case_id=c.case_id,
-                        status=c.status,
-                        provider=c.provider,
-                        duration_ms=c.duration_ms,
-                        tokens=c.tokens.total,
-                        latency_ms=c.latency_ms,
-                        cost_usd=c.cost_usd,
-                        errors=failed_messages(c),
-                    )
-                    for c in group
-                },
+                file=first.file,
+                session=first.session,
+                test=first.test,
+                results={agent: _cell(attempts) for agent, attempts in by_agent.items()},
                 total_runs=len(group),
                 passed_runs=passed,
                 failed_runs=sum(c.status == "failed" for c in group),
@@ -413,6 +405,23 @@ def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
             )
         )
     return out
+
+
+def _cell(attempts: list[CaseReport]) -> CellResult:
+    """One agent's cell of a test: the latest attempt's figures, stability over all of them."""
+    c = attempts[-1]
+    return _make(
+        CellResult,
+        case_id=c.case_id,
+        status=c.status,
+        provider=c.provider,
+        duration_ms=c.duration_ms,
+        tokens=c.tokens.total,
+        latency_ms=c.latency_ms,
+        cost_usd=c.cost_usd,
+        errors=failed_messages(c),
+        stability=stability_of(a.status for a in attempts),
+    )
 
 
 def _wall_ms(meta: RunMetadata, cases: list[CaseReport]) -> float:
@@ -441,7 +450,8 @@ def build_from_results(
     generated_at: str | None = None,
 ) -> Report:
     """Build a report from case results (latest attempt each), the run metadata and the plan."""
-    cases = [_case(r) for r in _ordered(results, plan)]
+    definitions = case_definitions(plan) if plan is not None else None
+    cases = [_case(r, definitions) for r in _ordered(results, plan)]
     total = len(cases)
     passed = sum(c.status == "passed" for c in cases)
     errors = sum(c.status == "error" for c in cases)
@@ -476,6 +486,7 @@ def build_from_results(
         files=len({c.file for c in cases}),
         sessions=len({(c.file, c.session) for c in cases}),
         tests=len({c.key for c in cases}),
+        stability=suite_stability(cases),
     )
     return Report(
         report_version=REPORT_VERSION,

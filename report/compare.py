@@ -7,6 +7,7 @@ a plan and shift when a suite gains a test, while the test's identity does not.
 from __future__ import annotations
 
 from .schema import AgentDelta, Baseline, CaseChange, CaseReport, Report, SummaryDelta
+from .verdicts import ALPHA, verdicts
 
 __all__ = ["compare", "with_baseline"]
 
@@ -81,6 +82,10 @@ def compare(base: Report, head: Report) -> Baseline:
             )
         )
     agents += [AgentDelta(name=n, presence="removed") for n in base_agents if n not in head_agents]
+    judged = verdicts(base, head, ALPHA)
+    counts: dict[str, int] = {}
+    for v in judged:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
     return Baseline(
         base_run_id=base.run_id,
         base_generated_at=base.generated_at,
@@ -92,6 +97,9 @@ def compare(base: Report, head: Report) -> Baseline:
         added=added,
         removed=removed,
         unchanged=unchanged,
+        verdicts=judged,
+        verdict_counts=counts,
+        alpha=ALPHA,
     )
 
 

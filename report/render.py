@@ -61,6 +61,13 @@ def fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def fmt_p(value: float | None) -> str:
+    """A p-value: 0.0123 -> '0.012', 1e-05 -> '<0.001', None -> '—'."""
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
+
+
 def fmt_num(value: float | None) -> str:
     """12345 -> '12,345'."""
     return "—" if value is None else f"{value:,.0f}"
@@ -106,6 +113,7 @@ def _common(env: Environment) -> Environment:
     env.filters.update(
         ms=fmt_ms,
         pct=fmt_pct,
+        pval=fmt_p,
         num=fmt_num,
         usd=fmt_usd,
         delta=fmt_delta,
@@ -145,7 +153,7 @@ def md_env() -> Environment:
     )
     _common(env)
     # Our own formatted numbers are trusted Markdown: keep them free of escapes.
-    for name in ("ms", "pct", "num", "usd", "delta", "mark"):
+    for name in ("ms", "pct", "pval", "num", "usd", "delta", "mark"):
         env.filters[name] = _trusted(env.filters[name])
     return env
 

@@ -28,11 +28,17 @@ __all__ = [
     "LlmCallReport",
     "MessageReport",
     "Report",
+    "SideCounts",
     "SpanReport",
+    "Stability",
+    "StabilityLabel",
+    "SuiteStability",
     "Summary",
     "SummaryDelta",
     "Tokens",
+    "TestVerdict",
     "ToolCallReport",
+    "Verdict",
     "json_schema",
 ]
 
@@ -40,6 +46,17 @@ REPORT_VERSION = 1
 """Bumped on any change that a reader of an older report must know about."""
 
 CaseStatus = Literal["passed", "failed", "error"]
+StabilityLabel = Literal["stable-pass", "stable-fail", "flaky", "errored"]
+Verdict = Literal[
+    "regressed",
+    "improved",
+    "unchanged",
+    "within-noise",
+    "new",
+    "removed",
+    "insufficient-data",
+    "not-comparable",
+]
 
 
 class _Model(BaseModel):
@@ -162,6 +179,10 @@ class CaseReport(_Model):
     iterations: int = 0
     attempt: int = 1
     """1 for the first run; a retried case counts up (the latest attempt is reported)."""
+    definition: str | None = None
+    """Hash of what the case ran (prompt, assertions, extractors, the agent's provider, model,
+    settings and servers; not its position or name): two runs' cases with different
+    definitions are not comparable. None when the report was built without the plan."""
     tool_calls: list[ToolCallReport] = []
     llm_calls: list[LlmCallReport] = []
     messages: list[MessageReport] = []
@@ -208,6 +229,8 @@ class Summary(_Model):
     sessions: int = 0
     tests: int = 0
     """Distinct tests (file, session, test) across agents."""
+    stability: SuiteStability | None = None
+    """The pass rate over judged attempts with its cluster-aware 95% interval."""
 
 
 class AgentStats(_Model):
@@ -266,6 +289,67 @@ class CellResult(_Model):
     cost_usd: float | None = None
     errors: list[str] = []
     """The case error and failed assertion messages."""
+    stability: Stability | None = None
+    """This test x agent over all its attempts (one attempt until repeats are asked for)."""
+
+
+class Stability(_Model):
+    """A test x agent over its attempts. Errors are counted apart and left out of every rate."""
+
+    attempts: int
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float | None
+    """passed / (passed + failed); None when every attempt was an error."""
+    ci95: tuple[float, float]
+    """Wilson score interval of pass_rate at 95%; [0, 1] when nothing was judged."""
+    pass_at_k: dict[int, float]
+    """k -> unbiased estimate of P(at least one of k attempts passes), k = 1..judged attempts."""
+    pass_hat_k: dict[int, float]
+    """k -> unbiased estimate of P(all k attempts pass) (pass^k), k = 1..judged attempts."""
+    label: StabilityLabel
+    """stable-pass (all judged attempts passed), stable-fail, flaky (some of each), errored."""
+
+
+class SuiteStability(_Model):
+    """The suite's pass rate over judged attempts, with an interval that respects clusters."""
+
+    pass_rate: float | None
+    """Passed / (passed + failed) over every attempt of every test x agent; errors left out."""
+    ci95: tuple[float, float]
+    """95% interval treating each test x agent's attempts as one cluster (cluster-robust
+    variance of the ratio estimator); Wilson's when there is one cluster."""
+    flaky: int = 0
+    """Test x agent entries labelled flaky."""
+    errored: int = 0
+    """Test x agent entries with no judged attempt."""
+
+
+class SideCounts(_Model):
+    """One side of a comparison: a test x agent's attempts in that run."""
+
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float | None
+
+
+class TestVerdict(_Model):
+    """The verdict on one test x agent between a base run and a head run."""
+
+    __test__ = False  # not a pytest class
+    agent: str
+    key: str
+    file: str
+    session: str
+    test: str
+    verdict: Verdict
+    base: SideCounts | None = None
+    head: SideCounts | None = None
+    p_value: float | None = None
+    """Holm-adjusted one-sided Fisher p-value in the verdict's direction (regressed: worse,
+    improved: better; within-noise: the smaller); None when no test was run."""
 
 
 class ComparisonRow(_Model):
@@ -339,6 +423,13 @@ class Baseline(_Model):
     added: list[CaseChange]
     removed: list[CaseChange]
     unchanged: int
+    verdicts: list[TestVerdict] = []
+    """Every test x agent of either run with its verdict (report/verdicts.py)."""
+    verdict_counts: dict[str, int] = {}
+    """How many test x agent entries got each verdict."""
+    method: str = "fisher-exact-one-sided+holm"
+    """The test and the multiple-testing correction behind regressed/improved."""
+    alpha: float = 0.05
 
 
 class Report(_Model):
