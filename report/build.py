@@ -108,6 +108,8 @@ def load_report_json(path: Path) -> Report:
             f"{path} is not a bench JSON report (no report_version); "
             "give a run directory or a report written with `bench report --format json`"
         )
+    if data["report_version"] == 1:
+        data = _upgrade_v1(data)
     if data["report_version"] != REPORT_VERSION:
         raise InputError(
             f"{path}: report_version {data['report_version']!r} is not supported "
@@ -124,8 +126,19 @@ def load_report_json(path: Path) -> Report:
         ) from exc
 
 
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 report as version 2: its ``attempt`` counted retries from 1 (``retry`` now),
+    and there were no repeats (every case is attempt 0)."""
+    for case in data.get("detailed_results") or []:
+        if isinstance(case, dict) and "retry" not in case:
+            case["retry"] = max(0, int(case.get("attempt", 1)) - 1)
+            case["attempt"] = 0
+    return {**data, "report_version": REPORT_VERSION}
+
+
 def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
-    """Latest line per case_id, in order of first appearance; bad lines become warnings."""
+    """Latest line per result key (case id, attempt), in order of first appearance; bad lines
+    become warnings."""
     latest: dict[str, CaseResult] = {}
     if not path.exists():
         return []
@@ -143,7 +156,7 @@ def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
                     f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))"
                 )
                 continue
-            latest[rec.case_id] = rec
+            latest[rec.key] = rec
     return list(latest.values())
 
 
@@ -190,7 +203,7 @@ def _ordered(results: list[CaseResult], plan: Plan | None) -> list[CaseResult]:
     if plan is None:
         return results
     order = {case.id: i for i, case in enumerate(plan.cases)}
-    return sorted(results, key=lambda r: order.get(r.case_id, len(order)))
+    return sorted(results, key=lambda r: (order.get(r.case_id, len(order)), r.attempt))
 
 
 def _span(span: Any) -> SpanReport | None:
@@ -270,6 +283,7 @@ def _case(r: CaseResult, definitions: dict[str, str] | None = None) -> CaseRepor
         judge_cost_usd=r.judge_cost_usd,
         iterations=t.iterations,
         attempt=r.attempt,
+        retry=r.retry,
         definition=definitions.get(r.case_id) if definitions else None,
         tool_calls=[
             _make(
@@ -455,7 +469,7 @@ def build_from_results(
     total = len(cases)
     passed = sum(c.status == "passed" for c in cases)
     errors = sum(c.status == "error" for c in cases)
-    planned = len(plan.cases) if plan is not None else meta.case_count
+    planned = plan.attempt_count if plan is not None else meta.case_count
     not_run = max(0, planned - total)
     required = plan.criteria.success_rate if plan is not None else None
     rate = _rate(passed, total)

@@ -42,7 +42,7 @@ __all__ = [
     "json_schema",
 ]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 """Bumped on any change that a reader of an older report must know about."""
 
 CaseStatus = Literal["passed", "failed", "error"]
@@ -177,8 +177,11 @@ class CaseReport(_Model):
     judge_cost_usd: float | None = None
     """USD of the judge calls (llm_judge, clarification judge), kept apart from ``cost_usd``."""
     iterations: int = 0
-    attempt: int = 1
-    """1 for the first run; a retried case counts up (the latest attempt is reported)."""
+    attempt: int = 0
+    """Which attempt of a repeated test this is (0..repeat-1); every attempt is its own entry."""
+    retry: int = 0
+    """0 for the case's first run; each ``bench retry`` that re-ran it counts up (the latest
+    retry is reported)."""
     definition: str | None = None
     """Hash of what the case ran (prompt, assertions, extractors, the agent's provider, model,
     settings and servers; not its position or name): two runs' cases with different

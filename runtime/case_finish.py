@@ -124,7 +124,8 @@ class CaseRun:
         model: str | None,
         provider: str | None = None,
         provider_type: str | None = None,
-        attempt: int = 1,
+        attempt: int = 0,
+        retry: int = 0,
     ) -> CaseResult:
         """The results.jsonl record, priced with ``prices`` (the shipped table when None)."""
         from .cost import case_cost
@@ -154,4 +155,5 @@ class CaseRun:
             cost_usd=cost.agent_usd,
             judge_cost_usd=cost.judge_usd,
             attempt=attempt,
+            retry=retry,
         )

@@ -28,8 +28,8 @@ import anyio
 from .clock import utc_now
 from .errors import BenchError, InputError
 from .interrupt import StopRequest
-from .plan import Plan, SecretRef
-from .results import CaseResult, RunFilter, RunMetadata, RunTotals
+from .plan import Plan, SecretRef, work_items
+from .results import CaseResult, RunFilter, RunMetadata, RunTotals, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RunStore, totals_of
@@ -60,8 +60,9 @@ class ExecuteOptions:
     """Lets the caller stop the run early (drain, or at once); see runtime/interrupt.py."""
     selection: RunFilter | None = None
     """The case filter the (already filtered) plan was made with; recorded in a new run."""
-    attempts: Mapping[str, int] | None = None
-    """Attempt number per case id for the results of this execution (retries); default 1."""
+    retries: Mapping[str, int] | None = None
+    """Retry count per result key for the results of this execution (``bench retry``);
+    default 0."""
 
 
 @dataclass
@@ -109,7 +110,13 @@ async def execute(
         store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))
     store.redact = redact = _redactor_for(plan, options.env)
     done = store.done_results()
-    todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
+    # A (unit, attempt) runs again unless every case of it has a result: its cases share a
+    # conversation, so a half-done attempt starts over.
+    todo = [
+        (unit, a)
+        for unit, a in work_items(plan.units)
+        if not all(result_key(c.id, a) in done for c in unit.cases)
+    ]
     from .cost import table_for
 
     prices = table_for(plan.prices).version  # the table the runner prices every case with
@@ -118,8 +125,7 @@ async def execute(
             update={"status": "running", "ended_at": None, "error": None, "price_version": prices}
         )
     )
-    todo_ids = {u.id for u in todo}
-    already = sum(len(u.cases) for u in plan.units if u.id not in todo_ids)
+    already = plan.attempt_count - sum(len(u.cases) for u, _ in todo)
     if options.on_start is not None:
         options.on_start(store, already)
 
@@ -134,7 +140,7 @@ async def execute(
             env=options.env,
             on_result=options.on_result,
             stop=options.stop,
-            attempts=options.attempts,
+            retries=options.retries,
         )
         with anyio.CancelScope() as scope:
             if options.stop is not None:
@@ -171,8 +177,9 @@ async def _summarise(
 
 def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunSummary:
     latest = store.done_results()
-    results = [latest[c.id] for c in plan.cases if c.id in latest]
-    if status == "completed" and len(results) < len(plan.cases):
+    keys = (result_key(c.id, a) for c, a in plan.attempts())
+    results = [latest[k] for k in keys if k in latest]
+    if status == "completed" and len(results) < plan.attempt_count:
         status = "interrupted"  # stopped early: resume runs the rest
     totals = totals_of(results)
     met = _criteria_met(plan, totals) if status == "completed" else False
@@ -190,7 +197,7 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
 
 
 def _criteria_met(plan: Plan, totals: RunTotals) -> bool:
-    cases = len(plan.cases)
+    cases = plan.attempt_count
     if cases == 0:
         return False
     rate = plan.criteria.success_rate

@@ -34,7 +34,7 @@ from .plan import (
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
-from .results import CaseResult
+from .results import CaseResult, result_key
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
@@ -88,7 +88,7 @@ class UnitRunner:
         env: Mapping[str, str] | None = None,
         on_result: Callable[[CaseResult], None] | None = None,
         stop: StopRequest | None = None,
-        attempts: Mapping[str, int] | None = None,
+        retries: Mapping[str, int] | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -97,7 +97,7 @@ class UnitRunner:
         self.env = env
         self.on_result = on_result
         self.stop = stop
-        self.attempts = attempts or {}
+        self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
@@ -111,11 +111,13 @@ class UnitRunner:
         for unit in plan.units:
             self.first_unit_of_agent.setdefault(unit.agent, unit.id)
 
-    async def run(self, units: Sequence[Unit]) -> None:
+    async def run(self, work: Sequence[tuple[Unit, int]]) -> None:
+        """Run each (unit, attempt) of ``work`` (``runtime.plan.work_items``), concurrently."""
         from .agents.external_unit import ExternalPools
         from .cost import table_for
         from .judging import JudgeCache, Judges
 
+        units = [u for u, _ in work]
         external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
         try:
             self._create_providers(units)
@@ -128,7 +130,7 @@ class UnitRunner:
                 self.external_pools = pools
                 await pools.open(external)  # setup commands and metrics proxies, once per agent
                 with _frozen_heap(), prompt_request_writes():
-                    await run_concurrently(units, self._run_unit, concurrency=self.concurrency)
+                    await run_concurrently(work, self._run_unit, concurrency=self.concurrency)
         finally:
             with anyio.CancelScope(shield=True):
                 for client in self.clients.values():
@@ -172,7 +174,7 @@ class UnitRunner:
         if self.on_result is not None:
             self.on_result(result)
 
-    async def _run_external_unit(self, unit: Unit, agent: ExternalAgent) -> None:
+    async def _run_external_unit(self, unit: Unit, attempt: int, agent: ExternalAgent) -> None:
         from .agents.external_unit import run_external_unit
 
         await run_external_unit(
@@ -182,17 +184,19 @@ class UnitRunner:
             services=self.services,
             write=self._write,
             draining=self._draining,
-            attempts=self.attempts,
+            attempt=attempt,
+            retries=self.retries,
             judges=self.judges,
             prices=self.prices,
         )
 
-    async def _run_unit(self, unit: Unit) -> None:
+    async def _run_unit(self, item: tuple[Unit, int]) -> None:
+        unit, attempt = item
         if self._draining():
             return
         agent = self.plan.agent(unit.agent)
         if isinstance(agent, ExternalAgent):
-            await self._run_external_unit(unit, agent)
+            await self._run_external_unit(unit, attempt, agent)
             return
         settings = self.plan.settings
         pending_events: list[RunEvent] = []
@@ -234,7 +238,7 @@ class UnitRunner:
             for case in unit.cases:
                 if self._draining():
                     return  # the unit stays unfinished: a resume runs it again from the start
-                result = await self._run_case(setup, agent, session, case, pending_events)
+                result = await self._run_case(setup, agent, session, case, pending_events, attempt)
                 pending_events = []
                 await self._write(result)
                 if settings.test_delay_ms > 0 and case.id != self.last_case_id:
@@ -247,6 +251,7 @@ class UnitRunner:
         session: _Session,
         case: Case,
         events: list[RunEvent],
+        attempt: int = 0,
     ) -> CaseResult:
         run = CaseRun(session.unit, case, Transcript(events=list(events)))
         if case.start_delay_ms > 0:
@@ -289,7 +294,8 @@ class UnitRunner:
             model=spec.model,
             provider=spec.name,
             provider_type=spec.type,
-            attempt=self.attempts.get(case.id, 1),
+            attempt=attempt,
+            retry=self.retries.get(result_key(case.id, attempt), 0),
         )
 
 

@@ -48,12 +48,13 @@ def _summary(plan: Any) -> dict[str, Any]:
     return {
         "name": plan.name,
         "cases": cases,
+        "attempts": plan.attempt_count,
         "agents": len(plan.agents),
         "sessions": sessions,
         "units": len(plan.units),
         "providers": len(plan.providers),
         "servers": len(plan.servers),
-        "max_llm_calls": cases * plan.settings.max_iterations,
+        "max_llm_calls": plan.attempt_count * plan.settings.max_iterations,
         "seed": plan.seed,
         "compiled_now": plan.compiled_now,
         "hash": plan.hash,
@@ -102,10 +103,11 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write {args.output}: {exc.strerror}") from exc
     if fmt != "json":
         s = summary
+        repeats = f", {s['attempts']} attempts" if s["attempts"] != s["cases"] else ""
         print(
-            f"{s['name']}: {s['cases']} cases ({s['agents']} agents x {s['sessions']} sessions, {s['units']} units), "
+            f"{s['name']}: {s['cases']} cases{repeats} ({s['agents']} agents x {s['sessions']} sessions, {s['units']} units), "
             f"{s['providers']} providers, {s['servers']} servers; at most {s['max_llm_calls']} LLM calls "
-            f"(cases x max_iterations)"
+            f"(attempts x max_iterations)"
         )
         print(f"seed {s['seed']}, clock {s['compiled_now']}, {s['hash']}")
         if args.check:

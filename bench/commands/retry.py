@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         f"retry of {setup.parent.run_id}: {len(setup.chosen)} {kind} cases; running "
         f"{len(setup.rerun_units)} sessions again ({setup.rerun_cases} cases), "
-        f"{len(setup.plan.cases) - setup.rerun_cases} results copied -> run {setup.run_id}",
+        f"{setup.plan.attempt_count - setup.rerun_cases} results copied -> run {setup.run_id}",
         markup=False,
         soft_wrap=True,
     )
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         output_dir=base,
         concurrency=args.concurrency,
         resume=setup.run_id,
-        attempts=setup.attempts,
+        retries=setup.retries,
     )
     summary = execute_cmd.run_plan(
         console, setup.plan, options, quiet=args.quiet, target=str(setup.run_dir / "plan.json")

@@ -118,8 +118,10 @@ def _case_line(r: Any) -> str:
         f"{_MARK[r.status]:5}  {r.agent} / {r.session} / {r.test}  "
         f"{r.duration_ms / 1000:.2f}s  {r.transcript.usage.total} tokens"
     )
-    if r.attempt > 1:
-        line += f"  attempt {r.attempt}"
+    if r.attempt:
+        line += f"  attempt {r.attempt + 1}"
+    if r.retry:
+        line += f"  retry {r.retry}"
     return line + (f"  — {r.error}" if r.error else "")
 
 

@@ -40,6 +40,8 @@ class SettingsDef(SuiteModel):
     """Suite files: whose variables apply (default ``suite-only``)."""
     concurrency: Annotated[int, Field(ge=1)] | None = None
     """(agent, session) pairs run at once (default 4; bench extension)."""
+    repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Attempts of every test (default 1; a session or test may set its own): each attempt runs the session afresh, so attempts are independent samples (bench extension)."""
 
 
 def _rate(value: Any) -> Any:

@@ -24,7 +24,7 @@ from .agents import (
 )
 from .assertions import LEAF_TYPES, Assertion
 from .base import Frozen, Span
-from .cases import Case, Unit
+from .cases import Case, Unit, attempt_of, unit_attempts, work_items
 from .extractors import Extractor, JsonPathExtractor
 from .providers import (
     AnthropicProvider,
@@ -87,7 +87,10 @@ __all__ = [
     "TemplateStr",
     "Unit",
     "VertexProvider",
+    "attempt_of",
     "load_plan",
+    "unit_attempts",
+    "work_items",
 ]
 
 PLAN_VERSION = 1
@@ -195,6 +198,15 @@ class Plan(Frozen):
     def cases(self) -> list[Case]:
         """Every case in plan order."""
         return [case for unit in self.units for case in unit.cases]
+
+    @property
+    def attempt_count(self) -> int:
+        """Results a complete run holds: every case once per attempt (``repeat``)."""
+        return sum(case.repeat for unit in self.units for case in unit.cases)
+
+    def attempts(self) -> list[tuple[Case, int]]:
+        """Every (case, attempt) of the plan: plan order, a case's attempts together."""
+        return [(case, a) for case in self.cases for a in range(case.repeat)]
 
     def provider(self, name: str) -> ProviderSpec:
         """The provider named ``name``."""

@@ -3,7 +3,7 @@
 The definition is the case's prompt, assertions, extractors, allowed tools, expected answer,
 dataset metadata and scripted history; its unit's system prompt and allowed tools; and the
 agent it ran on with that agent's provider and servers (type, model, endpoint, settings). Not
-in it: ids, names, descriptions and source positions (a test moving down the file, or a
+in it: ids, names, descriptions, repeat counts and source positions (a test moving down the file, or a
 renamed provider entry, changes nothing that ran), rate limits and retry policies (they change
 how a call is made, not what is asked).
 """
@@ -18,7 +18,7 @@ from . import Case, Plan, Unit
 
 __all__ = ["case_definition", "case_definitions"]
 
-_TOP = {"id", "name", "description", "rate_limits", "retry"}
+_TOP = {"id", "name", "description", "rate_limits", "retry", "repeat"}
 """Keys left out of the case, agent, provider and server documents themselves."""
 
 

@@ -135,3 +135,17 @@ def test_the_definition_changes_with_what_ran_not_with_where_it_stands(tmp_path:
     )
     assert moved["t"] == same["t"]
     assert _definitions(tmp_path, "d", "say OK")["t"] != same["t"]
+
+
+def test_a_version_1_report_still_reads_as_a_baseline(chdir: Path) -> None:
+    from report.build import load_report_json
+
+    path = _run("old", {"t": 1.0}, 1, seed=1)
+    data = json.loads(path.read_text())
+    data["report_version"] = 1
+    for case in data["detailed_results"]:
+        del case["retry"]
+        case["attempt"] = 2  # version 1 counted retries from 1 in `attempt`
+    path.write_text(json.dumps(data))
+    (case,) = load_report_json(path).detailed_results
+    assert (case.attempt, case.retry) == (0, 1)
