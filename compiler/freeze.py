@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from runtime.plan import AiSummary, Criteria, ModelPrice, Plan, Settings, SourceFile
+from runtime.plan import (
+    AiSummary,
+    Criteria,
+    ModelPrice,
+    PassHatK,
+    Plan,
+    Settings,
+    SourceFile,
+)
 
 from .diagnostics import Diagnostics
 from .includes import Suite
@@ -122,7 +130,12 @@ def build_plan(
         agents=tuple(agents),
         units=tuple(units),
         settings=settings,
-        criteria=Criteria(success_rate=crit.success_rate if crit else None),
+        criteria=Criteria(
+            success_rate=crit.success_rate if crit else None,
+            pass_hat_k=PassHatK(k=crit.pass_hat_k.k, min=crit.pass_hat_k.min)
+            if crit and crit.pass_hat_k
+            else None,
+        ),
         ai_summary=AiSummary(
             enabled=bool(ai and ai.enabled), judge_provider=ai.judge_provider if ai else None
         ),

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from runtime.criteria import criteria_met, mean_pass_hat_k
 from runtime.errors import InputError, PlanError, RunStoreError
-from runtime.plan import Plan, load_plan
+from runtime.plan import Criteria, Plan, load_plan
 from runtime.plan.identity import case_definitions
 from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
@@ -34,6 +35,7 @@ from .schema import (
     ComparisonRow,
     LlmCallReport,
     MessageReport,
+    PassHatKRequirement,
     Report,
     SpanReport,
     Summary,
@@ -473,12 +475,10 @@ def build_from_results(
     not_run = max(0, planned - total)
     required = plan.criteria.success_rate if plan is not None else None
     rate = _rate(passed, total)
+    outcomes = [((c.agent, c.key), c.status) for c in cases]
     # Without a success_rate every case must pass (agent-benchmark: exit 1 iff any failed).
-    met = (
-        total > 0
-        and not_run == 0
-        and (rate >= required if required is not None else passed == total)
-    )
+    met = criteria_met(plan.criteria if plan is not None else Criteria(), outcomes, planned)
+    hat = plan.criteria.pass_hat_k if plan is not None else None
     summary = Summary(
         total=total,
         passed=passed,
@@ -488,6 +488,8 @@ def build_from_results(
         pass_rate=rate,
         criteria_met=met,
         success_rate_required=required,
+        pass_hat_k_required=PassHatKRequirement(k=hat.k, min=hat.min) if hat else None,
+        pass_hat_k=mean_pass_hat_k(outcomes, hat.k) if hat else None,
         input_tokens=sum(c.tokens.input for c in cases),
         output_tokens=sum(c.tokens.output for c in cases),
         cached_tokens=sum(c.tokens.cached for c in cases),

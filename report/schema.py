@@ -28,6 +28,7 @@ __all__ = [
     "LlmCallReport",
     "MessageReport",
     "Report",
+    "PassHatKRequirement",
     "SideCounts",
     "SpanReport",
     "Stability",
@@ -214,6 +215,10 @@ class Summary(_Model):
     """The suite's criteria hold: the success rate is reached (or, without one, every case
     passed) and no case of the plan is left unrun."""
     success_rate_required: float | None = None
+    pass_hat_k_required: PassHatKRequirement | None = None
+    """The suite's ``criteria.pass_hat_k``, when set."""
+    pass_hat_k: float | None = None
+    """The mean pass^k over test x agent for that k (None when not required or not estimable)."""
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
@@ -327,6 +332,13 @@ class SuiteStability(_Model):
     """Test x agent entries labelled flaky."""
     errored: int = 0
     """Test x agent entries with no judged attempt."""
+
+
+class PassHatKRequirement(_Model):
+    """``criteria.pass_hat_k``: the mean pass^k over test x agent must reach ``min``."""
+
+    k: int
+    min: float
 
 
 class SideCounts(_Model):

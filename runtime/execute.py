@@ -26,10 +26,11 @@ from typing import Any
 import anyio
 
 from .clock import utc_now
+from .criteria import criteria_met
 from .errors import BenchError, InputError
 from .interrupt import StopRequest
 from .plan import Plan, SecretRef, work_items
-from .results import CaseResult, RunFilter, RunMetadata, RunTotals, result_key
+from .results import CaseResult, RunFilter, RunMetadata, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RunStore, totals_of
@@ -182,7 +183,15 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
     if status == "completed" and len(results) < plan.attempt_count:
         status = "interrupted"  # stopped early: resume runs the rest
     totals = totals_of(results)
-    met = _criteria_met(plan, totals) if status == "completed" else False
+    met = (
+        criteria_met(
+            plan.criteria,
+            [((r.agent, r.file, r.session, r.test), r.status) for r in results],
+            plan.attempt_count,
+        )
+        if status == "completed"
+        else False
+    )
     metadata = store.metadata.model_copy(
         update={
             "status": status,
@@ -194,16 +203,6 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
     )
     store.write_metadata(metadata)
     return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, results=results)
-
-
-def _criteria_met(plan: Plan, totals: RunTotals) -> bool:
-    cases = plan.attempt_count
-    if cases == 0:
-        return False
-    rate = plan.criteria.success_rate
-    if rate is None:
-        return totals.passed == cases
-    return totals.passed / cases >= rate
 
 
 def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:

@@ -93,7 +93,7 @@ class CaseResult(_Record):
 
 
 def result_key(case_id: str, attempt: int) -> str:
-    """``u0001/2`` for a case's first attempt, ``u0001/2@3`` for its fourth.
+    """``u0001/2`` for a case's first attempt, ``u0001/2@3`` for its fourth (units alike).
 
     The first attempt keeps the bare case id, so runs without repeats read as before.
     """

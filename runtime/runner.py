@@ -234,7 +234,7 @@ class UnitRunner:
                 clarification=agent.clarification,
                 judge=judge,
             )
-            session = _Session(unit)
+            session = _Session(unit, attempt)
             for case in unit.cases:
                 if self._draining():
                     return  # the unit stays unfinished: a resume runs it again from the start
@@ -269,7 +269,7 @@ class UnitRunner:
                 setup,
                 history=session.history,
                 prompt=run.prompt,
-                conversation_id=session.unit.id,
+                conversation_id=session.conversation_id,
                 session_allowed=session.unit.allowed_tools,
                 test_allowed=case.allowed_tools,
                 transcript=run.transcript,
@@ -302,8 +302,11 @@ class UnitRunner:
 class _Session:
     """A unit's running state: message history and extracted variables."""
 
-    def __init__(self, unit: Unit) -> None:
+    def __init__(self, unit: Unit, attempt: int = 0) -> None:
         self.unit = unit
+        self.conversation_id = result_key(unit.id, attempt)
+        """The unit's id, with ``@attempt`` for a repeated unit's later attempts: each attempt
+        is its own conversation (a scripted provider replays its script for each)."""
         self.history: list[Message] = []
         if unit.system_prompt:
             self.history.append(Message(role="system", content=unit.system_prompt))

@@ -69,6 +69,7 @@ __all__ = [
     "ModelPrice",
     "OpenAIProvider",
     "Plan",
+    "PassHatK",
     "ProviderSpec",
     "RateLimits",
     "RetryPolicy",
@@ -113,11 +114,21 @@ class Settings(Frozen):
     verbose: bool = False
 
 
+class PassHatK(Frozen):
+    """``criteria.pass_hat_k``: the mean pass^k over test x agent must reach ``min``."""
+
+    k: int = Field(ge=1)
+    min: float = Field(ge=0, le=1)
+
+
 class Criteria(Frozen):
     """When the run as a whole passes."""
 
     success_rate: float | None = None
     """Fraction of cases that must pass (0..1); None means all must pass."""
+    pass_hat_k: PassHatK | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Also require the mean over test x agent of pass^k (all k attempts pass) to reach
+    ``min`` (runtime/criteria.py); left out of plan.json when not set."""
 
 
 class AiSummary(Frozen):

@@ -179,3 +179,53 @@ def test_repeat_flag_overrides_the_suite_and_is_kept_on_resume(
     assert meta["filter"]["repeat"] == 2
     assert main(["execute", "-q", str(suite), "--output-dir", str(out), "--resume", run_dir.name,
                  "--repeat", "3"]) == 2  # fmt: skip
+
+
+def test_pass_hat_k_criterion_averages_over_tests_and_leaves_errors_out() -> None:
+    from runtime.criteria import criteria_met, mean_pass_hat_k
+    from runtime.plan import Criteria, PassHatK
+
+    # Test a: 4 of 4 passed (pass^2 = 1); test b: 2 of 4 (pass^2 = 1/6); c: errors only.
+    outcomes = [("a", "passed")] * 4 + [("b", "passed"), ("b", "passed"), ("b", "failed"),
+                ("b", "failed"), ("c", "error"), ("c", "error")]  # fmt: skip
+    assert mean_pass_hat_k(outcomes, 2) == pytest.approx((1 + 1 / 6) / 2)
+    assert mean_pass_hat_k([("c", "error")], 2) is None
+    loose = Criteria(success_rate=0.5, pass_hat_k=PassHatK(k=2, min=0.5))
+    strict = Criteria(success_rate=0.5, pass_hat_k=PassHatK(k=2, min=0.6))
+    assert criteria_met(loose, outcomes, len(outcomes))
+    assert not criteria_met(strict, outcomes, len(outcomes))
+    assert not criteria_met(loose, outcomes, len(outcomes) + 1)  # a missing attempt
+
+
+def test_pass_hat_k_needs_enough_repeats_at_compile_time(tmp_path: Path) -> None:
+    from compiler.errors import SuiteInvalid
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        SUITE.format(url="http://127.0.0.1:9", repeat=3)
+        + "criteria:\n  pass_hat_k: {k: 5, min: 0.8}\n"
+    )
+    with pytest.raises(SuiteInvalid) as err:
+        compile_suite(path, seed=1)
+    assert "pass-hat-k-repeat" in str(err.value) or any(
+        d.code == "pass-hat-k-repeat" for d in err.value.diagnostics
+    )
+
+
+def test_a_scripted_provider_replays_its_script_for_every_attempt(tmp_path: Path) -> None:
+    # Each attempt is its own conversation: one scripted reply serves all three attempts.
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "providers:\n  - {name: m, type: SCRIPTED, model: s, replies: [{text: ok}]}\n"
+        "agents:\n  - {name: a, provider: m}\nsettings:\n  repeat: 3\n"
+        "criteria:\n  pass_hat_k: {k: 3, min: 1}\n"
+        "sessions:\n  - name: s\n    tests:\n      - name: t\n        prompt: hi\n"
+        "        assertions: [{type: output_contains, value: ok}]\n"
+    )
+    out = tmp_path / "out"
+    assert main(["execute", "-q", str(path), "--output-dir", str(out)]) == 0
+    (run_dir,) = (out / "runs").iterdir()
+    results = read_results(run_dir / "results.jsonl")
+    assert sorted((r.attempt, r.status) for r in results.values()) == [
+        (0, "passed"), (1, "passed"), (2, "passed"),
+    ]  # fmt: skip
