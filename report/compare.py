@@ -6,6 +6,7 @@ a plan and shift when a suite gains a test, while the test's identity does not.
 
 from __future__ import annotations
 
+from .perf import no_gc
 from .schema import AgentDelta, Baseline, CaseChange, CaseReport, Report, SummaryDelta
 from .verdicts import ALPHA, verdicts
 
@@ -35,7 +36,12 @@ def _cost_delta(head: float | None, base: float | None) -> float | None:
 
 
 def compare(base: Report, head: Report) -> Baseline:
-    """The deltas of ``head`` against ``base``."""
+    """The deltas and verdicts of ``head`` against ``base``."""
+    with no_gc():  # tens of thousands of small objects: see report/perf.py
+        return _compare(base, head)
+
+
+def _compare(base: Report, head: Report) -> Baseline:
     base_cases = {(c.agent, c.key): c for c in base.detailed_results}
     head_cases = {(c.agent, c.key): c for c in head.detailed_results}
     newly_failing, newly_passing, added, removed = [], [], [], []

@@ -25,6 +25,7 @@ __all__ = [
     "clip",
     "md_block",
     "md_inline",
+    "md_url",
     "strip_controls",
     "to_json",
 ]
@@ -43,6 +44,19 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 _WS = re.compile(r"\s+")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")
+
+
+def md_url(value: Any) -> str:
+    """``value`` when it is a plain http(s) URL safe inside ``<...>`` in a Markdown link, else "".
+
+    No spaces, brackets, parentheses, quotes or angle brackets: nothing that could end the
+    link or smuggle Markdown or HTML. Anything else is dropped (the text is shown unlinked).
+    """
+    text = str(value or "")
+    return text if _SAFE_URL.fullmatch(text) else ""
 
 
 def strip_controls(text: str) -> str:

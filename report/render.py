@@ -149,6 +149,7 @@ def md_env() -> Environment:
         md_inline=lambda v, limit=200: Markup(escape.md_inline(v, limit)),
         md_block=lambda v, limit=2000: Markup(escape.md_block(v, limit)),
         md_prose=lambda v, limit=3000: Markup(escape.md_prose(v, limit)),
+        md_url=lambda v: Markup(escape.md_url(v)),
         raw=Markup,
     )
     _common(env)

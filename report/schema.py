@@ -20,6 +20,7 @@ __all__ = [
     "AiSummaryReport",
     "AssertionReport",
     "Baseline",
+    "BaselineSource",
     "CaseChange",
     "CaseReport",
     "CaseStatus",
@@ -334,6 +335,17 @@ class SuiteStability(_Model):
     """Test x agent entries with no judged attempt."""
 
 
+class BaselineSource(_Model):
+    """The base branch's workflow run whose report the comparison used."""
+
+    run_id: int
+    run_url: str = ""
+    commit: str = ""
+    branch: str = ""
+    created_at: str = ""
+    age_days: float = 0.0
+
+
 class PassHatKRequirement(_Model):
     """``criteria.pass_hat_k``: the mean pass^k over test x agent must reach ``min``."""
 
@@ -438,6 +450,10 @@ class Baseline(_Model):
     added: list[CaseChange]
     removed: list[CaseChange]
     unchanged: int
+    source: BaselineSource | None = None
+    """Where the base report came from, when the GitHub Action fetched it (baseline: auto)."""
+    notes: list[str] = []
+    """Warnings about the comparison: an old baseline, one made from another plan."""
     verdicts: list[TestVerdict] = []
     """Every test x agent of either run with its verdict (report/verdicts.py)."""
     verdict_counts: dict[str, int] = {}

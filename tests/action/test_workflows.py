@@ -145,6 +145,7 @@ def test_docs_workflow_matches_example_yml() -> None:
         == {
             "contents": "read",
             "pull-requests": "write",
+            "actions": "read",
         }
     )
     assert "pull_request" in documented["on"]
