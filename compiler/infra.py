@@ -127,7 +127,11 @@ def _policies(p: ProviderDef) -> tuple[RateLimits, RetryPolicy]:
         rl = RateLimits(tpm=p.rate_limits.tpm or None, rpm=p.rate_limits.rpm or None)
     retry = RetryPolicy()
     if p.retry is not None:
-        retry = RetryPolicy(retry_on_429=p.retry.retry_on_429, max_retries=p.retry.max_retries or 3)
+        # 0 is a count like any other (no retries), so only an absent key takes the default.
+        retry = RetryPolicy(
+            retry_on_429=p.retry.retry_on_429 if p.retry.retry_on_429 is not None else True,
+            max_retries=p.retry.max_retries if p.retry.max_retries is not None else 3,
+        )
     return rl, retry
 
 

@@ -384,3 +384,16 @@ def test_missing_token_names_the_variable(write: Callable[..., Path]) -> None:
     head = "providers:\n  - {name: p, type: ANTHROPIC, model: m}\nagents:\n  - {name: a, provider: p}\n"
     errors = compile_errors(_suite(write, head=head))
     assert errors[0].hint == 'token: "{{ANTHROPIC_API_KEY}}"'
+
+
+@pytest.mark.requirement("retry:429-retried-by-default")
+def test_retry_defaults_and_zero(write: Callable[..., Path]) -> None:
+    # 0 retries means none (it used to become 3); a 429 is retried unless switched off.
+    def retry_of(extra: str) -> tuple[bool, int]:
+        head = BASE.replace("    replies:", f"{extra}    replies:")
+        p = compile_ok(_suite(write, head=head)).providers[0]
+        return p.retry.retry_on_429, p.retry.max_retries
+
+    assert retry_of("") == (True, 3)
+    assert retry_of("    retry: {max_retries: 0}\n") == (True, 0)
+    assert retry_of("    retry: {retry_on_429: false}\n") == (False, 3)

@@ -198,11 +198,11 @@ async def test_429_with_http_date_retry_after(stand: Stand) -> None:
     assert len(sleeps) == 1 and 25.0 < sleeps[0] <= 31.0
 
 
-@pytest.mark.requirement("retry:429-off-by-default")
+@pytest.mark.requirement("retry:429-retried-by-default")
 async def test_429_not_retried_when_retry_on_429_is_off(stand: Stand) -> None:
     stand.fake.push(Fault.http(429, retry_after="3"), Reply(text="never"))
     with pytest.raises(ProviderError) as info:
-        await _call(stand.spec(), chat_request())
+        await _call(stand.spec(retry=RetryPolicy(retry_on_429=False)), chat_request())
     assert info.value.status_code == 429 and info.value.retry_after == 3.0
     assert len(stand.fake.requests) == 1
 
@@ -291,12 +291,12 @@ async def test_ttft_recorded_only_when_streamed(stand: Stand) -> None:
 
 
 @pytest.mark.requirement("provider:streaming-ttft")
-@pytest.mark.requirement("retry:429-off-by-default")
+@pytest.mark.requirement("retry:429-retried-by-default")
 async def test_429_inside_a_stream_is_a_rate_limit(stand: Stand) -> None:
     # Streamed: a 200 whose stream then carries a rate-limit error; else a plain 429.
     stand.fake.push(Fault.in_stream(429), Reply(text="never"))
     with pytest.raises(ProviderError) as info:
-        await _call(stand.spec(), chat_request())
+        await _call(stand.spec(retry=RetryPolicy(retry_on_429=False)), chat_request())
     assert info.value.status_code == 429 and len(stand.fake.requests) == 1
 
 
