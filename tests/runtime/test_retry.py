@@ -179,11 +179,3 @@ async def test_tally_folds_events_into_stats() -> None:
         tally(stats, event)
     assert stats.rate_limit_hits == 1 and stats.retry_count == 2
     assert stats.retry_wait_ms == 6000.0 + 2000.0
-
-
-async def test_max_retries_zero_means_one_attempt() -> None:
-    rec = Recorder()
-    provider = FlakyProvider([R500, R429])
-    with pytest.raises(ProviderError):
-        await _run(provider, RetryPolicy(max_retries=0), rec)
-    assert provider.calls == 1 and rec.sleeps == []
