@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -37,11 +38,16 @@ def test_a_closed_stdout_ends_the_command_quietly(args: list[str], tmp_path: Pat
     for i in range(400):
         run = tmp_path / "runs" / f"20261201-0000{i:02d}-{i:06x}"
         run.mkdir(parents=True)
-        (run / "metadata.json").write_text(
-            '{"run_id": "%s", "plan_hash": "sha256:0", "plan_name": "a suite with a long name '
-            'to fill the pipe %d", "bench_version": "0", "status": "completed", '
-            '"started_at": "2026-12-01T00:00:00Z", "case_count": 1}' % (run.name, i)
-        )
+        meta = {
+            "run_id": run.name,
+            "plan_hash": "sha256:0",
+            "plan_name": f"a suite with a long name to fill the pipe {i}",
+            "bench_version": "0",
+            "status": "completed",
+            "started_at": "2026-12-01T00:00:00Z",
+            "case_count": 1,
+        }
+        (run / "metadata.json").write_text(json.dumps(meta))
     done = _closed_pipe(args, tmp_path)
     assert b"Traceback" not in done.stderr, done.stderr.decode()
     assert b"BrokenPipeError" not in done.stderr
