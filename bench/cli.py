@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -66,6 +67,33 @@ def _silence_stdout() -> None:
         pass
 
 
+class _ForeignTextFilter(logging.Filter):
+    """Every log record passes runtime.sanitize before it is printed: the runtime logs
+    warnings that quote agents, servers and providers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from runtime.sanitize import for_terminal
+
+        record.msg = for_terminal(record.getMessage(), keep_newlines=True)
+        record.args = None
+        return True
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("bench: %(levelname)s: %(message)s"))
+    handler.addFilter(_ForeignTextFilter())
+    root = logging.getLogger("bench")
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    for name in ("runtime",):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.WARNING)
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -73,6 +101,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    _configure_logging()
     try:
         return int(handler(args))
     except KeyboardInterrupt:
@@ -85,7 +114,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
         if not isinstance(exc, BenchError):
             raise
-        print(f"bench: error: {exc}", file=sys.stderr)
+        from runtime.sanitize import for_terminal
+
+        # The message may quote what a server, an agent or a provider wrote.
+        print(f"bench: error: {for_terminal(exc, keep_newlines=True)}", file=sys.stderr)
         return exc.exit_code
 
 

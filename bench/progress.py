@@ -9,6 +9,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from runtime.sanitize import for_terminal
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -101,4 +103,5 @@ class RunProgress:
         )
         if result.error:
             line += f": {result.error}"
-        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+        # Names and the error may come from an agent or a server: inert before printing.
+        self.console.print(for_terminal(line), highlight=False, markup=False, soft_wrap=True)

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .escape import clip, strip_controls, to_json
+from runtime.sanitize import for_terminal
+
+from .escape import to_json
 from .render import fmt_ms, fmt_pct
 from .schema import AssertionReport, CaseReport, Report
 from .views import layout
@@ -30,7 +32,7 @@ STATUS = {
 
 
 def _t(value: Any, limit: int = 300) -> str:
-    return clip(strip_controls(" ".join(str(value).split())), limit)
+    return for_terminal(" ".join(str(value).split()), limit=limit)
 
 
 def _heading(console: Console, title: str) -> None:
@@ -182,4 +184,4 @@ def _ai_summary(console: Console, report: Report) -> None:
         return
     who = f"{ai.provider} / {ai.model}" if ai.model else ai.provider
     console.print(Text(f"AI SUMMARY ({_t(who, 120)})", style="bold cyan"))
-    console.print(Text(clip(strip_controls(ai.text), 4000)), soft_wrap=True)
+    console.print(Text(for_terminal(ai.text, keep_newlines=True, limit=4000)), soft_wrap=True)

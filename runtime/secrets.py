@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from .errors import InputError
 from .plan import SecretRef
+from .sanitize import register_secret
 
 __all__ = ["MissingSecretError", "Redactor", "resolve"]
 
@@ -83,6 +84,8 @@ class Redactor:
         if not value or len(value) < _MIN_REDACT_LEN or value in self._values:
             return
         self._values.add(value)
+        # Whatever a file sink must not show, no console or log line may show either.
+        register_secret(value)
         # Longest first so a secret that contains another is replaced whole.
         ordered = sorted(self._values, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(v) for v in ordered))

@@ -36,6 +36,7 @@ RUNTIME_SURFACE = {
         "runtime.transcript",
         "runtime.errors",
         "runtime.criteria",
+        "runtime.sanitize",
     },
 }
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.errors import BenchError, InputError
+from runtime.sanitize import for_terminal
 
 from .annotations import relocate, workspace_prefix
 from .baseline import describe, find_baseline
@@ -173,7 +174,7 @@ def _check_suite(
         echo(line)
     for line in text.splitlines():
         if line.strip() and not line.startswith("::"):
-            echo(line)
+            echo(for_terminal(line))
     # Exit 2 with no diagnostic is argparse refusing the flags (an older bench): not a verdict.
     return 2 if done.returncode == 2 and marks else 0
 
@@ -236,7 +237,7 @@ def _baseline(
         token=environ.get(inputs.token_env, ""),
     )
     if search.found is None:
-        echo(f"bench: no baseline: {search.reason}")
+        echo(f"bench: no baseline: {for_terminal(search.reason)}")
         return _Baseline(notes=(f"No baseline: {search.reason}.",))
     found = search.found
     notes = []
