@@ -24,6 +24,7 @@ __all__ = [
     "ZWSP",
     "clip",
     "md_block",
+    "md_code",
     "md_inline",
     "md_url",
     "strip_controls",
@@ -87,6 +88,29 @@ def md_inline(value: Any, limit: int = 200) -> str:
     return _MD_LEADING.sub(
         lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
     )
+
+
+def md_code(value: Any, limit: int = 200, *, cell: bool = False) -> str:
+    r"""Untrusted text as one inline code span, backticks included, safe by construction.
+
+    CommonMark shows a code span's content literally (no escapes are processed inside it, so
+    a backslash would show): the fence is one backtick longer than any run inside, a space
+    pads content that starts or ends with a backtick, and newlines become spaces. In a GFM
+    table ``cell`` a ``|`` would end the cell before the code span is parsed; there it is
+    written ``\|``, which the table parser turns back into ``|``. Our comment marker cannot
+    appear (``<!--`` is broken), and nothing inside a code span links, mentions or renders.
+    """
+    text = "" if value is None else str(value)
+    text = clip(_WS.sub(" ", strip_controls(text)).strip(), limit)
+    if not text:
+        return "` `"
+    text = text.replace("<!--", "<!" + ZWSP + "--")
+    if cell:
+        text = text.replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def md_block(value: Any, limit: int = 2000, info: str = "text") -> str:
