@@ -131,6 +131,7 @@ def _compile(
         suite,
         seed=the_seed,
         now=clock,
+        clock_read=engine.clock_read,
         providers=[p for p in providers if p is not None],
         servers=[s for s in servers if s is not None],
         agents=[spec for _, spec in agents],

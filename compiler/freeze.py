@@ -1,8 +1,9 @@
 """Freeze: the seed, the clock, settings and provenance into a sealed ``Plan``.
 
-Same suite + same seed + same clock gives byte-identical plan JSON and hash. The clock is
-``--now``, else ``SOURCE_DATE_EPOCH``, else the current time (to the second): a suite whose
-templates use ``now`` needs a pinned clock for byte-identical plans.
+Same suite + same seed gives byte-identical plan JSON and hash. The clock is recorded only
+when a template reads it (``now``, or a faker key built on it); it is ``--now``, else
+``SOURCE_DATE_EPOCH``, else the current time (to the second): only a suite whose templates use
+the clock needs a pinned one for byte-identical plans.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def build_plan(
     *,
     seed: int,
     now: datetime,
+    clock_read: bool = True,
     providers: list[object],
     servers: list[object],
     agents: list[object],
@@ -120,7 +122,7 @@ def build_plan(
         bench_version=bench_version(),
         name=suite.name,
         seed=seed,
-        compiled_now=_rfc3339(now),
+        compiled_now=_rfc3339(now) if clock_read else None,
         sources=(
             *(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
             *(extra_sources or ()),

@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
             f"{s['providers']} providers, {s['servers']} servers; at most {s['max_llm_calls']} LLM calls "
             f"(attempts x max_iterations)"
         )
-        print(f"seed {s['seed']}, clock {s['compiled_now']}, {s['hash']}")
+        clock = s["compiled_now"] or "unused"
+        print(f"seed {s['seed']}, clock {clock}, {s['hash']}")
         if args.check:
             print("ok (--check: nothing written)")
         elif args.output:

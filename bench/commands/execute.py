@@ -227,7 +227,8 @@ def _load(args: argparse.Namespace) -> Any:
 
         earlier = load_plan(find_run(args.output_dir or Path.cwd(), args.resume) / PLAN_FILE)
         seed = earlier.seed if seed is None else seed
-        now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
+        if earlier.compiled_now:  # recorded only when a template read the clock
+            now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
     kwargs: dict[str, Any] = {"seed": seed}
     if now is not None:
         kwargs["now"] = now

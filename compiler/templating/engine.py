@@ -89,6 +89,11 @@ class TemplateEngine:
 
     # -- public interface ---------------------------------------------------------------
 
+    @property
+    def clock_read(self) -> bool:
+        """Whether a template read the frozen clock (then the plan records it)."""
+        return self._helpers.clock_read
+
     def make_run_id(self) -> str:
         """A UUIDv4 for RUN_ID derived from the seed (its own stream: other values don't shift)."""
         return str(uuid.UUID(int=Random(f"bench-run-id:{self.seed}").getrandbits(128), version=4))

@@ -166,8 +166,9 @@ class Plan(Frozen):
     """Suite name (or the test file's stem)."""
     seed: int
     """Seed every random value came from."""
-    compiled_now: str
-    """The frozen clock (RFC 3339, UTC) the ``now`` helper used."""
+    compiled_now: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The frozen clock (RFC 3339, UTC) the ``now`` helper read; None (left out of plan.json)
+    when no template read it, so the same suite and seed give the same bytes at any time."""
     sources: tuple[SourceFile, ...]
     providers: tuple[ProviderSpec, ...]
     servers: tuple[ServerSpec, ...] = ()
