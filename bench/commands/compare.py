@@ -26,8 +26,10 @@ def register(subparsers: Any) -> None:
             "Exit code 0, or 1 with --fail-on regression when any verdict is regressed."
         ),
     )
-    p.add_argument("base", metavar="BASE", help="base JSON report or run directory")
-    p.add_argument("head", metavar="HEAD", help="head JSON report or run directory")
+    p.add_argument("base", metavar="BASE", help="base JSON report, run directory or run id")
+    p.add_argument("head", metavar="HEAD", help="head JSON report, run directory or run id")
+    p.add_argument("--output-dir", type=Path, default=None,
+                   help="where runs/ is, for run ids (default: the current directory)")  # fmt: skip
     p.add_argument(
         "-f", "--format", default="md", metavar="FORMATS",
         help="comma-separated: md, html, json, junit (default: md)",
@@ -45,16 +47,14 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Render HEAD with BASE's deltas; print Markdown or write files."""
+    from bench.sources import report_source
     from report import build_report, render, write_reports
     from report.formats import normalise_formats
     from runtime.errors import InputError
 
     formats = normalise_formats(args.format)
-    for path in (args.base, args.head):
-        if not Path(path).exists():
-            raise InputError(f"{path} does not exist; give a JSON report or a run directory")
-    base = build_report(Path(args.base))
-    head = build_report(Path(args.head))
+    base = build_report(report_source(args.base, args.output_dir))
+    head = build_report(report_source(args.head, args.output_dir))
     if args.output is None:
         if formats != ["md"] and len(formats) > 1:
             raise InputError("several formats need -o NAME to write them to files")
