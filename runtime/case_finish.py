@@ -76,7 +76,7 @@ class CaseRun:
 
     def crashed(self, exc: Exception) -> None:
         """Record an unexpected exception as the case's error (one case must not end the run)."""
-        log.exception("case %s crashed", self.case.id)
+        log.exception("%s / %s / %s crashed", self.unit.agent, self.unit.session, self.case.test)
         self.status, self.error = "error", f"{type(exc).__name__}: {exc}"
 
     async def check(
@@ -87,13 +87,22 @@ class CaseRun:
         judges: Judges,
         clarification_enabled: bool = False,
     ) -> None:
-        """Run extractors (into ``variables``), the judges and the assertions; set the status."""
+        """Run extractors (into ``variables``), the judges and the assertions; set the status.
+
+        An errored case is not judged: its assertions would only grade the empty or partial
+        output of a failure, so they are left unevaluated (the report says the case errored).
+        """
         case = self.case
         if case.extractors:
             self.extracted, warnings = services.extract(case.extractors, self.transcript)
             variables.update(self.extracted)
             for warning in warnings:
-                log.warning("%s: %s", case.id, warning)
+                # Named as the user wrote them: ids such as u0001/2 mean nothing to a reader.
+                log.warning(
+                    "%s / %s / %s: %s", self.unit.agent, self.unit.session, case.test, warning
+                )
+        if self.status == "error":
+            return
         judged = await judges.judge(
             case.assertions,
             prompt=self.prompt,
