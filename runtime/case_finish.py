@@ -122,7 +122,7 @@ class CaseRun:
         )
         if judged.fault is not None:
             self.fault(judged.fault)
-        if self.status != "error" and not all(a.passed for a in self.assertions):
+        elif not all(a.passed for a in self.assertions):
             self.status = "failed"
 
     def result(
