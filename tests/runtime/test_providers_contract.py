@@ -320,3 +320,18 @@ async def test_a_refused_connection_is_a_connection_failure_not_a_timeout(kit: K
     with pytest.raises(ProviderError, match="connection failed") as info:
         await _call(spec, chat_request())
     assert "timed out" not in str(info.value)
+
+
+async def test_a_stream_cut_off_before_its_end_is_an_error(stand: Stand) -> None:
+    # Issue 10 item 4: some deltas, then the connection closes with no finish reason (no
+    # [DONE], no message_stop, no last Gemini chunk). Judging the partial text would grade
+    # half an answer: it is a transient error, retried, then the case's error.
+    stand.fake.push(*[Reply(text="partial answer", truncated=True)] * 2)
+    if not stand.kit.stream:
+        # Not streamed, the same reply is one whole JSON body: a complete answer.
+        response, _, _ = await _call(stand.spec(), chat_request())
+        assert response.text == "partial answer"
+        return
+    with pytest.raises(ProviderError, match="ended before the answer was complete"):
+        await _call(stand.spec(retry=RetryPolicy(max_retries=1)), chat_request())
+    assert len(stand.fake.requests) == 2  # retried once, as a dropped connection is
