@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -157,11 +158,21 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _once(
     argv: list[str], recorder: _FirstRequest, *, extra: tuple[str, ...] = ()
-) -> tuple[float, float, str]:
-    """(seconds to the first request, seconds to exit, stderr) of one bench process."""
+) -> tuple[float, float, float, str]:
+    """(s to the first request, s to exit, CPU s, stderr) of one bench process.
+
+    The CPU seconds are the process's and its children's (the MCP server's): on a shared
+    machine they vary far less than wall times do.
+    """
     recorder.reset()
+    cpu0 = _children_cpu()
     t0 = time.monotonic()
     proc = subprocess.run(
         [sys.executable, *extra, "-m", "bench", *argv],
@@ -171,9 +182,10 @@ def _once(
         env=_env(),
     )
     end = time.monotonic()
+    cpu = _children_cpu() - cpu0
     if proc.returncode != 0 or recorder.first is None:
         raise RuntimeError(f"bench {' '.join(argv)} exit {proc.returncode}:\n{proc.stderr}")
-    return recorder.first - t0, end - t0, proc.stderr
+    return recorder.first - t0, end - t0, cpu, proc.stderr
 
 
 def _importtime(stderr: str, top: int = 14) -> list[tuple[str, float]]:
@@ -217,17 +229,20 @@ def main() -> None:
         recorders = {s: fakes["anthropic" if s == "anthropic" else "openai"][1] for s in SCENARIOS}
         first: dict[str, list[float]] = {s: [] for s in scenarios}
         total: dict[str, list[float]] = {s: [] for s in scenarios}
+        cpu: dict[str, list[float]] = {s: [] for s in scenarios}
         for _ in range(args.reps):  # interleaved, so drifting load hits every scenario alike
             for s in scenarios:
-                f, t, _err = _once(_command(s, suites, work / "out"), recorders[s])
+                f, t, c, _err = _once(_command(s, suites, work / "out"), recorders[s])
                 first[s].append(f)
                 total[s].append(t)
+                cpu[s].append(c)
         for s in scenarios:
             print(f"  {s:<12} first request {_fmt_range(first[s])}")
             print(f"  {'':<12} process exit  {_fmt_range(total[s])}")
+            print(f"  {'':<12} CPU (+servers) {_fmt_range(cpu[s])}")
         if args.importtime:
             for s in scenarios:
-                _f, _t, err = _once(
+                _f, _t, _c, err = _once(
                     _command(s, suites, work / "out"), recorders[s], extra=("-X", "importtime")
                 )
                 costs = ", ".join(f"{name} {sec:.2f}" for name, sec in _importtime(err))
