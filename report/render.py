@@ -14,10 +14,8 @@ import json
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from runtime.errors import InputError
@@ -28,6 +26,10 @@ from .perf import no_gc
 from .schema import Report
 from .sequence import sequence
 from .views import layout
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markdown_it import MarkdownIt
 
 __all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "render_format"]
 
@@ -136,6 +138,10 @@ def _md_finalize(value: Any) -> Any:
 @cache
 def md_env() -> Environment:
     """The Markdown environment: untrusted values are md_inline'd unless marked safe."""
+    # jinja2 is imported when a report is rendered, not by every importer of fmt_ms (the
+    # console report): a run that writes no report file never loads it.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
         autoescape=False,
@@ -170,6 +176,8 @@ def _trusted(func: Any) -> Any:
 
 @cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     # An image would be a request to another host when the report is opened, and a link in
     # untrusted output is a phishing lure: both stay visible as plain text.
@@ -185,6 +193,8 @@ def agent_markdown(text: str) -> Markup:
 @cache
 def html_env() -> Environment:
     """The HTML/XML environment (autoescaped)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
         autoescape=select_autoescape(

@@ -62,7 +62,7 @@ Verdict = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class SpanReport(_Model):
@@ -496,7 +496,9 @@ class Report(_Model):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Report`, as committed in docs/report.schema.json."""
-    schema = Report.model_json_schema()
+    from runtime.plan.docstrings import json_schema as documented
+
+    schema = documented(Report)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema = {k: schema[k] for k in sorted(schema, key=lambda k: (k != "$schema", k))}
     schema["title"] = Report.__name__

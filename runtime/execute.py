@@ -1,6 +1,8 @@
 """Execute a plan: providers once per run, units concurrently, every result durable at once.
 
-``execute(plan, options)`` creates (or resumes) a run directory, creates each provider the
+``execute(plan, options)`` first checks that every environment variable the plan's cases need
+is set (runtime/secrets.py: all missing names at once, exit 2, nothing written), then creates
+(or resumes) a run directory, creates each provider the
 run needs once, runs the plan's units (runtime/runner.py) and writes one CaseResult per
 finished case, durable before the unit's next case starts.
 
@@ -98,9 +100,12 @@ async def execute(
     plan: Plan, options: ExecuteOptions | None = None, *, services: Services | None = None
 ) -> RunSummary:
     """Run ``plan`` (or resume a run of it) and return the summary; raises BenchError."""
+    from .secrets import check_env
+
     options = options or ExecuteOptions()
     services = services or Services.default()
     base = options.output_dir or Path.cwd()
+    check_env(plan, options.env)  # every missing key at once, before the store is touched
     if options.resume:
         store = RunStore.open_for_resume(base, options.resume, plan)
     else:

@@ -25,7 +25,7 @@ CaseStatus = Literal["passed", "failed", "error"]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class AssertionResult(_Record):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -61,6 +62,33 @@ def _summary(plan: Any) -> dict[str, Any]:
     }
 
 
+def _unset_env(plan: Any) -> list[Any]:
+    """A warning per environment variable the plan needs that is unset here.
+
+    Warnings, not errors: CI often compiles without the secrets; ``bench execute`` refuses to
+    start when one is still unset where it runs (runtime/secrets.py).
+    """
+    from compiler.diagnostics import Diagnostic
+    from runtime.secrets import needed_env
+
+    out = []
+    for name, user, span in needed_env(plan):
+        if os.environ.get(name):
+            continue
+        out.append(
+            Diagnostic(
+                code="unset-env",
+                message=f"environment variable {name} is not set (needed by {user})",
+                file=span.file if span else plan.name,
+                line=span.line if span else 0,
+                col=span.col if span else 0,
+                hint=f"export {name} before bench execute, which refuses to start without it",
+                severity="warning",
+            )
+        )
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Compile, print diagnostics and a summary, write the plan."""
     from bench.console import default_format, print_diagnostics
@@ -90,11 +118,12 @@ def run(args: argparse.Namespace) -> int:
         return exc.exit_code
     plan = result.plan
     summary = _summary(plan)
+    warnings = sorted([*result.warnings, *_unset_env(plan)], key=lambda d: (d.file, d.line, d.col))
     if fmt == "json":
-        print_diagnostics(result.warnings, result.sources, fmt="json", stream=sys.stdout,
+        print_diagnostics(warnings, result.sources, fmt="json", stream=sys.stdout,
                           extra={"ok": True, "summary": summary})  # fmt: skip
-    elif result.warnings:
-        print_diagnostics(result.warnings, result.sources, fmt=fmt)
+    elif warnings:
+        print_diagnostics(warnings, result.sources, fmt=fmt)
     if args.output and not args.check:
         try:
             with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
