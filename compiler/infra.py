@@ -333,6 +333,7 @@ class _ServerLowering(StaticFields):
     def common(self) -> dict[str, Any]:
         s = self.s
         out: dict[str, Any] = {"name": s.name, "span": self.item.span()}
+        out["lifecycle"] = s.lifecycle
         if s.server_delay:
             out["server_delay_ms"] = duration_ms(s.server_delay)
         if s.process_delay:

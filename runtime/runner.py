@@ -1,9 +1,9 @@
 """Runs the units of one plan against one run store.
 
 A unit is an (agent, session) pair: its cases run in order, share message history and
-extracted variables, and use their own tool-server processes (started for the unit and
-stopped after it), so no state leaks between sessions and a server that died is fresh again
-for the next session. Providers are created once for the run and shared by every unit.
+extracted variables, and use the tool servers their lifecycle gives them (runtime.unit_servers:
+per session by default, so no state leaks between sessions; per agent or per run when the
+suite says so), with the next units' per-session servers started ahead (a bounded warm pool). Providers are created once for the run and shared by every unit.
 
 A drained ``StopRequest`` (the first Ctrl-C) is checked before each unit and each case: the
 case in flight finishes and is written, and nothing after it starts.
@@ -29,7 +29,6 @@ from .plan import (
     ExternalAgent,
     Plan,
     ProviderSpec,
-    ServerSpec,
     Unit,
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
@@ -89,7 +88,10 @@ class UnitRunner:
         on_result: Callable[[CaseResult], None] | None = None,
         stop: StopRequest | None = None,
         retries: Mapping[str, int] | None = None,
+        warm_ahead: int | None = None,
     ) -> None:
+        """``warm_ahead``: how many units' per-session servers may be started ahead of the
+        units that use them (default: ``concurrency``; 0 turns the warm pool off)."""
         self.plan = plan
         self.store = store
         self.services = services
@@ -106,6 +108,9 @@ class UnitRunner:
         self.writer: ResultWriter | None = None
         self.external_pools: Any = None
         """runtime.agents.external_unit.ExternalPools while a run is in progress."""
+        self.servers: Any = None
+        """runtime.unit_servers.RunServers while a run is in progress."""
+        self.warm_ahead = warm_ahead
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
         self.first_unit_of_agent: dict[str, str] = {}
         for unit in plan.units:
@@ -116,6 +121,7 @@ class UnitRunner:
         from .agents.external_unit import ExternalPools
         from .cost import table_for
         from .judging import JudgeCache, Judges
+        from .unit_servers import RunServers
 
         units = [u for u, _ in work]
         external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
@@ -125,7 +131,22 @@ class UnitRunner:
             cache = JudgeCache.for_run(self.store.path, redact=self.store.redact)
             await cache.load()
             self.judges = Judges(self.clients, cache)
-            async with self.store.writer() as writer, ExternalPools(self.plan, self.env) as pools:
+            # A repeated unit's later attempts reuse its id: the warm pool starts servers
+            # for each unit's first run; later attempts start theirs when they begin.
+            first_runs = list({u.id: u for u, a in reversed(work) if a == 0}.values())[::-1]
+            servers = RunServers(
+                self.plan,
+                first_runs,
+                self.services,
+                self.env,
+                ahead=self._warm_ahead(first_runs),
+            )
+            async with (
+                self.store.writer() as writer,
+                ExternalPools(self.plan, self.env) as pools,
+                servers,
+            ):
+                self.servers = servers
                 self.writer = writer
                 self.external_pools = pools
                 await pools.open(external)  # setup commands and metrics proxies, once per agent
@@ -160,9 +181,12 @@ class UnitRunner:
             limiter = RateLimiter.from_spec(spec.rate_limits)
             self.clients[name] = ProviderClient(spec, provider, limiter)
 
-    def _servers_of(self, agent: BuiltinAgent) -> list[ServerSpec]:
-        names = [s.name for s in agent.servers]
-        return [s for s in self.plan.servers if s.name in names]
+    def _warm_ahead(self, units: Sequence[Unit]) -> int:
+        """Units whose per-session servers start ahead: ``concurrency`` unless set, and none
+        when every unit runs at once anyway."""
+        if self.warm_ahead is not None:
+            return self.warm_ahead
+        return self.concurrency if len(units) > self.concurrency else 0
 
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
@@ -216,9 +240,8 @@ class UnitRunner:
             name = agent.clarification.judge_provider
             judge = self.clients[name] if name and name != "$self" else model
         if agent.servers or agent.skill is not None:
-            pool_cm: AbstractAsyncContextManager[ToolPool] = self.services.open_pool(
-                self._servers_of(agent), self.env
-            )
+            assert self.servers is not None
+            pool_cm: AbstractAsyncContextManager[ToolPool] = self.servers.for_unit(unit, agent)
         else:
             pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
         async with pool_cm as pool:
