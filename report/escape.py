@@ -25,6 +25,7 @@ __all__ = [
     "clip",
     "md_block",
     "md_code",
+    "md_html",
     "md_inline",
     "md_url",
     "strip_controls",
@@ -111,6 +112,18 @@ def md_code(value: Any, limit: int = 200, *, cell: bool = False) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_html(value: Any, limit: int = 200) -> str:
+    """One line of untrusted text inside a raw HTML block (a ``<summary>`` line).
+
+    Markdown is not parsed inside an HTML block, so backslash escapes would show: the text is
+    entity-escaped instead, with mentions and auto-links broken.
+    """
+    text = "" if value is None else str(value)
+    text = clip(_WS.sub(" ", strip_controls(text)).strip(), limit)
+    text = _break_links(text)
+    return "".join(_HTML.get(ch, ch) for ch in text)
 
 
 def md_block(value: Any, limit: int = 2000, info: str = "text") -> str:

@@ -157,6 +157,7 @@ def md_env() -> Environment:
         md_prose=lambda v, limit=3000: Markup(escape.md_prose(v, limit)),
         md_url=lambda v: Markup(escape.md_url(v)),
         md_code=lambda v, limit=200: Markup(escape.md_code(v, limit)),
+        md_html=lambda v, limit=200: Markup(escape.md_html(v, limit)),
         md_code_cell=lambda v, limit=200: Markup(escape.md_code(v, limit, cell=True)),
         raw=Markup,
     )

@@ -155,3 +155,24 @@ def test_md_code_round_trips_through_commonmark(text: str) -> None:
     assert html.count("<td>") == 2, html
     (cell,) = _code_spans(table)
     assert cell == (expected if text.strip() else " ")
+
+
+def test_summary_lines_of_html_blocks_show_names_without_escapes() -> None:
+    # <details><summary>…</summary> opens a raw HTML block: Markdown is not parsed there, so a
+    # backslash escape (test\_name) would show. Names are entity-escaped instead.
+    import html
+    import re as _re
+
+    from report.build import build_from_results
+    from tests.report.samples import make_case, sample
+
+    s = sample("01_single_agent_single_test")
+    bad = make_case(
+        case_id=s.results[0].case_id, agent="gemini-agent", file="tests.yaml", session="default",
+        test="create_file <b>x</b> @team", status="failed",
+    )  # fmt: skip
+    md = render(build_from_results([bad], s.meta, s.plan), "md")
+    (summary,) = _re.findall(r"<summary>(.*?)</summary>", md.split("### ❌ Failures")[1])[:1]
+    shown = html.unescape(summary)
+    assert "create_file <b>x</b> @\u200bteam" in shown and "\\" not in shown
+    assert "<b>" not in summary  # the tag stays text
