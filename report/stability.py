@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from runtime.criteria import StatusCounts, tally_by
+
 from .schema import CaseReport, CaseStatus, Stability, SuiteStability
 from .stats import cluster_interval, label_of, pass_at_k, pass_hat_k, wilson
 
@@ -12,15 +14,10 @@ __all__ = ["stability_of", "suite_stability"]
 
 def stability_of(statuses: Iterable[CaseStatus]) -> Stability:
     """The ``stability`` object of one test x agent from its attempts' statuses."""
-    passed = failed = errors = 0
+    counts = StatusCounts()
     for status in statuses:
-        if status == "passed":
-            passed += 1
-        elif status == "failed":
-            failed += 1
-        else:
-            errors += 1
-    n = passed + failed
+        counts.add(status)
+    passed, failed, errors, n = counts.passed, counts.failed, counts.errors, counts.judged
     # Counts we made ourselves: no validation needed (this runs once per cell of the matrix).
     return Stability.model_construct(
         attempts=n + errors,
@@ -37,20 +34,12 @@ def stability_of(statuses: Iterable[CaseStatus]) -> Stability:
 
 def suite_stability(cases: Iterable[CaseReport]) -> SuiteStability:
     """Pooled pass rate over judged attempts; each test x agent is one cluster."""
-    clusters: dict[tuple[str, str], list[int]] = {}
-    for c in cases:
-        counts = clusters.setdefault((c.agent, c.key), [0, 0, 0])
-        if c.status == "passed":
-            counts[0] += 1
-        elif c.status == "failed":
-            counts[1] += 1
-        else:
-            counts[2] += 1
-    pairs = [(p, p + f) for p, f, _ in clusters.values()]
+    clusters = tally_by(((c.agent, c.key), c.status) for c in cases).values()
+    pairs = [(t.passed, t.judged) for t in clusters]
     judged = sum(n for _, n in pairs)
     return SuiteStability(
         pass_rate=sum(p for p, _ in pairs) / judged if judged else None,
         ci95=cluster_interval(pairs),
-        flaky=sum(1 for p, f, _ in clusters.values() if p and f),
-        errored=sum(1 for p, f, _ in clusters.values() if not p and not f),
+        flaky=sum(1 for t in clusters if t.passed and t.failed),
+        errored=sum(1 for t in clusters if not t.judged),
     )

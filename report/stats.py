@@ -28,6 +28,8 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
+from runtime.criteria import pass_hat_k
+
 __all__ = [
     "Label",
     "cluster_interval",
@@ -69,12 +71,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
-def pass_hat_k(n: int, c: int, k: int) -> float:
-    """Unbiased estimate of P(all k attempts pass), from c passes in n (pass^k)."""
-    _check(n, c, k)
-    return math.comb(c, k) / math.comb(n, k)
 
 
 def _check(n: int, c: int, k: int) -> None:

@@ -25,8 +25,10 @@ The reasons for Fisher and Holm are in report/stats.py and docs/reports.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from runtime.criteria import tally_by
 
 from .schema import CaseReport, Report, SideCounts, TestVerdict, Verdict
 from .stats import fisher_one_sided, holm, min_one_sided_p
@@ -68,23 +70,26 @@ class Sample:
         )
 
 
-def samples_of(cases: Iterable[CaseReport]) -> dict[tuple[str, str], Sample]:
+def samples_of(cases: Sequence[CaseReport]) -> dict[tuple[str, str], Sample]:
     """Attempts pooled per (agent, test key)."""
-    out: dict[tuple[str, str], Sample] = {}
+    first: dict[tuple[str, str], CaseReport] = {}
     for c in cases:
-        s = out.get((c.agent, c.key))
-        if s is None:
-            s = out[(c.agent, c.key)] = Sample(
-                agent=c.agent, key=c.key, file=c.file, session=c.session, test=c.test,
-                definition=c.definition,
-            )  # fmt: skip
-        if c.status == "passed":
-            s.passed += 1
-        elif c.status == "failed":
-            s.failed += 1
-        else:
-            s.errors += 1
-    return out
+        first.setdefault((c.agent, c.key), c)
+    tallies = tally_by(((c.agent, c.key), c.status) for c in cases)
+    return {
+        ident: Sample(
+            agent=c.agent,
+            key=c.key,
+            file=c.file,
+            session=c.session,
+            test=c.test,
+            passed=tallies[ident].passed,
+            failed=tallies[ident].failed,
+            errors=tallies[ident].errors,
+            definition=c.definition,
+        )  # fmt: skip
+        for ident, c in first.items()
+    }
 
 
 def _first_pass(base: Sample | None, head: Sample | None, alpha: float) -> Verdict | None:

@@ -10,10 +10,48 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 from .plan import Criteria
 
-__all__ = ["criteria_met", "mean_pass_hat_k", "pass_hat_k"]
+__all__ = ["StatusCounts", "criteria_met", "mean_pass_hat_k", "pass_hat_k", "tally_by"]
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass
+class StatusCounts:
+    """Attempts of one group by outcome; errors are counted apart and judged by no rate."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+
+    def add(self, status: str) -> None:
+        """Count one attempt's status (anything but passed/failed is an error)."""
+        if status == "passed":
+            self.passed += 1
+        elif status == "failed":
+            self.failed += 1
+        else:
+            self.errors += 1
+
+    @property
+    def judged(self) -> int:
+        """Attempts that were judged (not errors)."""
+        return self.passed + self.failed
+
+
+def tally_by(outcomes: Iterable[tuple[K, str]]) -> dict[K, StatusCounts]:
+    """``(group, status)`` pairs counted per group, groups in first-seen order."""
+    counts: dict[K, StatusCounts] = {}
+    for group, status in outcomes:
+        tally = counts.get(group)
+        if tally is None:
+            tally = counts[group] = StatusCounts()
+        tally.add(status)
+    return counts
 
 
 def pass_hat_k(n: int, c: int, k: int) -> float:
@@ -29,15 +67,8 @@ def mean_pass_hat_k(outcomes: Iterable[tuple[Hashable, str]], k: int) -> float |
     Errors are left out (never failures); a group with fewer than k judged attempts cannot
     estimate pass^k and is left out too. None when no group is left.
     """
-    counts: dict[Hashable, list[int]] = {}
-    for group, status in outcomes:
-        c = counts.setdefault(group, [0, 0])
-        if status == "passed":
-            c[0] += 1
-            c[1] += 1
-        elif status == "failed":
-            c[1] += 1
-    values = [pass_hat_k(n, c, k) for c, n in counts.values() if n >= k]
+    counts = tally_by(outcomes).values()
+    values = [pass_hat_k(t.judged, t.passed, k) for t in counts if t.judged >= k]
     return sum(values) / len(values) if values else None
 
 
