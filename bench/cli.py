@@ -8,6 +8,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from . import __version__, commands
 
@@ -37,13 +38,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    Every command runs inside the same two walls: a closed stdout (``bench runs | head -1``)
+    ends it quietly with exit 141 (128 + SIGPIPE, what a shell reports for a writer killed by
+    a closed pipe), and inside GitHub Actions its output is a ``::stop-commands::`` block
+    unless it writes workflow commands of its own (``workflow_commands`` default).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
+    try:
+        if getattr(args, "workflow_commands", False):
+            return _run(handler, args)
+        from runtime.sanitise import github_commands_stopped
+
+        with github_commands_stopped():
+            return _run(handler, args)
+    except BaseException as exc:
+        if not _closed_pipe(exc):
+            raise
+        _silence_stdout()
+        return 141
+
+
+def _run(handler: Any, args: argparse.Namespace) -> int:
     try:
         return int(handler(args))
     except KeyboardInterrupt:
@@ -56,8 +78,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not isinstance(exc, BenchError):
             raise
-        print(f"bench: error: {exc}", file=sys.stderr)
+        from .terminal import echo_lines
+
+        # The message can quote what a server, an agent or a provider wrote (a stderr tail):
+        # every line passes the terminal rule, and lines after the first are indented.
+        first, *rest = str(exc).splitlines() or [""]
+        echo_lines([f"bench: error: {first}", *(f"  {line}" for line in rest)], err=True)
         return exc.exit_code
+
+
+def _closed_pipe(exc: BaseException) -> bool:
+    """True for a BrokenPipeError, also inside the exception groups a task group raises."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_closed_pipe(e) for e in exc.exceptions)
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

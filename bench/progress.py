@@ -72,6 +72,9 @@ class RunProgress:
 
     def on_start(self, store: RunStore, already_done: int) -> None:
         """The run directory exists; ``already_done`` cases come from an earlier attempt."""
+        from runtime.sanitise import set_run_redaction
+
+        set_run_redaction(store.redact)  # what the run's files show as *** the console does too
         self.done = already_done
         verb = "resuming" if already_done else "run"
         self.console.print(f"{verb} {store.run_id} -> {store.path}", highlight=False)
@@ -100,5 +103,7 @@ class RunProgress:
             f"{result.session} / {result.test} ({result.duration_ms / 1000:.2f}s)"
         )
         if result.error:
-            line += f": {result.error}"
+            from runtime.sanitise import terminal
+
+            line += f": {terminal(result.error, 300)}"
         self.console.print(line, highlight=False, markup=False, soft_wrap=True)

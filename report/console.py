@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .escape import clip, strip_controls, to_json
+from runtime.sanitise import terminal, terminal_lines
+
+from .escape import to_json
 from .render import fmt_ms, fmt_pct
 from .schema import AssertionReport, CaseReport, Report
 from .views import layout
@@ -30,7 +32,8 @@ STATUS = {
 
 
 def _t(value: Any, limit: int = 300) -> str:
-    return clip(strip_controls(" ".join(str(value).split())), limit)
+    """Foreign (or any) text as one inert line: runtime/sanitise.py's terminal rule."""
+    return terminal(" ".join(str(value).split()), limit)
 
 
 def _heading(console: Console, title: str) -> None:
@@ -182,4 +185,5 @@ def _ai_summary(console: Console, report: Report) -> None:
         return
     who = f"{ai.provider} / {ai.model}" if ai.model else ai.provider
     console.print(Text(f"AI SUMMARY ({_t(who, 120)})", style="bold cyan"))
-    console.print(Text(clip(strip_controls(ai.text), 4000)), soft_wrap=True)
+    for line in terminal_lines(ai.text, 4000):
+        console.print(Text(line), soft_wrap=True)

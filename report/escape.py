@@ -11,7 +11,8 @@ breakers or megabytes of text. Two shapes are used in Markdown:
   nothing inside is interpreted: no HTML, no links, no mentions.
 
 HTML and XML rely on Jinja autoescape; they only need control characters removed and
-lengths bounded.
+lengths bounded. The primitives (``strip_controls``, ``clip``, ``ZWSP``) and the terminal and
+CI-log rule live in runtime/sanitise.py, the one module of foreign-text sanitisers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from runtime.sanitise import ZWSP, clip, strip_controls
 
 __all__ = [
     "ZWSP",
@@ -29,12 +32,6 @@ __all__ = [
     "to_json",
 ]
 
-ZWSP = "\u200b"
-"""Zero-width space: breaks mentions and auto-links without changing what a reader sees."""
-
-# C0 controls except tab/newline/carriage return, DEL..C1, surrogates and the two
-# non-characters: invalid in XML 1.0 and noise anywhere else.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Inline specials: with [ and ] escaped no link can form, with | escaped no cell can end.
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|~])")
 # Block starters matter only at the start of a line (headings, lists, quotes, rules).
@@ -43,18 +40,6 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 _WS = re.compile(r"\s+")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-
-
-def strip_controls(text: str) -> str:
-    """Remove control characters that XML forbids and terminals misrender."""
-    return _CONTROLS.sub("", text)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… [{len(text) - limit:,} more characters]"
 
 
 def _break_links(text: str) -> str:

@@ -200,10 +200,16 @@ def _criteria_met(plan: Plan, totals: RunTotals) -> bool:
 
 
 def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:
-    """Resolve every secret the plan references (when set) so writes can scrub its value."""
+    """Resolve every secret the plan references (when set) so writes can scrub its value.
+
+    The values of secret-looking environment variables (``GITHUB_TOKEN``, ``AWS_SECRET_KEY``)
+    are scrubbed too: a server or an agent inherits them and may print them (its environment
+    on its way out) though the plan never names them.
+    """
+    from .sanitise import env_secret_values
     from .secrets import Redactor, resolve
 
-    redactor = Redactor()
+    redactor = Redactor(env_secret_values(env))
     for ref in _secret_refs(plan.model_dump(mode="python")):
         try:
             resolve(ref, env, redactor=redactor)

@@ -2,8 +2,8 @@
 
 The plan only ever holds references (``SecretRef(template="${OPENAI_API_KEY}")``); this module
 is the one place that turns them into values. Errors name the variable, never a value, and
-``Redactor`` scrubs resolved values out of any text before it reaches a log, a transcript or a
-report.
+``Redactor`` (runtime/sanitise.py) scrubs resolved values out of any text before it reaches a
+log, a transcript or a report.
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from collections.abc import Mapping
 
 from .errors import InputError
 from .plan import SecretRef
+from .sanitise import Redactor
 
 __all__ = ["MissingSecretError", "Redactor", "resolve"]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-# Values this short are too likely to occur in ordinary text ("1", "on") to be worth
-# scrubbing: redacting them would mangle reports without protecting anything real.
-_MIN_REDACT_LEN = 4
 
 
 class MissingSecretError(InputError):
@@ -67,32 +64,3 @@ def resolve(
         return value
 
     return _PLACEHOLDER.sub(_sub, ref.template)
-
-
-class Redactor:
-    """Replaces known secret values with ``***`` in any text."""
-
-    def __init__(self, values: tuple[str, ...] | list[str] = ()) -> None:
-        self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        for value in values:
-            self.add(value)
-
-    def add(self, value: str | None) -> None:
-        """Remember ``value`` as secret (ignored when empty or very short)."""
-        if not value or len(value) < _MIN_REDACT_LEN or value in self._values:
-            return
-        self._values.add(value)
-        # Longest first so a secret that contains another is replaced whole.
-        ordered = sorted(self._values, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-
-    def redact(self, text: str) -> str:
-        """``text`` with every known secret value replaced by ``***``."""
-        if self._pattern is None or not text:
-            return text
-        return self._pattern.sub("***", text)
-
-    def __repr__(self) -> str:
-        # Never show the values themselves, only how many there are.
-        return f"Redactor({len(self._values)} values)"

@@ -68,12 +68,15 @@ def run(args: argparse.Namespace) -> int:
 def _print_summary(
     path: Path, m: Any, latest: dict[str, Any], results: list[Any], planned: int
 ) -> None:
+    from bench.terminal import echo_lines
+    from runtime.sanitise import terminal, terminal_lines
+
     from .runs import current_totals, short_hash, totals_text
 
     t = current_totals(path, m, latest)
     lines = [
         f"run        {m.run_id}  ({path})",
-        f"status     {m.status}" + (f": {m.error}" if m.error else ""),
+        f"status     {m.status}" + (f": {terminal(m.error, 2000)}" if m.error else ""),
         f"suite      {m.plan_name}  plan {short_hash(m.plan_hash)}  bench {m.bench_version}",
         f"started    {m.started_at}" + (f"  ended {m.ended_at}" if m.ended_at else ""),
     ]
@@ -109,51 +112,63 @@ def _print_summary(
     summary = m.ai_summary
     if summary is not None:
         head = f"ai summary ({summary.provider}, {summary.input_tokens + summary.output_tokens} judge tokens)"
-        lines += ["", head, summary.text if summary.text else f"  not written: {summary.error}"]
-    print("\n".join(lines))
+        if summary.text:
+            lines += ["", head, *terminal_lines(summary.text)]
+        else:
+            lines += ["", head, f"  not written: {terminal(summary.error)}"]
+    echo_lines(lines)
 
 
 def _case_line(r: Any) -> str:
+    from runtime.sanitise import terminal
+
     line = (
         f"{_MARK[r.status]:5}  {r.agent} / {r.session} / {r.test}  "
         f"{r.duration_ms / 1000:.2f}s  {r.transcript.usage.total} tokens"
     )
     if r.attempt > 1:
         line += f"  attempt {r.attempt}"
-    return line + (f"  — {r.error}" if r.error else "")
+    return line + (f"  — {terminal(r.error, 300)}" if r.error else "")
 
 
 def _print_cases(results: list[Any], planned: int) -> None:
+    from bench.terminal import echo
+
     for r in results:
-        print(_case_line(r))
+        echo(_case_line(r))
     if len(results) < planned:
-        print(f"({planned - len(results)} cases without a result)")
+        echo(f"({planned - len(results)} cases without a result)")
 
 
 def _failed_leaves(assertions: list[Any], depth: int = 0) -> list[str]:
+    from runtime.sanitise import terminal
+
     out: list[str] = []
     for a in assertions:
         if a.passed:
             continue
-        text = f"{'  ' * depth}[{a.type}] {a.message}"
+        text = f"{'  ' * depth}[{a.type}] {terminal(a.message, 300)}"
         if a.expected is not None or a.actual is not None:
-            text += f" (expected {a.expected!r}, actual {a.actual!r})"
+            text += f" (expected {terminal(repr(a.expected), 300)}, actual {terminal(repr(a.actual), 300)})"
         out.append(text)
         out += _failed_leaves(a.children, depth + 1)
     return out
 
 
 def _print_failures(results: list[Any]) -> None:
+    from bench.terminal import echo
+    from runtime.sanitise import terminal
+
     bad = [r for r in results if r.status != "passed"]
     if not bad:
-        print("no failed or errored cases")
+        echo("no failed or errored cases")
         return
     for r in bad:
-        print(_case_line(r))
+        echo(_case_line(r))
         for text in _failed_leaves(r.assertions):
-            print(f"    {text}")
+            echo(f"    {text}")
         for err in dict.fromkeys(r.transcript.errors):
             if err != r.error:
-                print(f"    error: {err}")
+                echo(f"    error: {terminal(err, 300)}")
     failed = sum(r.status == "failed" for r in bad)
-    print(f"{failed} failed, {len(bad) - failed} errors")
+    echo(f"{failed} failed, {len(bad) - failed} errors")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..terminal import log_line
 from .annotations import annotation
 from .comment import CommentClient, CommentMode, CommentOutcome, GitHubAPIError, publish_comment
 from .event import read_event
@@ -41,7 +42,7 @@ def publish(
     mode: CommentMode = "update",
     token_env: str = "GITHUB_TOKEN",
     summary_copy: Path | None = None,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = log_line,
     client_factory: Callable[[str, str], CommentClient] | None = None,
 ) -> Published:
     """Comment on the pull request (if any and wanted) and write the job summary.

@@ -17,6 +17,7 @@ An invalid suite (exit 2) or an infrastructure failure (exit 3) fails the step w
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ from typing import Any
 
 from runtime.errors import InputError
 
+from ..terminal import log_line
 from .annotations import relocate, workspace_prefix
 from .digest import ReportDigest, digest_of
 from .inputs import ActionInputs
@@ -62,7 +64,7 @@ def run_action(
     *,
     bench: Sequence[str] | None = None,
     runner: Runner = subprocess.run,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = log_line,
 ) -> ActionResult:
     """Run the whole Action step; writes outputs and the summary, returns the exit code."""
     bench_cmd = list(bench or [sys.executable, "-m", "bench"])
@@ -91,7 +93,16 @@ def run_action(
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
     cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
     echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
-    executed = runner(cmd, cwd=workdir, env=child_env, check=False)
+    # The run prints what agents and servers wrote: no workflow command acts until it is over,
+    # even if it is killed before it can close its own ::stop-commands:: block.
+    token = secrets.token_hex(16) if environ.get("GITHUB_ACTIONS") == "true" else None
+    if token:
+        echo(f"::stop-commands::{token}")
+    try:
+        executed = runner(cmd, cwd=workdir, env=child_env, check=False)
+    finally:
+        if token:
+            echo(f"::{token}::")
     if not json_path.is_file():
         echo(f"::error title=bench::bench execute exited {executed.returncode} without a report")
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
