@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    _log_through_the_sink()
     try:
         if getattr(args, "workflow_commands", False):
             return _run(handler, args)
@@ -85,6 +87,27 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
         first, *rest = str(exc).splitlines() or [""]
         echo_lines([f"bench: error: {first}", *(f"  {line}" for line in rest)], err=True)
         return exc.exit_code
+
+
+class _SinkLogHandler(logging.Handler):
+    """Warnings the runtime and libraries log (a failed teardown quoting its stderr) reach
+    stderr through the terminal rule, not raw through logging's last-resort handler."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from .terminal import echo_lines
+
+            first, *rest = self.format(record).splitlines() or [""]
+            head = f"bench: {record.levelname.lower()}: {first}"
+            echo_lines([head, *(f"  {line}" for line in rest)], err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _log_through_the_sink() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(h, _SinkLogHandler) for h in root.handlers):
+        root.addHandler(_SinkLogHandler(logging.WARNING))
 
 
 def _closed_pipe(exc: BaseException) -> bool:

@@ -4,7 +4,7 @@ A hostile external agent (tests/hostile/agent.py) answers with an error, an outp
 stdout line that carry workflow commands (``::add-mask::``, ``::error``), terminal escapes, a
 line long enough that any wrap starts a line with ``::``, and its own API key; an MCP stdio
 server (tests/hostile/server.py) prints the same and its whole environment to stderr and
-dies. ``bench execute`` runs them through the real CLI with stdout and stderr piped (as in a
+dies; the agent's teardown prints it and fails (a logged warning). ``bench execute`` runs them through the real CLI with stdout and stderr piped (as in a
 CI log, plain and with GITHUB_ACTIONS=true): no line may start with ``::`` other than bench's
 own ``::stop-commands::`` pair, no ESC or other control byte and no secret value may appear.
 """
@@ -45,6 +45,7 @@ agents:
   - name: hostile
     command: "{python} {agent}"
     timeout: 20s
+    teardown: "{python} {fail}"
     env:
       OPENAI_API_KEY: "{{{{OPENAI_API_KEY}}}}"
 {tooled}sessions:
@@ -79,6 +80,7 @@ def _run(tmp_path: Path, dying_server: bool, **env: str) -> tuple[int, str]:
             python=sys.executable,
             agent=HOSTILE / "agent.py",
             server=HOSTILE / "server.py",
+            fail=HOSTILE / "fail.py",
             tooled=TOOLED if dying_server else "",
         )
     )
