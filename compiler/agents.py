@@ -18,9 +18,9 @@ from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
 from .infra import StaticFields, lower_env, split_command
-from .render import Renderer
 from .suite import AgentDef
 from .suite.scalars import duration_ms
+from .templating.render import Renderer
 
 __all__ = ["BUILTIN_CLARIFICATION_PATTERNS", "lower_agent"]
 

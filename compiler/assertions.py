@@ -11,9 +11,9 @@ from runtime.plan import Assertion, RuntimeTemplate, Span
 
 from .checks.patterns import check_jsonpath, check_regex, check_rubric
 from .diagnostics import Diagnostics
-from .render import Renderer
 from .source import SourceDoc, YamlPath
 from .suite import assertions as syn
+from .templating.render import Renderer
 
 __all__ = ["AssertionScope", "lower_assertion"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from runtime.plan import Plan
+from runtime.plan import Plan, Unit
 
 from .agents import lower_agent
 from .checks.references import check_references
@@ -18,12 +18,12 @@ from .diagnostics import Diagnostic, Diagnostics
 from .errors import SuiteInvalid
 from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
-from .handlebars import is_variable_name
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
-from .render import Renderer
 from .source import SourceDoc
-from .templates import TemplateEngine
+from .templating.engine import TemplateEngine
+from .templating.handlebars import is_variable_name
+from .templating.render import Renderer
 
 __all__ = ["Compilation", "compile_suite", "compile_with_warnings"]
 
@@ -123,6 +123,7 @@ def _compile(
             agents.append((agent, spec))
     rows, dataset_sources = load_session_rows(suite, the_seed, diags)
     units = expand(suite, agents, contexts, r, diags, rows)
+    _check_pass_hat_k(suite, units, diags)
     settings = build_settings(suite, diags)
     if diags.has_errors:
         return None, diags
@@ -130,6 +131,7 @@ def _compile(
         suite,
         seed=the_seed,
         now=clock,
+        clock_read=engine.clock_read,
         providers=[p for p in providers if p is not None],
         servers=[s for s in servers if s is not None],
         agents=[spec for _, spec in agents],
@@ -177,3 +179,20 @@ def compile_suite(
     read: credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
     """
     return compile_with_warnings(path, seed=seed, now=now, env=env).plan
+
+
+def _check_pass_hat_k(suite: Suite, units: Sequence[Unit], diags: Diagnostics) -> None:
+    """``criteria.pass_hat_k.k`` needs every test to run at least k attempts."""
+    crit = suite.criteria
+    if crit is None or crit.value.pass_hat_k is None:
+        return
+    k = crit.value.pass_hat_k.k
+    short = [case for unit in units for case in unit.cases if case.repeat < k]
+    if short:
+        diags.add(
+            "pass-hat-k-repeat",
+            f"criteria.pass_hat_k.k is {k}, but {len(short)} case(s) run fewer attempts "
+            f"(test '{short[0].test}' runs {short[0].repeat})",
+            crit.span("pass_hat_k", "k"),
+            hint=f"set repeat: {k} (or more) in settings:, or lower k",
+        )

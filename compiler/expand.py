@@ -20,12 +20,12 @@ from .checks.patterns import check_jsonpath
 from .dataset_cases import ROW_NAMES
 from .datasets import DatasetRow
 from .diagnostics import Diagnostics
-from .handlebars import is_variable_name
 from .includes import Located, Suite, TestFile
-from .render import Renderer
 from .suite import SessionDef, TestDef
 from .suite import assertions as syn
 from .suite.scalars import duration_ms
+from .templating.handlebars import is_variable_name
+from .templating.render import Renderer
 
 __all__ = ["UNIT_NAMES", "expand"]
 
@@ -218,6 +218,7 @@ def expand(
     """
     units: list[Unit] = []
     expanders: dict[tuple[str, int], _SessionExpander] = {}
+    default_repeat = (suite.settings.value.repeat if suite.settings else None) or 1
     for agent_loc, spec in agents:
         for tf in suite.files:
             ctx = contexts[tf.doc.file]
@@ -231,7 +232,9 @@ def expand(
                     else list((rows or {}).get((tf.doc.file, i), []))
                 )
                 for row in session_rows:
-                    made = _unit(exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", row)
+                    made = _unit(
+                        exp, agent_loc, spec, ctx, r, f"u{len(units) + 1:04d}", row, default_repeat
+                    )
                     units.extend([made] if made else [])
     # Tests no unit ran (an unknown agent in their filter, or no valid agent at all) are still
     # checked once, so their template, regex and JSONPath mistakes are reported in this run.
@@ -254,6 +257,7 @@ def _unit(
     r: Renderer,
     unit_id: str,
     row: DatasetRow | None,
+    default_repeat: int = 1,
 ) -> Unit | None:
     """One (agent, session) unit, or (agent, session, row) for a dataset session."""
     session = exp.session
@@ -278,6 +282,7 @@ def _unit(
                 description=test.description,
                 prompt=low.prompt,
                 start_delay_ms=duration_ms(test.start_delay) if test.start_delay else 0,
+                repeat=test.repeat or s.repeat or default_repeat,
                 allowed_tools=tuple(test.allowed_tools) if test.allowed_tools is not None else None,
                 assertions=low.assertions,
                 extractors=low.extractors,

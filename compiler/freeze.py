@@ -1,8 +1,9 @@
 """Freeze: the seed, the clock, settings and provenance into a sealed ``Plan``.
 
-Same suite + same seed + same clock gives byte-identical plan JSON and hash. The clock is
-``--now``, else ``SOURCE_DATE_EPOCH``, else the current time (to the second): a suite whose
-templates use ``now`` needs a pinned clock for byte-identical plans.
+Same suite + same seed gives byte-identical plan JSON and hash. The clock is recorded only
+when a template reads it (``now``, or a faker key built on it); it is ``--now``, else
+``SOURCE_DATE_EPOCH``, else the current time (to the second): only a suite whose templates use
+the clock needs a pinned one for byte-identical plans.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from runtime.plan import AiSummary, Criteria, ModelPrice, Plan, Settings, SourceFile
+from runtime.plan import (
+    AiSummary,
+    Criteria,
+    ModelPrice,
+    PassHatK,
+    Plan,
+    Settings,
+    SourceFile,
+)
 
 from .diagnostics import Diagnostics
 from .includes import Suite
@@ -98,6 +107,7 @@ def build_plan(
     *,
     seed: int,
     now: datetime,
+    clock_read: bool = True,
     providers: list[object],
     servers: list[object],
     agents: list[object],
@@ -112,7 +122,7 @@ def build_plan(
         bench_version=bench_version(),
         name=suite.name,
         seed=seed,
-        compiled_now=_rfc3339(now),
+        compiled_now=_rfc3339(now) if clock_read else None,
         sources=(
             *(SourceFile(path=d.file, sha256=d.sha256) for d in suite.sources),
             *(extra_sources or ()),
@@ -122,7 +132,12 @@ def build_plan(
         agents=tuple(agents),
         units=tuple(units),
         settings=settings,
-        criteria=Criteria(success_rate=crit.success_rate if crit else None),
+        criteria=Criteria(
+            success_rate=crit.success_rate if crit else None,
+            pass_hat_k=PassHatK(k=crit.pass_hat_k.k, min=crit.pass_hat_k.min)
+            if crit and crit.pass_hat_k
+            else None,
+        ),
         ai_summary=AiSummary(
             enabled=bool(ai and ai.enabled), judge_provider=ai.judge_provider if ai else None
         ),

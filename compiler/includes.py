@@ -235,7 +235,8 @@ def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
             root.positions.span(()),
             hint="add an agents: section",
         )
-    name = document.name or Path(display).stem
+    # The suite's own name, else its path as given: a file stem ("suite") names nothing.
+    name = document.name or display
     return Suite(
         name=name,
         root=root,

@@ -34,10 +34,10 @@ from runtime.plan import (
 from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
-from .render import Renderer
 from .secrets import is_secret_env_name, is_secret_header, split_header
 from .suite import ProviderDef, ServerDef
 from .suite.scalars import duration_ms
+from .templating.render import Renderer
 
 __all__ = ["lower_env", "lower_provider", "lower_server", "split_command"]
 
@@ -127,7 +127,11 @@ def _policies(p: ProviderDef) -> tuple[RateLimits, RetryPolicy]:
         rl = RateLimits(tpm=p.rate_limits.tpm or None, rpm=p.rate_limits.rpm or None)
     retry = RetryPolicy()
     if p.retry is not None:
-        retry = RetryPolicy(retry_on_429=p.retry.retry_on_429, max_retries=p.retry.max_retries or 3)
+        # 0 is a count like any other (no retries), so only an absent key takes the default.
+        retry = RetryPolicy(
+            retry_on_429=p.retry.retry_on_429 if p.retry.retry_on_429 is not None else True,
+            max_retries=p.retry.max_retries if p.retry.max_retries is not None else 3,
+        )
     return rl, retry
 
 
@@ -329,6 +333,7 @@ class _ServerLowering(StaticFields):
     def common(self) -> dict[str, Any]:
         s = self.s
         out: dict[str, Any] = {"name": s.name, "span": self.item.span()}
+        out["lifecycle"] = s.lifecycle
         if s.server_delay:
             out["server_delay_ms"] = duration_ms(s.server_delay)
         if s.process_delay:

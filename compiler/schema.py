@@ -7,6 +7,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from runtime.plan.docstrings import json_schema
+
 from .suite import Document
 
 __all__ = ["SCHEMA_ID", "schema", "schema_json"]
@@ -23,7 +25,7 @@ def schema() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
     # generating takes ~0.3 s; the models cannot change within a process
-    out = Document.model_json_schema(by_alias=True, mode="validation")
+    out = json_schema(Document, by_alias=True, mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -19,6 +19,7 @@ import contextlib
 import gc
 import hashlib
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,12 +104,25 @@ PARSER = "libyaml" if _LIBYAML else "ruamel"
 """Which parser composes documents here: ``libyaml`` or ``ruamel``."""
 
 
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
 def _read_text(
     path: Path, display: str, diags: Diagnostics, at: Span | None
 ) -> tuple[str, bytes] | None:
     where = at or Span(file=display, line=1, col=1)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
     except FileNotFoundError:
         diags.add(
             "file-not-found",
@@ -120,8 +134,18 @@ def _read_text(
     except OSError as exc:
         diags.add("file-unreadable", f"cannot read {display}: {exc.strerror}", where)
         return None
-    if path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         diags.add("file-unreadable", f"{display} is a directory, not a YAML file", where)
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO would block the open (and the compile) until something writes to it; a
+        # device such as /dev/zero never ends. Only regular files are read.
+        diags.add(
+            "file-unreadable",
+            f"{display} is not a regular file (a {_kind(st.st_mode)})",
+            where,
+            hint="give the path of a YAML file",
+        )
         return None
     if size > MAX_FILE_BYTES:
         diags.add(

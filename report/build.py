@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from runtime.criteria import criteria_met, mean_pass_hat_k
 from runtime.errors import InputError, PlanError, RunStoreError
-from runtime.plan import Plan, load_plan
+from runtime.plan import Criteria, Plan, load_plan
+from runtime.plan.identity import case_definitions
 from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
@@ -33,12 +35,14 @@ from .schema import (
     ComparisonRow,
     LlmCallReport,
     MessageReport,
+    PassHatKRequirement,
     Report,
     SpanReport,
     Summary,
     Tokens,
     ToolCallReport,
 )
+from .stability import stability_of, suite_stability
 
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
@@ -106,6 +110,8 @@ def load_report_json(path: Path) -> Report:
             f"{path} is not a bench JSON report (no report_version); "
             "give a run directory or a report written with `bench report --format json`"
         )
+    if data["report_version"] == 1:
+        data = _upgrade_v1(data)
     if data["report_version"] != REPORT_VERSION:
         raise InputError(
             f"{path}: report_version {data['report_version']!r} is not supported "
@@ -122,8 +128,19 @@ def load_report_json(path: Path) -> Report:
         ) from exc
 
 
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 report as version 2: its ``attempt`` counted retries from 1 (``retry`` now),
+    and there were no repeats (every case is attempt 0)."""
+    for case in data.get("detailed_results") or []:
+        if isinstance(case, dict) and "retry" not in case:
+            case["retry"] = max(0, int(case.get("attempt", 1)) - 1)
+            case["attempt"] = 0
+    return {**data, "report_version": REPORT_VERSION}
+
+
 def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
-    """Latest line per case_id, in order of first appearance; bad lines become warnings."""
+    """Latest line per result key (case id, attempt), in order of first appearance; bad lines
+    become warnings."""
     latest: dict[str, CaseResult] = {}
     if not path.exists():
         return []
@@ -141,7 +158,7 @@ def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
                     f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))"
                 )
                 continue
-            latest[rec.case_id] = rec
+            latest[rec.key] = rec
     return list(latest.values())
 
 
@@ -188,7 +205,7 @@ def _ordered(results: list[CaseResult], plan: Plan | None) -> list[CaseResult]:
     if plan is None:
         return results
     order = {case.id: i for i, case in enumerate(plan.cases)}
-    return sorted(results, key=lambda r: order.get(r.case_id, len(order)))
+    return sorted(results, key=lambda r: (order.get(r.case_id, len(order)), r.attempt))
 
 
 def _span(span: Any) -> SpanReport | None:
@@ -229,7 +246,7 @@ def failed_messages(case: CaseReport) -> list[str]:
     return out
 
 
-def _case(r: CaseResult) -> CaseReport:
+def _case(r: CaseResult, definitions: dict[str, str] | None = None) -> CaseReport:
     # model_construct: everything here comes from a validated CaseResult, and validating
     # it again costs seconds on a 10,000-case run.
     t = r.transcript
@@ -268,6 +285,8 @@ def _case(r: CaseResult) -> CaseReport:
         judge_cost_usd=r.judge_cost_usd,
         iterations=t.iterations,
         attempt=r.attempt,
+        retry=r.retry,
+        definition=definitions.get(r.case_id) if definitions else None,
         tool_calls=[
             _make(
                 ToolCallReport,
@@ -378,33 +397,22 @@ def _agents(cases: list[CaseReport]) -> list[AgentStats]:
 
 
 def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
-    rows: dict[str, list[CaseReport]] = {}
+    rows: dict[str, dict[str, list[CaseReport]]] = {}
     for c in cases:
-        rows.setdefault(c.key, []).append(c)
+        rows.setdefault(c.key, {}).setdefault(c.agent, []).append(c)
     out = []
-    for key, group in rows.items():
+    for key, by_agent in rows.items():
+        group = [c for attempts in by_agent.values() for c in attempts]
         passed = sum(c.status == "passed" for c in group)
+        first = group[0]
         out.append(
             _make(
                 ComparisonRow,
                 key=key,
-                file=group[0].file,
-                session=group[0].session,
-                test=group[0].test,
-                results={
-                    c.agent: _make(
-                        CellResult,
-                        case_id=c.case_id,
-                        status=c.status,
-                        provider=c.provider,
-                        duration_ms=c.duration_ms,
-                        tokens=c.tokens.total,
-                        latency_ms=c.latency_ms,
-                        cost_usd=c.cost_usd,
-                        errors=failed_messages(c),
-                    )
-                    for c in group
-                },
+                file=first.file,
+                session=first.session,
+                test=first.test,
+                results={agent: _cell(attempts) for agent, attempts in by_agent.items()},
                 total_runs=len(group),
                 passed_runs=passed,
                 failed_runs=sum(c.status == "failed" for c in group),
@@ -413,6 +421,23 @@ def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
             )
         )
     return out
+
+
+def _cell(attempts: list[CaseReport]) -> CellResult:
+    """One agent's cell of a test: the latest attempt's figures, stability over all of them."""
+    c = attempts[-1]
+    return _make(
+        CellResult,
+        case_id=c.case_id,
+        status=c.status,
+        provider=c.provider,
+        duration_ms=c.duration_ms,
+        tokens=c.tokens.total,
+        latency_ms=c.latency_ms,
+        cost_usd=c.cost_usd,
+        errors=failed_messages(c),
+        stability=stability_of(a.status for a in attempts),
+    )
 
 
 def _wall_ms(meta: RunMetadata, cases: list[CaseReport]) -> float:
@@ -441,20 +466,19 @@ def build_from_results(
     generated_at: str | None = None,
 ) -> Report:
     """Build a report from case results (latest attempt each), the run metadata and the plan."""
-    cases = [_case(r) for r in _ordered(results, plan)]
+    definitions = case_definitions(plan) if plan is not None else None
+    cases = [_case(r, definitions) for r in _ordered(results, plan)]
     total = len(cases)
     passed = sum(c.status == "passed" for c in cases)
     errors = sum(c.status == "error" for c in cases)
-    planned = len(plan.cases) if plan is not None else meta.case_count
+    planned = plan.attempt_count if plan is not None else meta.case_count
     not_run = max(0, planned - total)
     required = plan.criteria.success_rate if plan is not None else None
     rate = _rate(passed, total)
+    outcomes = [((c.agent, c.key), c.status) for c in cases]
     # Without a success_rate every case must pass (agent-benchmark: exit 1 iff any failed).
-    met = (
-        total > 0
-        and not_run == 0
-        and (rate >= required if required is not None else passed == total)
-    )
+    met = criteria_met(plan.criteria if plan is not None else Criteria(), outcomes, planned)
+    hat = plan.criteria.pass_hat_k if plan is not None else None
     summary = Summary(
         total=total,
         passed=passed,
@@ -464,6 +488,8 @@ def build_from_results(
         pass_rate=rate,
         criteria_met=met,
         success_rate_required=required,
+        pass_hat_k_required=PassHatKRequirement(k=hat.k, min=hat.min) if hat else None,
+        pass_hat_k=mean_pass_hat_k(outcomes, hat.k) if hat else None,
         input_tokens=sum(c.tokens.input for c in cases),
         output_tokens=sum(c.tokens.output for c in cases),
         cached_tokens=sum(c.tokens.cached for c in cases),
@@ -476,6 +502,7 @@ def build_from_results(
         files=len({c.file for c in cases}),
         sessions=len({(c.file, c.session) for c in cases}),
         tests=len({c.key for c in cases}),
+        stability=suite_stability(cases),
     )
     return Report(
         report_version=REPORT_VERSION,

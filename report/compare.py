@@ -6,7 +6,9 @@ a plan and shift when a suite gains a test, while the test's identity does not.
 
 from __future__ import annotations
 
+from .perf import no_gc
 from .schema import AgentDelta, Baseline, CaseChange, CaseReport, Report, SummaryDelta
+from .verdicts import ALPHA, verdicts
 
 __all__ = ["compare", "with_baseline"]
 
@@ -34,7 +36,12 @@ def _cost_delta(head: float | None, base: float | None) -> float | None:
 
 
 def compare(base: Report, head: Report) -> Baseline:
-    """The deltas of ``head`` against ``base``."""
+    """The deltas and verdicts of ``head`` against ``base``."""
+    with no_gc():  # tens of thousands of small objects: see report/perf.py
+        return _compare(base, head)
+
+
+def _compare(base: Report, head: Report) -> Baseline:
     base_cases = {(c.agent, c.key): c for c in base.detailed_results}
     head_cases = {(c.agent, c.key): c for c in head.detailed_results}
     newly_failing, newly_passing, added, removed = [], [], [], []
@@ -81,6 +88,10 @@ def compare(base: Report, head: Report) -> Baseline:
             )
         )
     agents += [AgentDelta(name=n, presence="removed") for n in base_agents if n not in head_agents]
+    judged = verdicts(base, head, ALPHA)
+    counts: dict[str, int] = {}
+    for v in judged:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
     return Baseline(
         base_run_id=base.run_id,
         base_generated_at=base.generated_at,
@@ -92,6 +103,9 @@ def compare(base: Report, head: Report) -> Baseline:
         added=added,
         removed=removed,
         unchanged=unchanged,
+        verdicts=judged,
+        verdict_counts=counts,
+        alpha=ALPHA,
     )
 
 

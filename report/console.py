@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runtime.sanitise import terminal, terminal_lines
+from runtime.sanitize import for_terminal
 
 from .escape import to_json
 from .render import fmt_ms, fmt_pct
@@ -32,8 +32,7 @@ STATUS = {
 
 
 def _t(value: Any, limit: int = 300) -> str:
-    """Foreign (or any) text as one inert line: runtime/sanitise.py's terminal rule."""
-    return terminal(" ".join(str(value).split()), limit)
+    return for_terminal(" ".join(str(value).split()), limit=limit)
 
 
 def _heading(console: Console, title: str) -> None:
@@ -185,5 +184,4 @@ def _ai_summary(console: Console, report: Report) -> None:
         return
     who = f"{ai.provider} / {ai.model}" if ai.model else ai.provider
     console.print(Text(f"AI SUMMARY ({_t(who, 120)})", style="bold cyan"))
-    for line in terminal_lines(ai.text, 4000):
-        console.print(Text(line), soft_wrap=True)
+    console.print(Text(for_terminal(ai.text, keep_newlines=True, limit=4000)), soft_wrap=True)

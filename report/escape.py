@@ -11,8 +11,7 @@ breakers or megabytes of text. Two shapes are used in Markdown:
   nothing inside is interpreted: no HTML, no links, no mentions.
 
 HTML and XML rely on Jinja autoescape; they only need control characters removed and
-lengths bounded. The primitives (``strip_controls``, ``clip``, ``ZWSP``) and the terminal and
-CI-log rule live in runtime/sanitise.py, the one module of foreign-text sanitisers.
+lengths bounded.
 """
 
 from __future__ import annotations
@@ -21,17 +20,24 @@ import json
 import re
 from typing import Any
 
-from runtime.sanitise import ZWSP, clip, strip_controls
-
 __all__ = [
     "ZWSP",
     "clip",
     "md_block",
+    "md_code",
+    "md_html",
     "md_inline",
+    "md_url",
     "strip_controls",
     "to_json",
 ]
 
+ZWSP = "\u200b"
+"""Zero-width space: breaks mentions and auto-links without changing what a reader sees."""
+
+# C0 controls except tab/newline/carriage return, DEL..C1, surrogates and the two
+# non-characters: invalid in XML 1.0 and noise anywhere else.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Inline specials: with [ and ] escaped no link can form, with | escaped no cell can end.
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|~])")
 # Block starters matter only at the start of a line (headings, lists, quotes, rules).
@@ -40,6 +46,31 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 _WS = re.compile(r"\s+")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")
+
+
+def md_url(value: Any) -> str:
+    """``value`` when it is a plain http(s) URL safe inside ``<...>`` in a Markdown link, else "".
+
+    No spaces, brackets, parentheses, quotes or angle brackets: nothing that could end the
+    link or smuggle Markdown or HTML. Anything else is dropped (the text is shown unlinked).
+    """
+    text = str(value or "")
+    return text if _SAFE_URL.fullmatch(text) else ""
+
+
+def strip_controls(text: str) -> str:
+    """Remove control characters that XML forbids and terminals misrender."""
+    return _CONTROLS.sub("", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit:,} more characters]"
 
 
 def _break_links(text: str) -> str:
@@ -58,6 +89,41 @@ def md_inline(value: Any, limit: int = 200) -> str:
     return _MD_LEADING.sub(
         lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
     )
+
+
+def md_code(value: Any, limit: int = 200, *, cell: bool = False) -> str:
+    r"""Untrusted text as one inline code span, backticks included, safe by construction.
+
+    CommonMark shows a code span's content literally (no escapes are processed inside it, so
+    a backslash would show): the fence is one backtick longer than any run inside, a space
+    pads content that starts or ends with a backtick, and newlines become spaces. In a GFM
+    table ``cell`` a ``|`` would end the cell before the code span is parsed; there it is
+    written ``\|``, which the table parser turns back into ``|``. Our comment marker cannot
+    appear (``<!--`` is broken), and nothing inside a code span links, mentions or renders.
+    """
+    text = "" if value is None else str(value)
+    text = clip(_WS.sub(" ", strip_controls(text)).strip(), limit)
+    if not text:
+        return "` `"
+    text = text.replace("<!--", "<!" + ZWSP + "--")
+    if cell:
+        text = text.replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_html(value: Any, limit: int = 200) -> str:
+    """One line of untrusted text inside a raw HTML block (a ``<summary>`` line).
+
+    Markdown is not parsed inside an HTML block, so backslash escapes would show: the text is
+    entity-escaped instead, with mentions and auto-links broken.
+    """
+    text = "" if value is None else str(value)
+    text = clip(_WS.sub(" ", strip_controls(text)).strip(), limit)
+    text = _break_links(text)
+    return "".join(_HTML.get(ch, ch) for ch in text)
 
 
 def md_block(value: Any, limit: int = 2000, info: str = "text") -> str:

@@ -14,10 +14,8 @@ import json
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from runtime.errors import InputError
@@ -28,6 +26,10 @@ from .perf import no_gc
 from .schema import Report
 from .sequence import sequence
 from .views import layout
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markdown_it import MarkdownIt
 
 __all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "render_format"]
 
@@ -59,6 +61,13 @@ def fmt_ms(value: float | None) -> str:
 def fmt_pct(value: float | None) -> str:
     """0.8 -> '80.0%'."""
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value: 0.0123 -> '0.012', 1e-05 -> '<0.001', None -> '—'."""
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
 
 
 def fmt_num(value: float | None) -> str:
@@ -106,6 +115,7 @@ def _common(env: Environment) -> Environment:
     env.filters.update(
         ms=fmt_ms,
         pct=fmt_pct,
+        pval=fmt_p,
         num=fmt_num,
         usd=fmt_usd,
         delta=fmt_delta,
@@ -128,6 +138,10 @@ def _md_finalize(value: Any) -> Any:
 @cache
 def md_env() -> Environment:
     """The Markdown environment: untrusted values are md_inline'd unless marked safe."""
+    # jinja2 is imported when a report is rendered, not by every importer of fmt_ms (the
+    # console report): a run that writes no report file never loads it.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
         autoescape=False,
@@ -141,11 +155,15 @@ def md_env() -> Environment:
         md_inline=lambda v, limit=200: Markup(escape.md_inline(v, limit)),
         md_block=lambda v, limit=2000: Markup(escape.md_block(v, limit)),
         md_prose=lambda v, limit=3000: Markup(escape.md_prose(v, limit)),
+        md_url=lambda v: Markup(escape.md_url(v)),
+        md_code=lambda v, limit=200: Markup(escape.md_code(v, limit)),
+        md_html=lambda v, limit=200: Markup(escape.md_html(v, limit)),
+        md_code_cell=lambda v, limit=200: Markup(escape.md_code(v, limit, cell=True)),
         raw=Markup,
     )
     _common(env)
     # Our own formatted numbers are trusted Markdown: keep them free of escapes.
-    for name in ("ms", "pct", "num", "usd", "delta", "mark"):
+    for name in ("ms", "pct", "pval", "num", "usd", "delta", "mark"):
         env.filters[name] = _trusted(env.filters[name])
     return env
 
@@ -159,6 +177,8 @@ def _trusted(func: Any) -> Any:
 
 @cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     # An image would be a request to another host when the report is opened, and a link in
     # untrusted output is a phishing lure: both stay visible as plain text.
@@ -174,6 +194,8 @@ def agent_markdown(text: str) -> Markup:
 @cache
 def html_env() -> Environment:
     """The HTML/XML environment (autoescaped)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
         autoescape=select_autoescape(

@@ -20,6 +20,7 @@ __all__ = [
     "AiSummaryReport",
     "AssertionReport",
     "Baseline",
+    "BaselineSource",
     "CaseChange",
     "CaseReport",
     "CaseStatus",
@@ -28,22 +29,40 @@ __all__ = [
     "LlmCallReport",
     "MessageReport",
     "Report",
+    "PassHatKRequirement",
+    "SideCounts",
     "SpanReport",
+    "Stability",
+    "StabilityLabel",
+    "SuiteStability",
     "Summary",
     "SummaryDelta",
     "Tokens",
+    "TestVerdict",
     "ToolCallReport",
+    "Verdict",
     "json_schema",
 ]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 """Bumped on any change that a reader of an older report must know about."""
 
 CaseStatus = Literal["passed", "failed", "error"]
+StabilityLabel = Literal["stable-pass", "stable-fail", "flaky", "errored"]
+Verdict = Literal[
+    "regressed",
+    "improved",
+    "unchanged",
+    "within-noise",
+    "new",
+    "removed",
+    "insufficient-data",
+    "not-comparable",
+]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class SpanReport(_Model):
@@ -160,8 +179,15 @@ class CaseReport(_Model):
     judge_cost_usd: float | None = None
     """USD of the judge calls (llm_judge, clarification judge), kept apart from ``cost_usd``."""
     iterations: int = 0
-    attempt: int = 1
-    """1 for the first run; a retried case counts up (the latest attempt is reported)."""
+    attempt: int = 0
+    """Which attempt of a repeated test this is (0..repeat-1); every attempt is its own entry."""
+    retry: int = 0
+    """0 for the case's first run; each ``bench retry`` that re-ran it counts up (the latest
+    retry is reported)."""
+    definition: str | None = None
+    """Hash of what the case ran (prompt, assertions, extractors, the agent's provider, model,
+    settings and servers; not its position or name): two runs' cases with different
+    definitions are not comparable. None when the report was built without the plan."""
     tool_calls: list[ToolCallReport] = []
     llm_calls: list[LlmCallReport] = []
     messages: list[MessageReport] = []
@@ -190,6 +216,10 @@ class Summary(_Model):
     """The suite's criteria hold: the success rate is reached (or, without one, every case
     passed) and no case of the plan is left unrun."""
     success_rate_required: float | None = None
+    pass_hat_k_required: PassHatKRequirement | None = None
+    """The suite's ``criteria.pass_hat_k``, when set."""
+    pass_hat_k: float | None = None
+    """The mean pass^k over test x agent for that k (None when not required or not estimable)."""
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
@@ -208,6 +238,8 @@ class Summary(_Model):
     sessions: int = 0
     tests: int = 0
     """Distinct tests (file, session, test) across agents."""
+    stability: SuiteStability | None = None
+    """The pass rate over judged attempts with its cluster-aware 95% interval."""
 
 
 class AgentStats(_Model):
@@ -266,6 +298,85 @@ class CellResult(_Model):
     cost_usd: float | None = None
     errors: list[str] = []
     """The case error and failed assertion messages."""
+    stability: Stability | None = None
+    """This test x agent over all its attempts (one attempt until repeats are asked for)."""
+
+
+class Stability(_Model):
+    """A test x agent over its attempts. Errors are counted apart and left out of every rate."""
+
+    attempts: int
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float | None
+    """passed / (passed + failed); None when every attempt was an error."""
+    ci95: tuple[float, float]
+    """Wilson score interval of pass_rate at 95%; [0, 1] when nothing was judged."""
+    pass_at_k: dict[int, float]
+    """k -> unbiased estimate of P(at least one of k attempts passes), k = 1..judged attempts."""
+    pass_hat_k: dict[int, float]
+    """k -> unbiased estimate of P(all k attempts pass) (pass^k), k = 1..judged attempts."""
+    label: StabilityLabel
+    """stable-pass (all judged attempts passed), stable-fail, flaky (some of each), errored."""
+
+
+class SuiteStability(_Model):
+    """The suite's pass rate over judged attempts, with an interval that respects clusters."""
+
+    pass_rate: float | None
+    """Passed / (passed + failed) over every attempt of every test x agent; errors left out."""
+    ci95: tuple[float, float]
+    """95% interval treating each test x agent's attempts as one cluster (cluster-robust
+    variance of the ratio estimator); Wilson's when there is one cluster."""
+    flaky: int = 0
+    """Test x agent entries labelled flaky."""
+    errored: int = 0
+    """Test x agent entries with no judged attempt."""
+
+
+class BaselineSource(_Model):
+    """The base branch's workflow run whose report the comparison used."""
+
+    run_id: int
+    run_url: str = ""
+    commit: str = ""
+    branch: str = ""
+    created_at: str = ""
+    age_days: float = 0.0
+
+
+class PassHatKRequirement(_Model):
+    """``criteria.pass_hat_k``: the mean pass^k over test x agent must reach ``min``."""
+
+    k: int
+    min: float
+
+
+class SideCounts(_Model):
+    """One side of a comparison: a test x agent's attempts in that run."""
+
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float | None
+
+
+class TestVerdict(_Model):
+    """The verdict on one test x agent between a base run and a head run."""
+
+    __test__ = False  # not a pytest class
+    agent: str
+    key: str
+    file: str
+    session: str
+    test: str
+    verdict: Verdict
+    base: SideCounts | None = None
+    head: SideCounts | None = None
+    p_value: float | None = None
+    """Holm-adjusted one-sided Fisher p-value in the verdict's direction (regressed: worse,
+    improved: better; within-noise: the smaller); None when no test was run."""
 
 
 class ComparisonRow(_Model):
@@ -339,6 +450,17 @@ class Baseline(_Model):
     added: list[CaseChange]
     removed: list[CaseChange]
     unchanged: int
+    source: BaselineSource | None = None
+    """Where the base report came from, when the GitHub Action fetched it (baseline: auto)."""
+    notes: list[str] = []
+    """Warnings about the comparison: an old baseline, one made from another plan."""
+    verdicts: list[TestVerdict] = []
+    """Every test x agent of either run with its verdict (report/verdicts.py)."""
+    verdict_counts: dict[str, int] = {}
+    """How many test x agent entries got each verdict."""
+    method: str = "fisher-exact-one-sided+holm"
+    """The test and the multiple-testing correction behind regressed/improved."""
+    alpha: float = 0.05
 
 
 class Report(_Model):
@@ -374,7 +496,9 @@ class Report(_Model):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Report`, as committed in docs/report.schema.json."""
-    schema = Report.model_json_schema()
+    from runtime.plan.docstrings import json_schema as documented
+
+    schema = documented(Report)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema = {k: schema[k] for k in sorted(schema, key=lambda k: (k != "$schema", k))}
     schema["title"] = Report.__name__

@@ -7,9 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .schema import CaseReport, Report
+from .schema import CaseReport, Report, Stability
 
-__all__ = ["FileGroup", "Layout", "SessionGroup", "TestGroup", "layout"]
+__all__ = ["FileGroup", "FlakyEntry", "Layout", "SessionGroup", "TestGroup", "layout"]
+
+
+@dataclass(frozen=True)
+class FlakyEntry:
+    """A test x agent whose attempts both passed and failed."""
+
+    key: str
+    test: str
+    session: str
+    agent: str
+    stability: Stability
 
 
 @dataclass
@@ -82,6 +93,9 @@ class Layout:
     multi_file: bool
     failures: list[CaseReport]
     """Failed and errored cases, errors first (the failures-first list)."""
+    flaky: list[FlakyEntry] = field(default_factory=list)
+    """Test x agent entries labelled flaky, in report order (those a baseline verdict already
+    calls regressed or improved left out: they are listed there)."""
 
 
 def layout(report: Report) -> Layout:
@@ -121,4 +135,23 @@ def layout(report: Report) -> Layout:
         multi_session=len(sessions) > 1,
         multi_file=len(files) > 1,
         failures=failures,
+        flaky=_flaky(report),
     )
+
+
+def _flaky(report: Report) -> list[FlakyEntry]:
+    changed = set()
+    if report.baseline is not None:
+        changed = {
+            (v.key, v.agent)
+            for v in report.baseline.verdicts
+            if v.verdict in ("regressed", "improved")
+        }
+    return [
+        FlakyEntry(row.key, row.test, row.session, agent, cell.stability)
+        for row in report.comparison_summary
+        for agent, cell in row.results.items()
+        if cell.stability is not None
+        and cell.stability.label == "flaky"
+        and (row.key, agent) not in changed
+    ]

@@ -76,7 +76,7 @@ class CaseRun:
 
     def crashed(self, exc: Exception) -> None:
         """Record an unexpected exception as the case's error (one case must not end the run)."""
-        log.exception("case %s crashed", self.case.id)
+        log.exception("%s / %s / %s crashed", self.unit.agent, self.unit.session, self.case.test)
         self.status, self.error = "error", f"{type(exc).__name__}: {exc}"
 
     async def check(
@@ -87,13 +87,22 @@ class CaseRun:
         judges: Judges,
         clarification_enabled: bool = False,
     ) -> None:
-        """Run extractors (into ``variables``), the judges and the assertions; set the status."""
+        """Run extractors (into ``variables``), the judges and the assertions; set the status.
+
+        An errored case is not judged: its assertions would only grade the empty or partial
+        output of a failure, so they are left unevaluated (the report says the case errored).
+        """
         case = self.case
         if case.extractors:
             self.extracted, warnings = services.extract(case.extractors, self.transcript)
             variables.update(self.extracted)
             for warning in warnings:
-                log.warning("%s: %s", case.id, warning)
+                # Named as the user wrote them: ids such as u0001/2 mean nothing to a reader.
+                log.warning(
+                    "%s / %s / %s: %s", self.unit.agent, self.unit.session, case.test, warning
+                )
+        if self.status == "error":
+            return
         judged = await judges.judge(
             case.assertions,
             prompt=self.prompt,
@@ -113,7 +122,7 @@ class CaseRun:
         )
         if judged.fault is not None:
             self.fault(judged.fault)
-        if self.status != "error" and not all(a.passed for a in self.assertions):
+        elif not all(a.passed for a in self.assertions):
             self.status = "failed"
 
     def result(
@@ -124,7 +133,8 @@ class CaseRun:
         model: str | None,
         provider: str | None = None,
         provider_type: str | None = None,
-        attempt: int = 1,
+        attempt: int = 0,
+        retry: int = 0,
     ) -> CaseResult:
         """The results.jsonl record, priced with ``prices`` (the shipped table when None)."""
         from .cost import case_cost
@@ -154,4 +164,5 @@ class CaseRun:
             cost_usd=cost.agent_usd,
             judge_cost_usd=cost.judge_usd,
             attempt=attempt,
+            retry=retry,
         )

@@ -1,6 +1,8 @@
 """Execute a plan: providers once per run, units concurrently, every result durable at once.
 
-``execute(plan, options)`` creates (or resumes) a run directory, creates each provider the
+``execute(plan, options)`` first checks that every environment variable the plan's cases need
+is set (runtime/secrets.py: all missing names at once, exit 2, nothing written), then creates
+(or resumes) a run directory, creates each provider the
 run needs once, runs the plan's units (runtime/runner.py) and writes one CaseResult per
 finished case, durable before the unit's next case starts.
 
@@ -26,10 +28,11 @@ from typing import Any
 import anyio
 
 from .clock import utc_now
+from .criteria import criteria_met
 from .errors import BenchError, InputError
 from .interrupt import StopRequest
-from .plan import Plan, SecretRef
-from .results import CaseResult, RunFilter, RunMetadata, RunTotals
+from .plan import Plan, SecretRef, work_items
+from .results import CaseResult, RunFilter, RunMetadata, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RunStore, totals_of
@@ -60,8 +63,9 @@ class ExecuteOptions:
     """Lets the caller stop the run early (drain, or at once); see runtime/interrupt.py."""
     selection: RunFilter | None = None
     """The case filter the (already filtered) plan was made with; recorded in a new run."""
-    attempts: Mapping[str, int] | None = None
-    """Attempt number per case id for the results of this execution (retries); default 1."""
+    retries: Mapping[str, int] | None = None
+    """Retry count per result key for the results of this execution (``bench retry``);
+    default 0."""
 
 
 @dataclass
@@ -96,9 +100,12 @@ async def execute(
     plan: Plan, options: ExecuteOptions | None = None, *, services: Services | None = None
 ) -> RunSummary:
     """Run ``plan`` (or resume a run of it) and return the summary; raises BenchError."""
+    from .secrets import check_env
+
     options = options or ExecuteOptions()
     services = services or Services.default()
     base = options.output_dir or Path.cwd()
+    check_env(plan, options.env)  # every missing key at once, before the store is touched
     if options.resume:
         store = RunStore.open_for_resume(base, options.resume, plan)
     else:
@@ -109,7 +116,13 @@ async def execute(
         store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))
     store.redact = redact = _redactor_for(plan, options.env)
     done = store.done_results()
-    todo = [u for u in plan.units if not all(c.id in done for c in u.cases)]
+    # A (unit, attempt) runs again unless every case of it has a result: its cases share a
+    # conversation, so a half-done attempt starts over.
+    todo = [
+        (unit, a)
+        for unit, a in work_items(plan.units)
+        if not all(result_key(c.id, a) in done for c in unit.cases)
+    ]
     from .cost import table_for
 
     prices = table_for(plan.prices).version  # the table the runner prices every case with
@@ -118,8 +131,7 @@ async def execute(
             update={"status": "running", "ended_at": None, "error": None, "price_version": prices}
         )
     )
-    todo_ids = {u.id for u in todo}
-    already = sum(len(u.cases) for u in plan.units if u.id not in todo_ids)
+    already = plan.attempt_count - sum(len(u.cases) for u, _ in todo)
     if options.on_start is not None:
         options.on_start(store, already)
 
@@ -134,7 +146,7 @@ async def execute(
             env=options.env,
             on_result=options.on_result,
             stop=options.stop,
-            attempts=options.attempts,
+            retries=options.retries,
         )
         with anyio.CancelScope() as scope:
             if options.stop is not None:
@@ -171,11 +183,20 @@ async def _summarise(
 
 def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunSummary:
     latest = store.done_results()
-    results = [latest[c.id] for c in plan.cases if c.id in latest]
-    if status == "completed" and len(results) < len(plan.cases):
+    keys = (result_key(c.id, a) for c, a in plan.attempts())
+    results = [latest[k] for k in keys if k in latest]
+    if status == "completed" and len(results) < plan.attempt_count:
         status = "interrupted"  # stopped early: resume runs the rest
     totals = totals_of(results)
-    met = _criteria_met(plan, totals) if status == "completed" else False
+    met = (
+        criteria_met(
+            plan.criteria,
+            [((r.agent, r.file, r.session, r.test), r.status) for r in results],
+            plan.attempt_count,
+        )
+        if status == "completed"
+        else False
+    )
     metadata = store.metadata.model_copy(
         update={
             "status": status,
@@ -189,27 +210,11 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
     return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, results=results)
 
 
-def _criteria_met(plan: Plan, totals: RunTotals) -> bool:
-    cases = len(plan.cases)
-    if cases == 0:
-        return False
-    rate = plan.criteria.success_rate
-    if rate is None:
-        return totals.passed == cases
-    return totals.passed / cases >= rate
-
-
 def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:
-    """Resolve every secret the plan references (when set) so writes can scrub its value.
-
-    The values of secret-looking environment variables (``GITHUB_TOKEN``, ``AWS_SECRET_KEY``)
-    are scrubbed too: a server or an agent inherits them and may print them (its environment
-    on its way out) though the plan never names them.
-    """
-    from .sanitise import env_secret_values
+    """Resolve every secret the plan references (when set) so writes can scrub its value."""
     from .secrets import Redactor, resolve
 
-    redactor = Redactor(env_secret_values(env))
+    redactor = Redactor()
     for ref in _secret_refs(plan.model_dump(mode="python")):
         try:
             resolve(ref, env, redactor=redactor)

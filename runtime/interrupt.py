@@ -5,11 +5,11 @@
 - ``drain()`` (first SIGINT): no unit starts and no further case of a running unit starts;
   the cases in flight finish and their results are written. A unit cut short this way is run
   again from its first case by a resume, like any unfinished unit.
-- ``stop_now()`` (second SIGINT, or SIGTERM): the run's cancel scope is cancelled; cases in
+- ``stop_now()`` (second SIGINT, SIGTERM, or SIGHUP): the run's cancel scope is cancelled; cases in
   flight are abandoned without a result, so a resume runs them again.
 
 Either way execute() returns normally with metadata status ``interrupted``.
-``run_with_signals`` wires SIGINT and SIGTERM to a StopRequest while a coroutine runs; it is
+``run_with_signals`` wires SIGINT, SIGTERM and SIGHUP to a StopRequest while a coroutine runs; it is
 for the CLI (a library caller keeps its own signal handling and calls drain()/stop_now()).
 Tool servers and external agents run in sessions of their own, so a Ctrl-C typed in a
 terminal reaches bench alone, and the cases in flight can finish cleanly.
@@ -67,7 +67,8 @@ async def run_with_signals(
     on_drain: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
 ) -> T:
-    """Await ``main()`` with SIGINT draining (then stopping) ``stop`` and SIGTERM stopping it.
+    """Await ``main()`` with SIGINT draining (then stopping) ``stop``, SIGTERM and SIGHUP
+    stopping it.
 
     Outside the main thread, or where the event loop cannot take signal handlers (Windows),
     ``main()`` runs without them and Ctrl-C keeps Python's default behaviour.
@@ -87,11 +88,17 @@ async def run_with_signals(
         return outcome[0]
 
 
+_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""SIGINT drains; SIGTERM and SIGHUP (the terminal or SSH session closed) stop at once."""
+
+
 def _receive_signals(stack: ExitStack) -> AsyncIterator[signal.Signals] | None:
     if threading.current_thread() is not threading.main_thread():
         return None
     try:
-        return stack.enter_context(anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM))
+        return stack.enter_context(anyio.open_signal_receiver(*_SIGNALS))
     except (NotImplementedError, RuntimeError, ValueError):
         return None  # no signal handlers on this loop (Windows): Ctrl-C stays KeyboardInterrupt
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .plan import Span
 from .transcript import Transcript
@@ -17,6 +17,7 @@ __all__ = [
     "RunFilter",
     "RunMetadata",
     "RunTotals",
+    "result_key",
 ]
 
 CaseStatus = Literal["passed", "failed", "error"]
@@ -24,7 +25,7 @@ CaseStatus = Literal["passed", "failed", "error"]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class AssertionResult(_Record):
@@ -72,8 +73,31 @@ class CaseResult(_Record):
     """USD of the agent's LLM calls (None when no call's model has a price)."""
     judge_cost_usd: float | None = None
     """USD of the judge calls (llm_judge, clarification judge), kept apart from ``cost_usd``."""
-    attempt: int = 1
-    """1 for the first run; retries count up."""
+    attempt: int = 0
+    """Which attempt of a repeated case this is (0..repeat-1, ``repeat:`` in the suite)."""
+    retry: int = 0
+    """0 for the first run of the case; each ``bench retry`` that re-ran it counts up."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _before_repeats(cls, data: Any) -> Any:
+        """Read records written before repeats, whose ``attempt`` counted retries from 1."""
+        if isinstance(data, dict) and "attempt" in data and "retry" not in data:
+            return {**data, "retry": max(0, int(data["attempt"]) - 1), "attempt": 0}
+        return data
+
+    @property
+    def key(self) -> str:
+        """This record's identity in its run: the case, and the attempt of a repeated case."""
+        return result_key(self.case_id, self.attempt)
+
+
+def result_key(case_id: str, attempt: int) -> str:
+    """``u0001/2`` for a case's first attempt, ``u0001/2@3`` for its fourth (units alike).
+
+    The first attempt keeps the bare case id, so runs without repeats read as before.
+    """
+    return case_id if attempt == 0 else f"{case_id}@{attempt}"
 
 
 class RunTotals(_Record):
@@ -98,6 +122,8 @@ class RunFilter(_Record):
     """At most this many cases per agent, the first ones in plan order."""
     agents: tuple[str, ...] | None = None
     """Only these agents' cases."""
+    repeat: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Every case this many times (``--repeat``), whatever the suite's ``repeat:`` said."""
     selected: int = 0
     """Cases the filter kept."""
     of: int = 0
@@ -108,6 +134,8 @@ class RunFilter(_Record):
         parts = [f"--limit {self.limit}"] if self.limit is not None else []
         if self.agents:
             parts.append(f"--agents {','.join(self.agents)}")
+        if self.repeat is not None:
+            parts.append(f"--repeat {self.repeat}")
         return " ".join(parts)
 
 

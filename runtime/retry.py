@@ -3,7 +3,8 @@
 Adapters only classify their errors (``Provider.classify`` -> ``RetryDecision``); what to do
 about them is decided here, once:
 
-- ``rate_limit`` (HTTP 429): retried only when ``policy.retry_on_429``; the wait is the
+- ``rate_limit`` (HTTP 429): retried while ``policy.retry_on_429`` (the default; false turns
+  it off, as agent-benchmark's default is); the wait is the
   provider's Retry-After (header or error text) plus a 1 s buffer, else exponential backoff.
   The buffer is the documented 1 s (agent-benchmark's docs), not the 10 s its code adds: we
   honour the server's own figure and a second of clock skew is enough.
@@ -154,7 +155,7 @@ def _final_error(
     if attempts > 1:
         message = f"{message} (gave up after {attempts} attempts)"
     elif decision.kind == "rate_limit":
-        message = f"{message} (429 not retried: set retry.retry_on_429 to retry)"
+        message = f"{message} (429 not retried: retry.retry_on_429 is false)"
     return ProviderError(
         f"provider '{name}': {message}",
         provider=name,

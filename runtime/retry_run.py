@@ -9,7 +9,9 @@ no chosen case are not run: their results are copied into the new run.
 The new run directory therefore holds a complete, merged run: the same plan.json, metadata with
 ``parent_run`` set (and the parent's case filter), and results.jsonl with the copied results
 first, then the re-run units' results as they finish. Every reader keeps one result per case,
-so the merged report counts each case once. Re-run cases carry ``attempt`` = the parent's + 1.
+so the merged report counts each case once. Re-run cases carry ``retry`` = the parent's + 1.
+With repeats, each attempt of a unit is retried on its own: an attempt holding a failed case
+runs again, the unit's other attempts are copied.
 A retry is executed as a resume of the new run, so a retry that is itself interrupted can be
 resumed like any run, and retried again later.
 
@@ -23,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RunStoreError
-from .plan import Plan, load_plan
-from .results import CaseResult, RunMetadata
+from .plan import Plan, load_plan, work_items
+from .results import CaseResult, RunMetadata, result_key
 from .store import METADATA_FILE, PLAN_FILE, RESULTS_FILE, RunStore, find_run, read_results
 
 __all__ = ["RetrySetup", "prepare_retry"]
@@ -39,13 +41,13 @@ class RetrySetup:
     run_dir: Path
     parent: RunMetadata
     chosen: list[str] = field(default_factory=list)
-    """Case ids that failed (or errored) in the parent run."""
+    """Result keys (case ids, with ``@attempt`` when repeated) that failed or errored."""
     rerun_units: list[str] = field(default_factory=list)
-    """Units run again: every unit holding a chosen case."""
+    """Units run again: every unit with an attempt holding a chosen result."""
     rerun_cases: int = 0
-    """Cases run again (all cases of the rerun units)."""
-    attempts: dict[str, int] = field(default_factory=dict)
-    """Attempt number of each re-run case."""
+    """Results produced again (all cases of the re-run unit attempts)."""
+    retries: dict[str, int] = field(default_factory=dict)
+    """Retry count of each re-run result key."""
 
 
 def _load_parent(base: Path, run_id: str) -> tuple[Path, RunMetadata, Plan, dict[str, CaseResult]]:
@@ -70,25 +72,27 @@ def prepare_retry(
 ) -> RetrySetup | None:
     """Create the retry run of ``parent_id`` under ``base``; None when nothing needs retrying."""
     parent_dir, parent, plan, results = _load_parent(base, parent_id)
-    missing = [c.id for c in plan.cases if c.id not in results]
+    keys = [result_key(c.id, a) for c, a in plan.attempts()]
+    missing = [k for k in keys if k not in results]
     if missing:
         raise RunStoreError(
-            f"run {parent.run_id} is not finished ({len(missing)} of {len(plan.cases)} cases "
-            f"have no result); finish it first with "
+            f"run {parent.run_id} is not finished ({len(missing)} of {len(keys)} results "
+            f"are missing); finish it first with "
             f"`bench execute {parent_dir / PLAN_FILE} --resume {parent.run_id}`"
         )
     wanted = ("error",) if errors_only else ("failed", "error")
-    chosen = [c.id for c in plan.cases if results[c.id].status in wanted]
+    chosen = [k for k in keys if results[k].status in wanted]
     if not chosen:
         return None
     chosen_set = set(chosen)
-    rerun = [u for u in plan.units if any(c.id in chosen_set for c in u.cases)]
-    rerun_ids = {u.id for u in rerun}
+    items = work_items(plan.units)
+    rerun = [(u, a) for u, a in items if any(result_key(c.id, a) in chosen_set for c in u.cases)]
+    rerun_keys = {result_key(c.id, a) for u, a in rerun for c in u.cases}
     store = RunStore.create(base, plan, bench_version=bench_version, run_id=run_id)
     store.write_metadata(
         store.metadata.model_copy(update={"parent_run": parent.run_id, "filter": parent.filter})
     )
-    kept = [results[c.id] for u in plan.units if u.id not in rerun_ids for c in u.cases]
+    kept = [results[k] for k in keys if k not in rerun_keys]
     _seed(store.results_path, kept)
     return RetrySetup(
         plan=plan,
@@ -96,9 +100,9 @@ def prepare_retry(
         run_dir=store.path,
         parent=parent,
         chosen=chosen,
-        rerun_units=[u.id for u in rerun],
-        rerun_cases=sum(len(u.cases) for u in rerun),
-        attempts={c.id: results[c.id].attempt + 1 for u in rerun for c in u.cases},
+        rerun_units=list(dict.fromkeys(u.id for u, _ in rerun)),
+        rerun_cases=len(rerun_keys),
+        retries={k: results[k].retry + 1 for k in rerun_keys},
     )
 
 

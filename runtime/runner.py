@@ -1,9 +1,9 @@
 """Runs the units of one plan against one run store.
 
 A unit is an (agent, session) pair: its cases run in order, share message history and
-extracted variables, and use their own tool-server processes (started for the unit and
-stopped after it), so no state leaks between sessions and a server that died is fresh again
-for the next session. Providers are created once for the run and shared by every unit.
+extracted variables, and use the tool servers their lifecycle gives them (runtime.unit_servers:
+per session by default, so no state leaks between sessions; per agent or per run when the
+suite says so), with the next units' per-session servers started ahead (a bounded warm pool). Providers are created once for the run and shared by every unit.
 
 A drained ``StopRequest`` (the first Ctrl-C) is checked before each unit and each case: the
 case in flight finishes and is written, and nothing after it starts.
@@ -29,12 +29,11 @@ from .plan import (
     ExternalAgent,
     Plan,
     ProviderSpec,
-    ServerSpec,
     Unit,
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
-from .results import CaseResult
+from .results import CaseResult, result_key
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
@@ -88,8 +87,11 @@ class UnitRunner:
         env: Mapping[str, str] | None = None,
         on_result: Callable[[CaseResult], None] | None = None,
         stop: StopRequest | None = None,
-        attempts: Mapping[str, int] | None = None,
+        retries: Mapping[str, int] | None = None,
+        warm_ahead: int | None = None,
     ) -> None:
+        """``warm_ahead``: how many units' per-session servers may be started ahead of the
+        units that use them (default: ``concurrency``; 0 turns the warm pool off)."""
         self.plan = plan
         self.store = store
         self.services = services
@@ -97,7 +99,7 @@ class UnitRunner:
         self.env = env
         self.on_result = on_result
         self.stop = stop
-        self.attempts = attempts or {}
+        self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
@@ -106,16 +108,22 @@ class UnitRunner:
         self.writer: ResultWriter | None = None
         self.external_pools: Any = None
         """runtime.agents.external_unit.ExternalPools while a run is in progress."""
+        self.servers: Any = None
+        """runtime.unit_servers.RunServers while a run is in progress."""
+        self.warm_ahead = warm_ahead
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
         self.first_unit_of_agent: dict[str, str] = {}
         for unit in plan.units:
             self.first_unit_of_agent.setdefault(unit.agent, unit.id)
 
-    async def run(self, units: Sequence[Unit]) -> None:
+    async def run(self, work: Sequence[tuple[Unit, int]]) -> None:
+        """Run each (unit, attempt) of ``work`` (``runtime.plan.work_items``), concurrently."""
         from .agents.external_unit import ExternalPools
         from .cost import table_for
         from .judging import JudgeCache, Judges
+        from .unit_servers import RunServers
 
+        units = [u for u, _ in work]
         external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
         try:
             self._create_providers(units)
@@ -123,12 +131,27 @@ class UnitRunner:
             cache = JudgeCache.for_run(self.store.path, redact=self.store.redact)
             await cache.load()
             self.judges = Judges(self.clients, cache)
-            async with self.store.writer() as writer, ExternalPools(self.plan, self.env) as pools:
+            # A repeated unit's later attempts reuse its id: the warm pool starts servers
+            # for each unit's first run; later attempts start theirs when they begin.
+            first_runs = list({u.id: u for u, a in reversed(work) if a == 0}.values())[::-1]
+            servers = RunServers(
+                self.plan,
+                first_runs,
+                self.services,
+                self.env,
+                ahead=self._warm_ahead(first_runs),
+            )
+            async with (
+                self.store.writer() as writer,
+                ExternalPools(self.plan, self.env) as pools,
+                servers,
+            ):
+                self.servers = servers
                 self.writer = writer
                 self.external_pools = pools
                 await pools.open(external)  # setup commands and metrics proxies, once per agent
                 with _frozen_heap(), prompt_request_writes():
-                    await run_concurrently(units, self._run_unit, concurrency=self.concurrency)
+                    await run_concurrently(work, self._run_unit, concurrency=self.concurrency)
         finally:
             with anyio.CancelScope(shield=True):
                 for client in self.clients.values():
@@ -158,9 +181,12 @@ class UnitRunner:
             limiter = RateLimiter.from_spec(spec.rate_limits)
             self.clients[name] = ProviderClient(spec, provider, limiter)
 
-    def _servers_of(self, agent: BuiltinAgent) -> list[ServerSpec]:
-        names = [s.name for s in agent.servers]
-        return [s for s in self.plan.servers if s.name in names]
+    def _warm_ahead(self, units: Sequence[Unit]) -> int:
+        """Units whose per-session servers start ahead: ``concurrency`` unless set, and none
+        when every unit runs at once anyway."""
+        if self.warm_ahead is not None:
+            return self.warm_ahead
+        return self.concurrency if len(units) > self.concurrency else 0
 
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
@@ -172,7 +198,7 @@ class UnitRunner:
         if self.on_result is not None:
             self.on_result(result)
 
-    async def _run_external_unit(self, unit: Unit, agent: ExternalAgent) -> None:
+    async def _run_external_unit(self, unit: Unit, attempt: int, agent: ExternalAgent) -> None:
         from .agents.external_unit import run_external_unit
 
         await run_external_unit(
@@ -182,17 +208,19 @@ class UnitRunner:
             services=self.services,
             write=self._write,
             draining=self._draining,
-            attempts=self.attempts,
+            attempt=attempt,
+            retries=self.retries,
             judges=self.judges,
             prices=self.prices,
         )
 
-    async def _run_unit(self, unit: Unit) -> None:
+    async def _run_unit(self, item: tuple[Unit, int]) -> None:
+        unit, attempt = item
         if self._draining():
             return
         agent = self.plan.agent(unit.agent)
         if isinstance(agent, ExternalAgent):
-            await self._run_external_unit(unit, agent)
+            await self._run_external_unit(unit, attempt, agent)
             return
         settings = self.plan.settings
         pending_events: list[RunEvent] = []
@@ -212,9 +240,8 @@ class UnitRunner:
             name = agent.clarification.judge_provider
             judge = self.clients[name] if name and name != "$self" else model
         if agent.servers or agent.skill is not None:
-            pool_cm: AbstractAsyncContextManager[ToolPool] = self.services.open_pool(
-                self._servers_of(agent), self.env
-            )
+            assert self.servers is not None
+            pool_cm: AbstractAsyncContextManager[ToolPool] = self.servers.for_unit(unit, agent)
         else:
             pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
         async with pool_cm as pool:
@@ -230,11 +257,11 @@ class UnitRunner:
                 clarification=agent.clarification,
                 judge=judge,
             )
-            session = _Session(unit)
+            session = _Session(unit, attempt)
             for case in unit.cases:
                 if self._draining():
                     return  # the unit stays unfinished: a resume runs it again from the start
-                result = await self._run_case(setup, agent, session, case, pending_events)
+                result = await self._run_case(setup, agent, session, case, pending_events, attempt)
                 pending_events = []
                 await self._write(result)
                 if settings.test_delay_ms > 0 and case.id != self.last_case_id:
@@ -247,6 +274,7 @@ class UnitRunner:
         session: _Session,
         case: Case,
         events: list[RunEvent],
+        attempt: int = 0,
     ) -> CaseResult:
         run = CaseRun(session.unit, case, Transcript(events=list(events)))
         if case.start_delay_ms > 0:
@@ -264,7 +292,7 @@ class UnitRunner:
                 setup,
                 history=session.history,
                 prompt=run.prompt,
-                conversation_id=session.unit.id,
+                conversation_id=session.conversation_id,
                 session_allowed=session.unit.allowed_tools,
                 test_allowed=case.allowed_tools,
                 transcript=run.transcript,
@@ -289,15 +317,19 @@ class UnitRunner:
             model=spec.model,
             provider=spec.name,
             provider_type=spec.type,
-            attempt=self.attempts.get(case.id, 1),
+            attempt=attempt,
+            retry=self.retries.get(result_key(case.id, attempt), 0),
         )
 
 
 class _Session:
     """A unit's running state: message history and extracted variables."""
 
-    def __init__(self, unit: Unit) -> None:
+    def __init__(self, unit: Unit, attempt: int = 0) -> None:
         self.unit = unit
+        self.conversation_id = result_key(unit.id, attempt)
+        """The unit's id, with ``@attempt`` for a repeated unit's later attempts: each attempt
+        is its own conversation (a scripted provider replays its script for each)."""
         self.history: list[Message] = []
         if unit.system_prompt:
             self.history.append(Message(role="system", content=unit.system_prompt))

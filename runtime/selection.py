@@ -1,4 +1,5 @@
-"""Case filters (``bench execute --limit N --agents a,b``): a smaller plan, recorded in the run.
+"""Case filters (``bench execute --limit N --agents a,b --repeat K``): the plan cut down (and
+every case repeated K times), recorded in the run.
 
 A filter makes a new, sealed plan holding only the chosen cases; that plan is what the run
 directory's plan.json holds, so reports, resume and retry see exactly what ran. The filter
@@ -24,14 +25,18 @@ from .store import METADATA_FILE, find_run
 __all__ = ["make_filter", "recorded_filter", "same_filter", "select"]
 
 
-def make_filter(limit: int | None, agents: Sequence[str] | None) -> RunFilter | None:
-    """The filter the flags ask for, or None when neither is given."""
-    if limit is None and not agents:
+def make_filter(
+    limit: int | None, agents: Sequence[str] | None, repeat: int | None = None
+) -> RunFilter | None:
+    """The filter the flags ask for, or None when none is given."""
+    if limit is None and not agents and repeat is None:
         return None
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, got {limit}")
+    if repeat is not None and not 1 <= repeat <= 10_000:
+        raise InputError(f"--repeat must be from 1 to 10000, got {repeat}")
     names = tuple(dict.fromkeys(a for a in agents or () if a)) or None
-    return RunFilter(limit=limit, agents=names)
+    return RunFilter(limit=limit, agents=names, repeat=repeat)
 
 
 def select(plan: Plan, wanted: RunFilter) -> tuple[Plan, RunFilter]:
@@ -59,6 +64,15 @@ def select(plan: Plan, wanted: RunFilter) -> tuple[Plan, RunFilter]:
             if room == len(unit.cases)
             else unit.model_copy(update={"cases": unit.cases[:room]})
         )
+    if wanted.repeat is not None:
+        units = [
+            u.model_copy(
+                update={
+                    "cases": tuple(c.model_copy(update={"repeat": wanted.repeat}) for c in u.cases)
+                }
+            )
+            for u in units
+        ]
     selected = sum(len(u.cases) for u in units)
     if selected == 0:
         raise InputError("the case filter (--limit/--agents) leaves no case to run")
@@ -81,4 +95,6 @@ def same_filter(a: RunFilter | None, b: RunFilter | None) -> bool:
     """Whether two filters ask for the same cases (counts aside)."""
     if a is None or b is None:
         return a is b
-    return a.limit == b.limit and set(a.agents or ()) == set(b.agents or ())
+    return (
+        a.limit == b.limit and set(a.agents or ()) == set(b.agents or ()) and a.repeat == b.repeat
+    )

@@ -67,7 +67,8 @@ def new_run_id() -> str:
 
 
 def read_results(path: Path) -> dict[str, CaseResult]:
-    """Read results.jsonl: the latest result per case id, in order of first appearance.
+    """Read results.jsonl: the latest result per result key (case id, and attempt when repeated),
+    in order of first appearance.
 
     A torn last line (a kill mid-write) is skipped; a bad line elsewhere is a RunStoreError,
     because it means the file was edited or corrupted, not merely cut short.
@@ -87,7 +88,7 @@ def read_results(path: Path) -> dict[str, CaseResult]:
             if is_last:
                 break
             raise RunStoreError(f"{path}:{number}: not a result record ({exc})") from exc
-        results[result.case_id] = result
+        results[result.key] = result
     return results
 
 
@@ -295,7 +296,7 @@ class RunStore:
             bench_version=bench_version,
             status="running",
             started_at=utc_now(),
-            case_count=len(plan.cases),
+            case_count=plan.attempt_count,
         )
         store = cls(path, plan, metadata)
         store.write_metadata(metadata)
@@ -322,7 +323,7 @@ class RunStore:
         return store
 
     def done_results(self) -> dict[str, CaseResult]:
-        """The latest recorded result per case id (as written: redacted), in file order.
+        """The latest recorded result per result key (as written: redacted), in file order.
 
         The file is read once; lines this store's writers append afterwards are added as
         they become durable, so a later call returns what reading the file would.
@@ -336,7 +337,7 @@ class RunStore:
             return  # not read yet: done_results() will read the file, this line included
         if line != raw:  # a secret was scrubbed: keep the record as the file has it
             result = CaseResult.model_validate_json(line)
-        self._latest[result.case_id] = result
+        self._latest[result.key] = result
 
     def write_metadata(self, metadata: RunMetadata) -> None:
         """Replace metadata.json atomically."""

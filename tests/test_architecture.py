@@ -27,21 +27,16 @@ PROJECT = set(ALLOWED) | {"templates"}
 
 # Which runtime modules the compiler and the reports may reach (STYLE practice 8): the plan
 # contract and a few leaf modules, never the machinery (providers, servers, the loop, the store).
-# runtime.sanitise is the one module of foreign-text sanitisers (DESIGN: one per sink, one module).
 RUNTIME_SURFACE = {
-    "compiler": {
-        "runtime.plan",
-        "runtime.templating",
-        "runtime.errors",
-        "runtime.jsonpath",
-        "runtime.sanitise",
-    },
+    "compiler": {"runtime.plan", "runtime.templating", "runtime.errors", "runtime.jsonpath"},
+    # runtime.criteria: the one rule for criteria_met, shared by the exit code and the report.
     "report": {
         "runtime.plan",
         "runtime.results",
         "runtime.transcript",
         "runtime.errors",
-        "runtime.sanitise",
+        "runtime.criteria",
+        "runtime.sanitize",
     },
 }
 

@@ -20,11 +20,16 @@ def register(subparsers: Any) -> None:
         description=(
             "Compare HEAD against BASE per case (matched by agent, file, session and test) "
             "and per agent. Without -o the Markdown is printed; with -o each format is "
-            "written as NAME.<ext>. Exit code 0 (use the JSON's summary to gate CI)."
+            "written as NAME.<ext>. Every test x agent gets a verdict (regressed, improved, "
+            "unchanged, within-noise, new, removed, insufficient-data, not-comparable) from a "
+            "one-sided Fisher exact test over its attempts, Holm-corrected at alpha 0.05. "
+            "Exit code 0, or 1 with --fail-on regression when any verdict is regressed."
         ),
     )
-    p.add_argument("base", metavar="BASE", help="base JSON report or run directory")
-    p.add_argument("head", metavar="HEAD", help="head JSON report or run directory")
+    p.add_argument("base", metavar="BASE", help="base JSON report, run directory or run id")
+    p.add_argument("head", metavar="HEAD", help="head JSON report, run directory or run id")
+    p.add_argument("--output-dir", type=Path, default=None,
+                   help="where runs/ is, for run ids (default: the current directory)")  # fmt: skip
     p.add_argument(
         "-f", "--format", default="md", metavar="FORMATS",
         help="comma-separated: md, html, json, junit (default: md)",
@@ -33,28 +38,41 @@ def register(subparsers: Any) -> None:
                    help="write NAME.<ext> per format instead of printing Markdown")  # fmt: skip
     p.add_argument("--full-report", metavar="WHERE", default=None,
                    help="where the full report lives, named in a truncated Markdown")  # fmt: skip
+    p.add_argument(
+        "--fail-on", choices=("regression", "never"), default="never",
+        help="exit 1 when any test x agent is regressed (default: never)",
+    )  # fmt: skip
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Render HEAD with BASE's deltas; print Markdown or write files."""
+    from bench.sources import report_source
     from report import build_report, render, write_reports
     from report.formats import normalise_formats
     from runtime.errors import InputError
 
     formats = normalise_formats(args.format)
-    for path in (args.base, args.head):
-        if not Path(path).exists():
-            raise InputError(f"{path} does not exist; give a JSON report or a run directory")
-    base = build_report(Path(args.base))
-    head = build_report(Path(args.head))
+    base = build_report(report_source(args.base, args.output_dir))
+    head = build_report(report_source(args.head, args.output_dir))
     if args.output is None:
         if formats != ["md"] and len(formats) > 1:
             raise InputError("several formats need -o NAME to write them to files")
         sys.stdout.write(render(head, formats[0], baseline=base, full_report=args.full_report))
+    else:
+        for path in write_reports(
+            head, formats, args.output, baseline=base, full_report=args.full_report
+        ):
+            print(f"wrote {path}")
+    return _exit_code(base, head, args.fail_on)
+
+
+def _exit_code(base: Any, head: Any, fail_on: str) -> int:
+    from report.verdicts import verdicts
+
+    if fail_on != "regression":
         return 0
-    for path in write_reports(
-        head, formats, args.output, baseline=base, full_report=args.full_report
-    ):
-        print(f"wrote {path}")
-    return 0
+    regressed = [v for v in verdicts(base, head) if v.verdict == "regressed"]
+    for v in regressed:
+        print(f"bench: regressed: {v.test} ({v.agent}), p = {v.p_value:.3g}", file=sys.stderr)
+    return 1 if regressed else 0

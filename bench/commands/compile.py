@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -39,8 +40,7 @@ def register(subparsers: Any) -> None:
         "--diagnostics-format", choices=("text", "json", "github"), default=None,
         help="how problems are printed (default: github inside GitHub Actions when not a terminal, else text)",
     )  # fmt: skip
-    # Its GitHub diagnostics format writes workflow commands: no ::stop-commands:: block.
-    p.set_defaults(handler=run, workflow_commands=True)
+    p.set_defaults(handler=run)
 
 
 def _summary(plan: Any) -> dict[str, Any]:
@@ -49,16 +49,44 @@ def _summary(plan: Any) -> dict[str, Any]:
     return {
         "name": plan.name,
         "cases": cases,
+        "attempts": plan.attempt_count,
         "agents": len(plan.agents),
         "sessions": sessions,
         "units": len(plan.units),
         "providers": len(plan.providers),
         "servers": len(plan.servers),
-        "max_llm_calls": cases * plan.settings.max_iterations,
+        "max_llm_calls": plan.attempt_count * plan.settings.max_iterations,
         "seed": plan.seed,
         "compiled_now": plan.compiled_now,
         "hash": plan.hash,
     }
+
+
+def _unset_env(plan: Any) -> list[Any]:
+    """A warning per environment variable the plan needs that is unset here.
+
+    Warnings, not errors: CI often compiles without the secrets; ``bench execute`` refuses to
+    start when one is still unset where it runs (runtime/secrets.py).
+    """
+    from compiler.diagnostics import Diagnostic
+    from runtime.secrets import needed_env
+
+    out = []
+    for name, user, span in needed_env(plan):
+        if os.environ.get(name):
+            continue
+        out.append(
+            Diagnostic(
+                code="unset-env",
+                message=f"environment variable {name} is not set (needed by {user})",
+                file=span.file if span else plan.name,
+                line=span.line if span else 0,
+                col=span.col if span else 0,
+                hint=f"export {name} before bench execute, which refuses to start without it",
+                severity="warning",
+            )
+        )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,11 +118,12 @@ def run(args: argparse.Namespace) -> int:
         return exc.exit_code
     plan = result.plan
     summary = _summary(plan)
+    warnings = sorted([*result.warnings, *_unset_env(plan)], key=lambda d: (d.file, d.line, d.col))
     if fmt == "json":
-        print_diagnostics(result.warnings, result.sources, fmt="json", stream=sys.stdout,
+        print_diagnostics(warnings, result.sources, fmt="json", stream=sys.stdout,
                           extra={"ok": True, "summary": summary})  # fmt: skip
-    elif result.warnings:
-        print_diagnostics(result.warnings, result.sources, fmt=fmt)
+    elif warnings:
+        print_diagnostics(warnings, result.sources, fmt=fmt)
     if args.output and not args.check:
         try:
             with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
@@ -103,12 +132,14 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write {args.output}: {exc.strerror}") from exc
     if fmt != "json":
         s = summary
+        repeats = f", {s['attempts']} attempts" if s["attempts"] != s["cases"] else ""
         print(
-            f"{s['name']}: {s['cases']} cases ({s['agents']} agents x {s['sessions']} sessions, {s['units']} units), "
+            f"{s['name']}: {s['cases']} cases{repeats} ({s['agents']} agents x {s['sessions']} sessions, {s['units']} units), "
             f"{s['providers']} providers, {s['servers']} servers; at most {s['max_llm_calls']} LLM calls "
-            f"(cases x max_iterations)"
+            f"(attempts x max_iterations)"
         )
-        print(f"seed {s['seed']}, clock {s['compiled_now']}, {s['hash']}")
+        clock = s["compiled_now"] or "unused"
+        print(f"seed {s['seed']}, clock {clock}, {s['hash']}")
         if args.check:
             print("ok (--check: nothing written)")
         elif args.output:

@@ -47,6 +47,10 @@ def register(subparsers: Any) -> None:
         "--agents", default=None, metavar="A,B",
         help="run only these agents' cases, comma-separated (recorded in the run)",
     )  # fmt: skip
+    p.add_argument(
+        "--repeat", type=positive, default=None, metavar="K",
+        help="run every test K times, overriding the suite's repeat: (recorded in the run)",
+    )  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -89,11 +93,12 @@ def parse_formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench execute``."""
-    from bench.terminal import make_console
+    from rich.console import Console
+
     from runtime import ExecuteOptions
 
     formats = parse_formats(args.report)
-    console = make_console()
+    console = Console(highlight=False)
     plan = _load(args)
     plan, selection = _select(plan, args)
     options = ExecuteOptions(
@@ -117,14 +122,14 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
     import functools
 
     import anyio
+    from rich.console import Console
 
     from bench import __version__
     from bench.progress import RunProgress
-    from bench.terminal import make_console
     from runtime.execute import execute
     from runtime.interrupt import StopRequest, run_with_signals
 
-    err = make_console(stderr=True)
+    err = Console(stderr=True, highlight=False)
     stop = StopRequest()
 
     def on_drain() -> None:
@@ -138,7 +143,7 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         err.print("interrupt: stopping now; the cases in flight will run again on resume",
                   markup=False)  # fmt: skip
 
-    with RunProgress(console, len(plan.cases), live=None if not quiet else False) as progress:
+    with RunProgress(console, plan.attempt_count, live=None if not quiet else False) as progress:
         options.bench_version = __version__
         options.stop = stop
         if not quiet:
@@ -155,7 +160,7 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
     if summary.metadata.status == "interrupted":
         totals = summary.metadata.totals
         err.print(
-            f"run {summary.run_id} interrupted: {totals.total} of {len(plan.cases)} cases done "
+            f"run {summary.run_id} interrupted: {totals.total} of {plan.attempt_count} cases done "
             f"({totals.passed} passed, {totals.failed} failed, {totals.errors} errors). "
             f"Resume with: bench execute {target or ''} --resume {summary.run_id}".replace(
                 "  ", " "
@@ -180,13 +185,13 @@ def _select(plan: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     from runtime.selection import make_filter, recorded_filter, same_filter, select
 
     agents = [a.strip() for a in args.agents.split(",")] if args.agents else None
-    wanted = make_filter(args.limit, agents)
+    wanted = make_filter(args.limit, agents, args.repeat)
     if args.resume:
         recorded = recorded_filter(args.output_dir or Path.cwd(), args.resume)
         if wanted is not None and not same_filter(wanted, recorded):
             raise InputError(
                 "a resumed run keeps the case filter it was started with "
-                f"({recorded.flags() if recorded else 'no filter'}); drop --limit/--agents or give the same ones"
+                f"({recorded.flags() if recorded else 'no filter'}); drop --limit/--agents/--repeat or give the same ones"
             )
         wanted = recorded
     if wanted is None:
@@ -222,7 +227,8 @@ def _load(args: argparse.Namespace) -> Any:
 
         earlier = load_plan(find_run(args.output_dir or Path.cwd(), args.resume) / PLAN_FILE)
         seed = earlier.seed if seed is None else seed
-        now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
+        if earlier.compiled_now:  # recorded only when a template read the clock
+            now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
     kwargs: dict[str, Any] = {"seed": seed}
     if now is not None:
         kwargs["now"] = now

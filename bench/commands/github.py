@@ -4,6 +4,8 @@
 - ``bench github comment --report report.json``: post or update the PR comment, and write the
   job summary (with the reason when no comment could be posted).
 - ``bench github outputs --report report.json``: write the step outputs to $GITHUB_OUTPUT.
+- ``bench github extras``: the optional extras (bedrock, azure) the Action's suite or plan needs,
+  space-separated, so the install step adds just those from the lock.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def register(subparsers: Any) -> None:
         "run",
         help="the Action's main step: execute a suite and publish it (inputs from INPUT_* variables)",
     )
-    run.set_defaults(handler=_run, workflow_commands=True)
+    run.set_defaults(handler=_run)
 
     comment = sub.add_parser(
         "comment",
@@ -48,12 +50,18 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="environment variable holding the token (default GITHUB_TOKEN)",
     )
-    comment.set_defaults(handler=_comment, workflow_commands=True)
+    comment.set_defaults(handler=_comment)
 
     outputs = sub.add_parser("outputs", help="write the step outputs of a JSON report")
     outputs.add_argument("--report", required=True, help="a bench JSON report (report.json)")
     outputs.add_argument("--comment-url", default="", help="value of the comment-url output")
     outputs.set_defaults(handler=_outputs)
+
+    extras = sub.add_parser(
+        "extras",
+        help="print the optional extras the suite or plan needs (inputs from INPUT_* variables)",
+    )
+    extras.set_defaults(handler=_extras)
 
 
 def _run(_args: argparse.Namespace) -> int:
@@ -107,4 +115,14 @@ def _outputs(args: argparse.Namespace) -> int:
     text = write_outputs(values, os.environ.get("GITHUB_OUTPUT") or None)
     if not os.environ.get("GITHUB_OUTPUT"):
         print(text, end="")
+    return 0
+
+
+def _extras(_args: argparse.Namespace) -> int:
+    import os
+
+    from bench.gha.extras import extras_for_inputs
+    from bench.gha.inputs import ActionInputs
+
+    print(" ".join(extras_for_inputs(ActionInputs.from_env(os.environ))))
     return 0

@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"created {dest}")
     except OSError as exc:
         raise InputError(f"cannot write the scaffold: {exc}") from exc
+    _ignore_runs(_git_root(target) or target)
     suite = target / "suite.yaml"
     shown = suite.relative_to(Path.cwd()) if suite.is_relative_to(Path.cwd()) else suite
     print(f"\nnext: bench execute {shown}    (runs offline, no API key needed)")
@@ -92,6 +93,29 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(note)
     return 0
+
+
+_IGNORE = "runs/"
+"""The run store bench execute writes (runs/<run-id>/) is output, not source."""
+
+
+def _ignore_runs(root: Path) -> None:
+    """Add ``runs/`` to ``root/.gitignore`` (created when missing; an existing one is kept and
+    gets the line only when it lacks it)."""
+    from runtime.errors import InputError
+
+    path = root / ".gitignore"
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        lines = {line.strip() for line in text.splitlines()}
+        if lines & {"runs/", "/runs/", "runs", "/runs"}:
+            return
+        sep = "" if not text or text.endswith("\n") else "\n"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{sep}# bench's run store (bench execute writes runs/<run-id>/)\n{_IGNORE}\n")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+    print(f"{'updated' if text else 'created'} {path} (ignores {_IGNORE})")
 
 
 def _python_note() -> str:

@@ -22,7 +22,12 @@ def register(subparsers: Any) -> None:
             "re-running anything. Prints the console report unless --quiet."
         ),
     )
-    p.add_argument("source", metavar="RUN_DIR_OR_JSON", help="a run directory or a report .json")
+    p.add_argument(
+        "source", metavar="RUN",
+        help="a run directory, a report .json, or a run id (or an unambiguous part of one)",
+    )  # fmt: skip
+    p.add_argument("--output-dir", type=Path, default=None,
+                   help="where runs/ is, for a run id (default: the current directory)")  # fmt: skip
     p.add_argument(
         "-f", "--format", default="html,md,json", metavar="FORMATS",
         help="comma-separated: html, md, json, junit (default: html,md,json)",
@@ -54,21 +59,18 @@ def default_base(source: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Build (or load) the report, write each format, list the files written."""
-    from bench.terminal import make_console
+    from rich.console import Console
+
     from report import build_report, print_console_report, write_reports
     from report.formats import normalise_formats
 
     formats = normalise_formats(args.format)  # a bad format fails before any work
-    source = Path(args.source)
-    if not source.exists():
-        from runtime.errors import InputError
+    from bench.sources import report_source
 
-        raise InputError(
-            f"{source} does not exist; give a run directory (runs/<id>) or a JSON report"
-        )
+    source = report_source(args.source, args.output_dir)
     built = build_report(source)
     base_report = build_report(Path(args.baseline)) if args.baseline else None
-    console = make_console()
+    console = Console()
     if not args.quiet:
         print_console_report(built, console)
     out = Path(args.output) if args.output else default_base(source)

@@ -44,15 +44,16 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench retry``."""
+    from rich.console import Console
+
     from bench import __version__
-    from bench.terminal import make_console
     from runtime import ExecuteOptions
     from runtime.retry_run import prepare_retry
 
     from . import execute as execute_cmd
 
     formats = execute_cmd.parse_formats(args.report)
-    console = make_console()
+    console = Console(highlight=False)
     base = args.output_dir or Path.cwd()
     setup = prepare_retry(
         base, args.run_id, errors_only=args.errors_only, bench_version=__version__
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         f"retry of {setup.parent.run_id}: {len(setup.chosen)} {kind} cases; running "
         f"{len(setup.rerun_units)} sessions again ({setup.rerun_cases} cases), "
-        f"{len(setup.plan.cases) - setup.rerun_cases} results copied -> run {setup.run_id}",
+        f"{setup.plan.attempt_count - setup.rerun_cases} results copied -> run {setup.run_id}",
         markup=False,
         soft_wrap=True,
     )
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         output_dir=base,
         concurrency=args.concurrency,
         resume=setup.run_id,
-        attempts=setup.attempts,
+        retries=setup.retries,
     )
     summary = execute_cmd.run_plan(
         console, setup.plan, options, quiet=args.quiet, target=str(setup.run_dir / "plan.json")

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if not entries:
         print(f"no runs under {base / 'runs'}")
         return 0
-    rows = [("RUN", "STATUS", "SUITE", "PLAN", "RESULTS", "STARTED")]
+    rows: list[tuple[str, ...]] = []
     for e in entries:
         m = e.metadata
         if m is None:
@@ -94,7 +94,33 @@ def run(args: argparse.Namespace) -> int:
                 m.started_at,
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    _print_table(("RUN", "STATUS", "SUITE", "PLAN", "RESULTS", "STARTED"), rows)
     return 0
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A rich table: fitted to the terminal, or on a pipe as wide as its content (no wrapping
+    at a guessed width, so `grep` and `cut` see one line per run)."""
+    import sys
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    tty = sys.stdout.isatty()
+    table = Table(box=box.SIMPLE_HEAD if tty else None, show_edge=False, pad_edge=False)
+    for name in header:
+        # Ids, hashes and times stay whole; only the suite and the results may wrap.
+        wraps = tty and name in ("SUITE", "RESULTS")
+        table.add_column(name, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis")
+    for row in rows:
+        table.add_row(*row)
+    if tty:
+        Console(highlight=False).print(table, markup=False)
+        return
+    import io
+
+    buf = io.StringIO()
+    Console(file=buf, highlight=False, width=100_000, no_color=True).print(table, markup=False)
+    for line in buf.getvalue().splitlines():
+        print(line.rstrip())

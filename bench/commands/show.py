@@ -68,15 +68,12 @@ def run(args: argparse.Namespace) -> int:
 def _print_summary(
     path: Path, m: Any, latest: dict[str, Any], results: list[Any], planned: int
 ) -> None:
-    from bench.terminal import echo_lines
-    from runtime.sanitise import terminal, terminal_lines
-
     from .runs import current_totals, short_hash, totals_text
 
     t = current_totals(path, m, latest)
     lines = [
         f"run        {m.run_id}  ({path})",
-        f"status     {m.status}" + (f": {terminal(m.error, 2000)}" if m.error else ""),
+        f"status     {m.status}" + (f": {m.error}" if m.error else ""),
         f"suite      {m.plan_name}  plan {short_hash(m.plan_hash)}  bench {m.bench_version}",
         f"started    {m.started_at}" + (f"  ended {m.ended_at}" if m.ended_at else ""),
     ]
@@ -112,63 +109,53 @@ def _print_summary(
     summary = m.ai_summary
     if summary is not None:
         head = f"ai summary ({summary.provider}, {summary.input_tokens + summary.output_tokens} judge tokens)"
-        if summary.text:
-            lines += ["", head, *terminal_lines(summary.text)]
-        else:
-            lines += ["", head, f"  not written: {terminal(summary.error)}"]
-    echo_lines(lines)
+        lines += ["", head, summary.text if summary.text else f"  not written: {summary.error}"]
+    print("\n".join(lines))
 
 
 def _case_line(r: Any) -> str:
-    from runtime.sanitise import terminal
-
     line = (
         f"{_MARK[r.status]:5}  {r.agent} / {r.session} / {r.test}  "
         f"{r.duration_ms / 1000:.2f}s  {r.transcript.usage.total} tokens"
     )
-    if r.attempt > 1:
-        line += f"  attempt {r.attempt}"
-    return line + (f"  — {terminal(r.error, 300)}" if r.error else "")
+    if r.attempt:
+        line += f"  attempt {r.attempt + 1}"
+    if r.retry:
+        line += f"  retry {r.retry}"
+    return line + (f"  — {r.error}" if r.error else "")
 
 
 def _print_cases(results: list[Any], planned: int) -> None:
-    from bench.terminal import echo
-
     for r in results:
-        echo(_case_line(r))
+        print(_case_line(r))
     if len(results) < planned:
-        echo(f"({planned - len(results)} cases without a result)")
+        print(f"({planned - len(results)} cases without a result)")
 
 
 def _failed_leaves(assertions: list[Any], depth: int = 0) -> list[str]:
-    from runtime.sanitise import terminal
-
     out: list[str] = []
     for a in assertions:
         if a.passed:
             continue
-        text = f"{'  ' * depth}[{a.type}] {terminal(a.message, 300)}"
+        text = f"{'  ' * depth}[{a.type}] {a.message}"
         if a.expected is not None or a.actual is not None:
-            text += f" (expected {terminal(repr(a.expected), 300)}, actual {terminal(repr(a.actual), 300)})"
+            text += f" (expected {a.expected!r}, actual {a.actual!r})"
         out.append(text)
         out += _failed_leaves(a.children, depth + 1)
     return out
 
 
 def _print_failures(results: list[Any]) -> None:
-    from bench.terminal import echo
-    from runtime.sanitise import terminal
-
     bad = [r for r in results if r.status != "passed"]
     if not bad:
-        echo("no failed or errored cases")
+        print("no failed or errored cases")
         return
     for r in bad:
-        echo(_case_line(r))
+        print(_case_line(r))
         for text in _failed_leaves(r.assertions):
-            echo(f"    {text}")
+            print(f"    {text}")
         for err in dict.fromkeys(r.transcript.errors):
             if err != r.error:
-                echo(f"    error: {terminal(err, 300)}")
+                print(f"    error: {err}")
     failed = sum(r.status == "failed" for r in bad)
-    echo(f"{failed} failed, {len(bad) - failed} errors")
+    print(f"{failed} failed, {len(bad) - failed} errors")

@@ -136,6 +136,24 @@ class CommentClient:
             self._request("PATCH", f"repos/{repo}/issues/comments/{comment_id}", body)
         )
 
+    def get_json(self, url: str) -> dict[str, Any]:
+        """GET an API object (a relative path, or an absolute URL on the API's own origin)."""
+        return self._json(self._request("GET", self._same_origin(url)))
+
+    def get_raw(self, url: str) -> httpx.Response:
+        """GET ``url`` on the API's origin; a redirect is returned, not followed (its target
+        is another host, which must not get the token)."""
+        return self._request("GET", self._same_origin(url), allow_redirect=True)
+
+    def _same_origin(self, url: str) -> str:
+        target = httpx.URL(url)
+        if not target.is_absolute_url:
+            return url
+        base = httpx.URL(self.api_url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise GitHubAPIError(f"refusing to send the token to another host ({target.host})")
+        return url
+
     def find(self, repo: str, number: int, marker: str = MARKER) -> dict[str, Any] | None:
         """The first comment whose body holds ``marker``, or None."""
         for comment in self.iter_comments(repo, number):
@@ -145,7 +163,9 @@ class CommentClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, body: str | None = None) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, body: str | None = None, *, allow_redirect: bool = False
+    ) -> httpx.Response:
         if self._client is None:
             raise RuntimeError("CommentClient must be used as a context manager")
         payload = None if body is None else {"body": body}
@@ -157,7 +177,7 @@ class CommentClient:
                 last = f"{type(exc).__name__}: {exc}"
                 wait = self._backoff(attempt)
             else:
-                if response.is_success:
+                if response.is_success or (allow_redirect and response.is_redirect):
                     return response
                 retry = self._retry_wait(response, attempt)
                 if retry is None:
@@ -206,9 +226,7 @@ class CommentClient:
     def _json(response: httpx.Response) -> dict[str, Any]:
         data = response.json()
         if not isinstance(data, dict):
-            raise GitHubAPIError(
-                "GitHub answered a comment call with something other than an object"
-            )
+            raise GitHubAPIError("GitHub answered an API call with something other than an object")
         return data
 
 

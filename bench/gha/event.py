@@ -37,6 +37,8 @@ class EventContext:
     """``owner/repo`` from ``GITHUB_REPOSITORY`` or the payload."""
     pull_number: int | None
     """The pull request's number, or None when the event is not about a pull request."""
+    base_ref: str | None = None
+    """The pull request's base branch (``GITHUB_BASE_REF``, else the payload's)."""
 
     @property
     def is_pull_request(self) -> bool:
@@ -53,7 +55,13 @@ def read_event(environ: Mapping[str, str]) -> EventContext:
         name=name,
         repository=repository if isinstance(repository, str) and repository else None,
         pull_number=_pull_number(name, payload),
+        base_ref=_base_ref(environ, payload),
     )
+
+
+def _base_ref(environ: Mapping[str, str], payload: dict[str, Any]) -> str | None:
+    ref = environ.get("GITHUB_BASE_REF") or _dig(payload, "pull_request", "base", "ref")
+    return ref if isinstance(ref, str) and ref else None
 
 
 def _load_payload(path: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from runtime.errors import InputError
 
 __all__ = ["FAIL_ON", "FORMATS", "ActionInputs"]
 
-FAIL_ON = ("criteria", "any-failure", "never")
+FAIL_ON = ("criteria", "any-failure", "regression", "never")
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -33,8 +33,13 @@ class ActionInputs:
     comment: bool | None = None
     """True/False as given; None (empty input) means: comment on pull_request events."""
     comment_mode: Literal["update", "new", "off"] = "update"
-    baseline: str = ""
-    fail_on: Literal["criteria", "any-failure", "never"] = "criteria"
+    baseline: str = "auto"
+    """``auto`` (the base branch's newest report, on pull requests), ``none``, or a path."""
+    baseline_max_age_days: float = 14.0
+    """A fetched baseline older than this is used, with a warning in the comment."""
+    artifact_name: str = "bench-report"
+    """The artifact the Action uploads report.json as, and looks for on the base branch."""
+    fail_on: Literal["criteria", "any-failure", "regression", "never"] = "criteria"
     report_formats: list[str] = field(default_factory=lambda: list(FORMATS))
     output_dir: str = ""
     token_env: str = "GITHUB_TOKEN"
@@ -68,7 +73,9 @@ class ActionInputs:
             comment_mode=_choice(
                 get("COMMENT_MODE") or "update", ("update", "new", "off"), "comment-mode"
             ),  # type: ignore[arg-type]
-            baseline=get("BASELINE"),
+            baseline=get("BASELINE") or "auto",
+            baseline_max_age_days=_days(get("BASELINE_MAX_AGE_DAYS")),
+            artifact_name=get("ARTIFACT_NAME") or "bench-report",
             fail_on=_choice(get("FAIL_ON") or "criteria", FAIL_ON, "fail-on"),  # type: ignore[arg-type]
             report_formats=_formats(get("REPORT_FORMATS")),
             output_dir=get("OUTPUT_DIR"),
@@ -84,6 +91,18 @@ def _flag(value: str, name: str) -> bool | None:
     if low in _FALSE:
         return False
     raise InputError(f"input '{name}' must be true or false, not {value!r}")
+
+
+def _days(value: str) -> float:
+    if not value:
+        return 14.0
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if days < 0:
+        raise InputError(f"input 'baseline-max-age-days' must be a number of days, not {value!r}")
+    return days
 
 
 def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..terminal import log_line
 from .annotations import annotation
 from .comment import CommentClient, CommentMode, CommentOutcome, GitHubAPIError, publish_comment
 from .event import read_event
@@ -42,7 +41,7 @@ def publish(
     mode: CommentMode = "update",
     token_env: str = "GITHUB_TOKEN",
     summary_copy: Path | None = None,
-    echo: Callable[[str], None] = log_line,
+    echo: Callable[[str], None] = print,
     client_factory: Callable[[str, str], CommentClient] | None = None,
 ) -> Published:
     """Comment on the pull request (if any and wanted) and write the job summary.

@@ -17,7 +17,7 @@ An invalid suite (exit 2) or an infrastructure failure (exit 3) fails the step w
 from __future__ import annotations
 
 import os
-import secrets
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import InputError
+from runtime.errors import BenchError, InputError
+from runtime.sanitize import for_terminal
 
-from ..terminal import log_line
 from .annotations import relocate, workspace_prefix
+from .baseline import describe, find_baseline
 from .digest import ReportDigest, digest_of
+from .event import read_event
 from .inputs import ActionInputs
 from .outputs import write_outputs
 from .publish import publish
@@ -47,12 +49,16 @@ class ActionResult:
     outputs: dict[str, str]
 
 
-def exit_code_for(fail_on: str, digest: ReportDigest, execute_code: int) -> int:
+def exit_code_for(
+    fail_on: str, digest: ReportDigest, execute_code: int, regressions: int = 0
+) -> int:
     """The step's exit code for ``fail-on``, given the report and bench execute's exit code."""
     if execute_code not in (0, 1):
         return execute_code
     if fail_on == "never":
         return 0
+    if fail_on == "regression":
+        return 1 if regressions else 0
     if fail_on == "any-failure":
         return 1 if digest.any_failure or not digest.criteria_met else 0
     return 0 if digest.criteria_met else 1
@@ -64,7 +70,7 @@ def run_action(
     *,
     bench: Sequence[str] | None = None,
     runner: Runner = subprocess.run,
-    echo: Callable[[str], None] = log_line,
+    echo: Callable[[str], None] = print,
 ) -> ActionResult:
     """Run the whole Action step; writes outputs and the summary, returns the exit code."""
     bench_cmd = list(bench or [sys.executable, "-m", "bench"])
@@ -93,25 +99,17 @@ def run_action(
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
     cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
     echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
-    # The run prints what agents and servers wrote: no workflow command acts until it is over,
-    # even if it is killed before it can close its own ::stop-commands:: block.
-    token = secrets.token_hex(16) if environ.get("GITHUB_ACTIONS") == "true" else None
-    if token:
-        echo(f"::stop-commands::{token}")
-    try:
-        executed = runner(cmd, cwd=workdir, env=child_env, check=False)
-    finally:
-        if token:
-            echo(f"::{token}::")
+    executed = runner(cmd, cwd=workdir, env=child_env, check=False)
     if not json_path.is_file():
         echo(f"::error title=bench::bench execute exited {executed.returncode} without a report")
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
         return ActionResult(executed.returncode or 3, outputs)
 
-    paths, summary = _render(inputs, base, workdir)
+    baseline = _baseline(inputs, environ, workdir, out_dir, echo)
+    paths, summary, regressions = _render(inputs, base, baseline)
     digest = digest_of(summary, json_path)
     published = publish(
-        paths["md"].read_text(encoding="utf-8"),
+        paths["md"].read_text(encoding="utf-8") + run_links(environ, inputs.artifact_name),
         environ,
         comment=inputs.comment,
         mode=inputs.comment_mode,
@@ -123,11 +121,12 @@ def run_action(
     outputs.update({f"report-{fmt}": str(p) for fmt, p in paths.items()})
     outputs["comment-url"] = published.comment.url
     write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
-    code = exit_code_for(inputs.fail_on, digest, executed.returncode)
+    code = exit_code_for(inputs.fail_on, digest, executed.returncode, regressions)
     if code:
         echo(
             f"::error title=bench::{digest.passed}/{digest.total} passed; "
-            f"criteria {'met' if digest.criteria_met else 'not met'} (fail-on: {inputs.fail_on})"
+            f"criteria {'met' if digest.criteria_met else 'not met'}; "
+            f"{regressions} regressed (fail-on: {inputs.fail_on})"
         )
     return ActionResult(code, outputs)
 
@@ -175,30 +174,132 @@ def _check_suite(
         echo(line)
     for line in text.splitlines():
         if line.strip() and not line.startswith("::"):
-            echo(line)
+            echo(for_terminal(line))
     # Exit 2 with no diagnostic is argparse refusing the flags (an older bench): not a verdict.
     return 2 if done.returncode == 2 and marks else 0
 
 
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?")
+
+
+def run_links(environ: Mapping[str, str], artifact: str) -> str:
+    """A Markdown line linking this workflow run and its report artifact (empty outside Actions).
+
+    Every piece comes from the runner's environment and is checked against its shape, so
+    nothing can turn into other Markdown.
+    """
+    server = environ.get("GITHUB_SERVER_URL", "")
+    repo = environ.get("GITHUB_REPOSITORY", "")
+    run_id = environ.get("GITHUB_RUN_ID", "")
+    if not (_SERVER.fullmatch(server) and _REPO.fullmatch(repo) and run_id.isdigit()):
+        return ""
+    url = f"{server}/{repo}/actions/runs/{run_id}"
+    name = artifact if re.fullmatch(r"[A-Za-z0-9_.-]+", artifact) else "bench-report"
+    return (
+        f"\n[Workflow run]({url}) · [HTML report]({url}#artifacts) "
+        f"(artifact {name}, with report.json for later comparisons)\n"
+    )
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """The report to compare with (if any), where it came from, and what to say about it."""
+
+    path: Path | None = None
+    source: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _baseline(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    workdir: Path,
+    out_dir: Path,
+    echo: Callable[[str], None],
+) -> _Baseline:
+    """The ``baseline`` input resolved: none, a path, or (auto) the base branch's report."""
+    choice = inputs.baseline
+    if choice == "none":
+        return _Baseline()
+    if choice != "auto":
+        path = Path(choice)
+        return _Baseline(path=path if path.is_absolute() else workdir / path)
+    event = read_event(environ)
+    if not event.is_pull_request or not event.base_ref or not event.repository:
+        return _Baseline()  # a push run is the baseline of later pull requests: judged alone
+    search = find_baseline(
+        environ,
+        repo=event.repository,
+        base_branch=event.base_ref,
+        out_dir=out_dir,
+        artifact=inputs.artifact_name,
+        token=environ.get(inputs.token_env, ""),
+    )
+    if search.found is None:
+        echo(f"bench: no baseline: {for_terminal(search.reason)}")
+        return _Baseline(notes=(f"No baseline: {search.reason}.",))
+    found = search.found
+    notes = []
+    if found.age_days > inputs.baseline_max_age_days:
+        notes.append(
+            f"The baseline is {found.age_days:.0f} days old (over {inputs.baseline_max_age_days:g}): "
+            f"the base branch has had no successful run since; differences may not be this PR's."
+        )
+    echo(f"bench: baseline: run {found.run_id} on {found.branch} at {found.commit[:12]}")
+    return _Baseline(path=found.path, source=describe(found), notes=tuple(notes))
+
+
 def _render(
-    inputs: ActionInputs, base: Path, workdir: Path
-) -> tuple[dict[str, Path], dict[str, Any]]:
-    """Write the reports asked for; their paths by format, and the run's summary as JSON."""
+    inputs: ActionInputs, base: Path, baseline: _Baseline
+) -> tuple[dict[str, Path], dict[str, Any], int]:
+    """Write the reports asked for; their paths by format, the run's summary as JSON, and how
+    many test x agent entries regressed against the baseline."""
     from report import build_report, write_reports
+    from report.compare import with_baseline
+    from report.schema import BaselineSource
 
     try:
         head = build_report(base.with_name("report.json"))
-        baseline = None
-        if inputs.baseline:
-            path = Path(inputs.baseline)
-            baseline = build_report(path if path.is_absolute() else workdir / path)
-        written = write_reports(head, inputs.report_formats, base, baseline=baseline)
+        notes = list(baseline.notes)
+        if baseline.path is not None:
+            try:
+                base_report = build_report(baseline.path)
+            except BenchError as exc:
+                if baseline.source is None:
+                    raise  # a baseline the user named must be readable
+                base_report = None
+                notes.append(f"No baseline: the base run's report could not be read ({exc}).")
+            if base_report is not None:
+                head = with_baseline(head, base_report)
+                if base_report.plan_hash != head.plan_hash:
+                    notes.append(
+                        "The baseline was made from a different plan (the suite or bench "
+                        "changed): tests whose definition changed are marked not-comparable."
+                    )
+        if head.baseline is not None:
+            head = head.model_copy(
+                update={
+                    "baseline": head.baseline.model_copy(
+                        update={
+                            "source": BaselineSource(**baseline.source)
+                            if baseline.source
+                            else None,
+                            "notes": notes,
+                        }
+                    )
+                }
+            )
+        elif notes:
+            head = head.model_copy(update={"warnings": [*head.warnings, *notes]})
+        written = write_reports(head, inputs.report_formats, base)
     except (OSError, ValueError) as exc:  # a BenchError is neither: it passes through as it is
         raise InputError(f"cannot render the reports: {exc}") from exc
     # report_formats are canonical and distinct, and write_reports writes one file per format
     # in the order given.
     paths = dict(zip(inputs.report_formats, written, strict=True))
-    return paths, head.summary.model_dump(mode="json")
+    regressions = head.baseline.verdict_counts.get("regressed", 0) if head.baseline else 0
+    return paths, head.summary.model_dump(mode="json"), regressions
 
 
 def main_environ() -> dict[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from report.escape import md_inline
+
 __all__ = ["SUMMARY_LIMIT", "compose_summary", "write_summary"]
 
 SUMMARY_LIMIT = 1024 * 1024
@@ -20,8 +22,11 @@ _CUT_NOTE = (
 
 
 def compose_summary(markdown: str, notes: Sequence[str] = ()) -> str:
-    """The summary text: each note as a blockquote, then the report's Markdown."""
-    head = "".join(f"> [!NOTE]\n> {_one_line(n)}\n\n" for n in notes)
+    """The summary text: each note as a blockquote, then the report's Markdown.
+
+    A note may quote an API error (foreign text): it is one inert Markdown line.
+    """
+    head = "".join(f"> [!NOTE]\n> {md_inline(n, 1000)}\n\n" for n in notes)
     return head + markdown.rstrip("\n") + "\n"
 
 
@@ -48,7 +53,3 @@ def _fit(text: str, limit: int) -> str:
     # End at a line boundary so a table row or an HTML tag is never left half-written.
     cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
     return cut + _CUT_NOTE
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -14,7 +14,6 @@ class SuiteModel(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        use_attribute_docstrings=True,
         populate_by_name=False,
         frozen=True,
     )

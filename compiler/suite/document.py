@@ -40,6 +40,8 @@ class SettingsDef(SuiteModel):
     """Suite files: whose variables apply (default ``suite-only``)."""
     concurrency: Annotated[int, Field(ge=1)] | None = None
     """(agent, session) pairs run at once (default 4; bench extension)."""
+    repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Attempts of every test (default 1; a session or test may set its own): each attempt runs the session afresh, so attempts are independent samples (bench extension)."""
 
 
 def _rate(value: Any) -> Any:
@@ -51,6 +53,15 @@ def _rate(value: Any) -> Any:
     return value
 
 
+class PassHatKDef(SuiteModel):
+    """A pass^k requirement (bench extension)."""
+
+    k: Annotated[int, Field(ge=1)]
+    """Attempts that must all pass (every test needs ``repeat`` of at least k)."""
+    min: Annotated[float, Field(ge=0, le=1)]
+    """The least mean pass^k over test x agent, 0..1."""
+
+
 class CriteriaDef(SuiteModel):
     """When the run as a whole passes."""
 
@@ -59,6 +70,9 @@ class CriteriaDef(SuiteModel):
         | None
     ) = None
     """Fraction of tests that must pass, 0..1 (``0.8`` is 80%)."""
+    pass_hat_k: PassHatKDef | None = None
+    """Also require the mean pass^k over test x agent (``{k: 5, min: 0.8}``: on average a test
+    passes all of 5 attempts with probability 0.8; bench extension)."""
 
     @field_validator("success_rate")
     @classmethod

@@ -57,8 +57,9 @@ class RateLimitsDef(SuiteModel):
 class RetryDef(SuiteModel):
     """Retries of failed provider calls."""
 
-    retry_on_429: bool = False
-    """Retry rate-limited (429) responses (default false)."""
+    retry_on_429: bool | None = None
+    """Retry rate-limited (429) responses, waiting as long as Retry-After asks (default true;
+    agent-benchmark's default is false, see docs/compatibility.md)."""
     max_retries: Annotated[int, Field(ge=0)] | None = None
     """Retries (default 3)."""
 

@@ -9,9 +9,10 @@ from pydantic import BeforeValidator
 from .base import SuiteModel
 from .scalars import Duration, Text
 
-__all__ = ["SERVER_TYPES", "ServerDef"]
+__all__ = ["LIFECYCLES", "SERVER_TYPES", "ServerDef"]
 
 SERVER_TYPES = ("stdio", "sse", "http", "cli")
+LIFECYCLES = ("run", "agent", "session")
 
 
 def _lower(value: Any) -> Any:
@@ -49,5 +50,9 @@ class ServerDef(SuiteModel):
     """cli: deprecated single form of ``help_commands``."""
     disable_help_auto_discovery: bool = False
     """cli: do not run ``--help`` to describe the tool."""
+    lifecycle: Annotated[Literal["run", "agent", "session"], BeforeValidator(_lower)] = "session"
+    """How long one started instance serves (bench extension): ``session`` (default) a fresh
+    instance for every (agent, session) unit, ``agent`` one per agent for all its sessions,
+    ``run`` one for the whole run, shared by every agent and session that uses it."""
     tools_from_cli: Any = None
     """Accepted for compatibility; agent-benchmark ignores it and so does bench."""

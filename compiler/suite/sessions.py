@@ -35,6 +35,8 @@ class TestDef(SuiteModel):
     """Variables bound from tool results, for later tests of the session."""
     allowed_tools: list[Text] | None = None
     """Offer only these tools during this test."""
+    repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Attempts of this test (overrides the session's and the suite's ``repeat``; bench extension)."""
 
 
 class SessionDef(SuiteModel):
@@ -49,3 +51,5 @@ class SessionDef(SuiteModel):
     """Tests, run in order."""
     allowed_tools: list[Text] | None = None
     """Offer only these tools during the session (an empty list offers none)."""
+    repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Attempts of the session's tests (overrides the suite's ``repeat``; a test may set its own). The session runs as a whole per attempt, with fresh history (bench extension)."""

@@ -22,7 +22,7 @@ from ..case_finish import CaseRun
 from ..cost import PriceTable
 from ..judging import Judges
 from ..plan import Case, ExternalAgent, Plan, Unit
-from ..results import CaseResult
+from ..results import CaseResult, result_key
 from ..services import Services
 from ..transcript import Message
 from .external import ExternalAgentPool, open_external_agent
@@ -67,7 +67,8 @@ async def run_external_unit(
     services: Services,
     write: Callable[[CaseResult], Awaitable[None]],
     draining: Callable[[], bool] = lambda: False,
-    attempts: Mapping[str, int] | None = None,
+    attempt: int = 0,
+    retries: Mapping[str, int] | None = None,
     judges: Judges | None = None,
     prices: PriceTable | None = None,
 ) -> None:
@@ -87,8 +88,9 @@ async def run_external_unit(
         result = await _run_case(
             unit, agent, pool, case, history, variables, services, judges, prices
         )
-        if attempts:
-            result.attempt = attempts.get(case.id, 1)
+        result.attempt = attempt
+        if retries:
+            result.retry = retries.get(result_key(case.id, attempt), 0)
         await write(result)
 
 

@@ -24,7 +24,7 @@ from .agents import (
 )
 from .assertions import LEAF_TYPES, Assertion
 from .base import Frozen, Span
-from .cases import Case, Unit
+from .cases import Case, Unit, attempt_of, unit_attempts, work_items
 from .extractors import Extractor, JsonPathExtractor
 from .providers import (
     AnthropicProvider,
@@ -69,6 +69,7 @@ __all__ = [
     "ModelPrice",
     "OpenAIProvider",
     "Plan",
+    "PassHatK",
     "ProviderSpec",
     "RateLimits",
     "RetryPolicy",
@@ -87,7 +88,10 @@ __all__ = [
     "TemplateStr",
     "Unit",
     "VertexProvider",
+    "attempt_of",
     "load_plan",
+    "unit_attempts",
+    "work_items",
 ]
 
 PLAN_VERSION = 1
@@ -110,11 +114,21 @@ class Settings(Frozen):
     verbose: bool = False
 
 
+class PassHatK(Frozen):
+    """``criteria.pass_hat_k``: the mean pass^k over test x agent must reach ``min``."""
+
+    k: int = Field(ge=1)
+    min: float = Field(ge=0, le=1)
+
+
 class Criteria(Frozen):
     """When the run as a whole passes."""
 
     success_rate: float | None = None
     """Fraction of cases that must pass (0..1); None means all must pass."""
+    pass_hat_k: PassHatK | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Also require the mean over test x agent of pass^k (all k attempts pass) to reach
+    ``min`` (runtime/criteria.py); left out of plan.json when not set."""
 
 
 class AiSummary(Frozen):
@@ -152,8 +166,9 @@ class Plan(Frozen):
     """Suite name (or the test file's stem)."""
     seed: int
     """Seed every random value came from."""
-    compiled_now: str
-    """The frozen clock (RFC 3339, UTC) the ``now`` helper used."""
+    compiled_now: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The frozen clock (RFC 3339, UTC) the ``now`` helper read; None (left out of plan.json)
+    when no template read it, so the same suite and seed give the same bytes at any time."""
     sources: tuple[SourceFile, ...]
     providers: tuple[ProviderSpec, ...]
     servers: tuple[ServerSpec, ...] = ()
@@ -195,6 +210,15 @@ class Plan(Frozen):
     def cases(self) -> list[Case]:
         """Every case in plan order."""
         return [case for unit in self.units for case in unit.cases]
+
+    @property
+    def attempt_count(self) -> int:
+        """Results a complete run holds: every case once per attempt (``repeat``)."""
+        return sum(case.repeat for unit in self.units for case in unit.cases)
+
+    def attempts(self) -> list[tuple[Case, int]]:
+        """Every (case, attempt) of the plan: plan order, a case's attempts together."""
+        return [(case, a) for case in self.cases for a in range(case.repeat)]
 
     def provider(self, name: str) -> ProviderSpec:
         """The provider named ``name``."""

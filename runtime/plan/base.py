@@ -8,12 +8,15 @@ __all__ = ["Frozen", "Span"]
 
 
 class Frozen(BaseModel):
-    """Base of all plan models: immutable, unknown fields rejected, docstrings as schema docs."""
+    """Base of all plan models: immutable, unknown fields rejected.
+
+    Attribute docstrings document the fields; they become schema descriptions through
+    runtime/plan/docstrings.py when a schema is generated, not at class creation.
+    """
 
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
-        use_attribute_docstrings=True,
         populate_by_name=True,
     )
 

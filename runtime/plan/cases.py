@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import Field
@@ -11,7 +12,7 @@ from .base import Frozen, Span
 from .extractors import Extractor
 from .templates import TemplateStr
 
-__all__ = ["Case", "Unit"]
+__all__ = ["Case", "Unit", "attempt_of", "unit_attempts", "work_items"]
 
 
 class Case(Frozen):
@@ -35,6 +36,9 @@ class Case(Frozen):
     """Free data for external agents and evaluators (dataset cases)."""
     # Left out of plan.json and the hash while empty, so plans compiled before it still verify.
     history: tuple[dict[str, Any], ...] = Field(default=(), exclude_if=lambda v: not v)
+    repeat: int = Field(default=1, ge=1, exclude_if=lambda v: v == 1)
+    """Attempts of this case (``repeat:``); left out of plan.json at 1, so plans of suites
+    without repeats are unchanged."""
     """Earlier turns before the prompt (dataset cases), each ``{"role", "content", ...}``."""
     span: Span
     """Where the test is written."""
@@ -56,3 +60,30 @@ class Unit(Frozen):
     cases: tuple[Case, ...]
     span: Span
     """Where the session is written."""
+
+
+def unit_attempts(unit: Unit) -> int:
+    """How often ``unit`` runs: its most repeated case's ``repeat``."""
+    return max((case.repeat for case in unit.cases), default=1)
+
+
+def attempt_of(unit: Unit, attempt: int) -> Unit:
+    """``unit`` as its ``attempt``-th run holds it: the cases repeated at least that often.
+
+    A session is repeated as a whole, each attempt a fresh conversation; a test with a smaller
+    ``repeat`` than its session's other tests sits out the later attempts.
+    """
+    if attempt == 0:
+        return unit
+    return unit.model_copy(update={"cases": tuple(c for c in unit.cases if c.repeat > attempt)})
+
+
+def work_items(units: Iterable[Unit]) -> list[tuple[Unit, int]]:
+    """Every (unit, attempt) to run: all units' first attempts, then all second ones, ...
+
+    Attempts of one unit are spread over the run rather than run back to back, so a provider's
+    bad minute does not land on every attempt of the same test.
+    """
+    units = list(units)
+    rounds = max((unit_attempts(u) for u in units), default=0)
+    return [(attempt_of(u, a), a) for a in range(rounds) for u in units if unit_attempts(u) > a]

@@ -25,6 +25,9 @@ class _ServerBase(Frozen):
     """How long to wait for the MCP initialize handshake."""
     process_delay_ms: int = 300
     """Pause after starting the process (or before connecting) and before initializing."""
+    lifecycle: Literal["run", "agent", "session"] = "session"
+    """How long one started instance serves: a unit (``session``), all units of one agent
+    (``agent``) or the whole run (``run``, shared by every agent and unit using it)."""
     span: Span | None = None
 
 

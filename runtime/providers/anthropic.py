@@ -22,6 +22,7 @@ from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
 from .classify import (
     ProviderCallError,
     call_error,
+    cut_off,
     decide,
     json_body,
     malformed,
@@ -244,6 +245,8 @@ class AnthropicMessagesProvider:
                     _merge_usage(usage, event.usage)
         if not started_message:
             raise self._malformed("the stream ended with no message")
+        if stop is None:
+            raise call_error(self.spec.name, cut_off("no stop_reason, no message_stop"))
         return self._streamed_response(request, blocks, usage, model, stop, ttft)
 
     def _streamed_response(

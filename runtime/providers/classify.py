@@ -194,6 +194,18 @@ def call_error(
     )
 
 
+def cut_off(detail: str) -> RetryDecision:
+    """A transient decision for a stream that ended before the answer was complete.
+
+    The server said 200 and sent part of the answer, then the connection closed without the
+    end marker (a finish reason, ``[DONE]``, ``message_stop``): like a dropped connection, it
+    is retried; the partial text is never judged as if it were the answer.
+    """
+    return RetryDecision(
+        kind="transient", message=f"the stream ended before the answer was complete ({detail})"
+    )
+
+
 def malformed(detail: str) -> RetryDecision:
     """A fatal decision for a response that is not what the API promises."""
     return RetryDecision(kind="fatal", message=f"malformed response from the API: {detail}")

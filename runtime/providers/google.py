@@ -23,7 +23,14 @@ from ..plan import GoogleProvider, ProviderSpec, VertexProvider
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
 from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
-from .classify import ProviderCallError, call_error, decide, malformed, transport_decision
+from .classify import (
+    ProviderCallError,
+    call_error,
+    cut_off,
+    decide,
+    malformed,
+    transport_decision,
+)
 from .convert import gemini_contents, gemini_tools, system_text
 from .usage import estimated_usage
 
@@ -152,6 +159,8 @@ class GeminiProvider:
                     ttft = (time.perf_counter() - started) * 1000.0
         if not seen:
             raise call_error(self.spec.name, malformed("the stream ended with no chunk"))
+        if reason is None:
+            raise call_error(self.spec.name, cut_off("no finish_reason"))
         text = "".join(texts)
         return ChatResponse(
             text=text,

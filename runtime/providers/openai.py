@@ -22,6 +22,7 @@ from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
 from .classify import (
     ProviderCallError,
     call_error,
+    cut_off,
     decide,
     json_body,
     malformed,
@@ -260,6 +261,8 @@ class OpenAIChatProvider:
             # A 200 whose body holds no event (a plain JSON body, an HTML page from a proxy)
             # is not an empty answer.
             raise self._malformed("the streamed response held no chunk")
+        if finish is None:
+            raise call_error(self.spec.name, cut_off("no finish_reason"))
         requests = [
             _tool_request(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())
         ]

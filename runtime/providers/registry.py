@@ -7,13 +7,13 @@ imported inside its factory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ..errors import ProviderError
 from ..plan import ProviderSpec, ScriptedProvider
 from .base import Provider
 
-__all__ = ["create_provider", "provider_types"]
+__all__ = ["create_provider", "optional_extras", "provider_types"]
 
 _Factory = Callable[[ProviderSpec, Mapping[str, str] | None], Provider]
 
@@ -62,6 +62,21 @@ _PACKAGES = {
     "google": "google-genai",
     "vertex": "google-genai",
 }
+
+
+def optional_extras(specs: Iterable[ProviderSpec]) -> list[str]:
+    """The optional extras of bench (pyproject.toml) that these providers need, sorted.
+
+    Bedrock signs requests with botocore (``bedrock``); Azure with Entra ID authentication
+    takes its tokens from azure-identity (``azure``). The GitHub Action installs just these.
+    """
+    extras: set[str] = set()
+    for spec in specs:
+        if spec.type == "bedrock_anthropic":
+            extras.add("bedrock")
+        elif spec.type == "azure" and getattr(spec, "auth", "api_key") == "entra_id":
+            extras.add("azure")
+    return sorted(extras)
 
 
 def provider_types() -> list[str]:

@@ -65,8 +65,8 @@ class ScriptedChatProvider:
         index = self._pick(request.conversation_id, prompt)
         if index is None:
             raise ProviderError(
-                f"scripted provider '{self.spec.name}' has no reply left for conversation "
-                f"'{request.conversation_id}' (latest prompt: {_preview(prompt)!r}); "
+                f"scripted provider '{self.spec.name}' has no reply left in this session's "
+                f"conversation (latest prompt: {_preview(prompt)!r}); "
                 "add a reply, or one whose `when` matches this prompt",
                 provider=self.spec.name,
             )

@@ -1,7 +1,10 @@
-"""A fake GitHub REST API for issue comments, served on 127.0.0.1 in a thread.
+"""A fake GitHub REST API for issue comments and Actions artifacts, served on 127.0.0.1.
 
 It speaks just enough of the real API for bench's comment code: list (paginated with a
-``Link`` header and ``per_page``), create and update issue comments. Tokens decide access
+``Link`` header and ``per_page``), create and update issue comments; and for ``baseline:
+auto``: list a workflow's runs by branch, list a run's artifacts, and download one (a 302 to
+the archive on another origin, ``localhost`` instead of ``127.0.0.1``, as GitHub redirects to
+its blob storage). Tokens decide access
 (``write``, ``read``: 403 on writes, ``hidden``: 404 on everything, unknown: 401), and a queue
 of scripted answers lets a test inject 5xx and rate-limit responses before the real handling.
 Every request is recorded, so tests can assert what was sent.
@@ -79,8 +82,25 @@ class FakeGitHub:
                     self._one_comment,
                     methods=["PATCH"],
                 ),
+                Route(
+                    "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs",
+                    self._workflow_runs,
+                ),
+                Route(
+                    "/repos/{owner}/{repo}/actions/runs/{run_id:int}/artifacts",
+                    self._run_artifacts,
+                ),
+                Route(
+                    "/repos/{owner}/{repo}/actions/artifacts/{artifact_id:int}/zip",
+                    self._artifact_zip,
+                ),
+                Route("/blob/{artifact_id:int}", self._blob),
             ]
         )
+        self.runs: list[dict[str, Any]] = []
+        """Workflow runs, newest first: id, workflow, head_branch, conclusion, head_sha, ..."""
+        self.archives: dict[int, bytes] = {}
+        self.run_artifacts: dict[int, list[dict[str, Any]]] = {}
 
     # -- helpers for tests -------------------------------------------------------------------
 
@@ -93,6 +113,43 @@ class FakeGitHub:
     def bodies(self, repo: str, number: int) -> list[str]:
         """The PR's comment bodies, oldest first."""
         return [c["body"] for c in self.comments.get((repo, number), [])]
+
+    def add_run(
+        self,
+        repo: str,
+        *,
+        workflow: str,
+        branch: str,
+        run_id: int,
+        sha: str,
+        created_at: str,
+        archive: bytes | None = None,
+        artifact: str = "bench-report",
+        expired: bool = False,
+        conclusion: str = "success",
+    ) -> None:
+        """A workflow run (newer runs are added later) with one artifact holding ``archive``."""
+        with self._lock:
+            self.runs.insert(
+                0,
+                {
+                    "id": run_id,
+                    "repo": repo,
+                    "workflow": workflow,
+                    "head_branch": branch,
+                    "head_sha": sha,
+                    "conclusion": conclusion,
+                    "status": "completed",
+                    "created_at": created_at,
+                    "html_url": f"https://github.example/{repo}/actions/runs/{run_id}",
+                },
+            )
+            if archive is not None:
+                aid = run_id * 10
+                self.archives[aid] = archive
+                self.run_artifacts[run_id] = [
+                    {"id": aid, "name": artifact, "expired": expired, "size_in_bytes": len(archive)}
+                ]
 
     def writes(self) -> list[Recorded]:
         """Recorded POST and PATCH requests."""
@@ -164,6 +221,56 @@ class FakeGitHub:
                 {"message": "Resource not accessible by integration"}, status_code=403
             )
         return None
+
+    async def _workflow_runs(self, request: Request) -> Response:
+        denied = await self._gate(request)
+        if denied is not None:
+            return denied
+        p, q = request.path_params, request.query_params
+        repo = f"{p['owner']}/{p['repo']}"
+        runs = [
+            r
+            for r in self.runs
+            if r["repo"] == repo
+            and r["workflow"] == p["workflow"]
+            and r["head_branch"] == q.get("branch", r["head_branch"])
+            and (q.get("status") != "success" or r["conclusion"] == "success")
+        ][: int(q.get("per_page", "30"))]
+        return JSONResponse({"total_count": len(runs), "workflow_runs": runs})
+
+    async def _run_artifacts(self, request: Request) -> Response:
+        denied = await self._gate(request)
+        if denied is not None:
+            return denied
+        p = request.path_params
+        name = request.query_params.get("name")
+        items = [
+            {
+                **a,
+                "archive_download_url": f"{self.url}/repos/{p['owner']}/{p['repo']}"
+                f"/actions/artifacts/{a['id']}/zip",
+            }
+            for a in self.run_artifacts.get(int(p["run_id"]), [])
+            if name is None or a["name"] == name
+        ]
+        return JSONResponse({"total_count": len(items), "artifacts": items})
+
+    async def _artifact_zip(self, request: Request) -> Response:
+        denied = await self._gate(request)
+        if denied is not None:
+            return denied
+        aid = int(request.path_params["artifact_id"])
+        if aid not in self.archives:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        blob = self.url.replace("127.0.0.1", "localhost") + f"/blob/{aid}"
+        return Response(status_code=302, headers={"Location": blob})
+
+    async def _blob(self, request: Request) -> Response:
+        self.requests.append(
+            Recorded("GET", request.url.path, "", request.headers.get("authorization"), None)
+        )
+        aid = int(request.path_params["artifact_id"])
+        return Response(self.archives.get(aid, b""), media_type="application/zip")
 
     def _add(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
         self._next_id += 1

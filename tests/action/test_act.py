@@ -21,11 +21,13 @@ is mapped to an empty local stub with ``--local-repository``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,9 @@ WORKFLOW = ".github/workflows/action-selftest.yml"
 COPY = [
     "action.yml",
     "pyproject.toml",
+    "uv.lock",
+    "requirements",
+    "scripts/action-install",
     "README.md",
     "bench",
     "compiler",
@@ -61,6 +66,51 @@ runs:
     - shell: bash
       run: echo "setup-python stub"
 """
+
+
+CACHE_STUB = """\
+name: cache stub
+description: Stands in for actions/cache under act (act cannot fetch it offline); restores nothing.
+inputs:
+  path:
+    required: true
+  key:
+    required: true
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "cache stub"
+"""
+UPLOAD_STUB = """\
+name: upload-artifact stub
+description: Stands in for actions/upload-artifact under act; records what it would upload.
+inputs:
+  name:
+    required: true
+  path:
+    required: true
+  if-no-files-found:
+    required: false
+  overwrite:
+    required: false
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      env:
+        NAME: ${{ inputs.name }}
+        FILES: ${{ inputs.path }}
+      run: |
+        echo "upload-artifact stub would upload $NAME"
+        echo "$FILES"
+"""
+# The Action installs with uv and pip from the lock: the real caches of this machine, so the
+# packages are downloaded once, not on every run.
+CACHE_DIRS = {
+    "UV_CACHE_DIR": Path.home() / ".cache" / "uv",
+    "PIP_CACHE_DIR": Path.home() / ".cache" / "pip",
+}
 
 
 def _tool(name: str) -> str:
@@ -90,6 +140,12 @@ class ActRunner:
         self.stub = tmp / "setup-python-stub"
         self.stub.mkdir()
         (self.stub / "action.yml").write_text(SETUP_PYTHON_STUB)
+        self.cache_stub = tmp / "cache-stub"
+        self.cache_stub.mkdir()
+        (self.cache_stub / "action.yml").write_text(CACHE_STUB)
+        self.upload_stub = tmp / "upload-stub"
+        self.upload_stub.mkdir()
+        (self.upload_stub / "action.yml").write_text(UPLOAD_STUB)
         # A PATH with only a plain python3 (not the dev venv) and the system tools.
         self.bin = tmp / "bin"
         self.bin.mkdir()
@@ -128,6 +184,8 @@ class ActRunner:
             "NO_PROXY": "127.0.0.1,localhost",
             "LANG": "C.UTF-8",
         }
+        for key, default in CACHE_DIRS.items():
+            env[key] = os.environ.get(key, str(default))
         for key in (
             "PIP_INDEX_URL",
             "PIP_EXTRA_INDEX_URL",
@@ -147,10 +205,14 @@ class ActRunner:
             "-W", WORKFLOW,
             "--env", f"GITHUB_API_URL={self.api.url}",
             "--env", f"GITHUB_REPOSITORY={REPO}",
+            # GitHub sets it on every run; act does not (baseline: auto reads the file name).
+            "--env", f"GITHUB_WORKFLOW_REF={REPO}/{WORKFLOW}@refs/pull/{PR}/merge",
             "--env", f"SELFTEST_OUT={out}",
             "-s", f"GITHUB_TOKEN={WRITE_TOKEN}",
             "-s", f"SELFTEST_READ_TOKEN={READ_TOKEN}",
             "--local-repository", f"actions/setup-python@v6={self.stub}",
+            "--local-repository", f"actions/cache@v4={self.cache_stub}",
+            "--local-repository", f"actions/upload-artifact@v6={self.upload_stub}",
         ]  # fmt: skip
         done = subprocess.run(
             cmd, cwd=self.repo, env=env, capture_output=True, text=True, timeout=900, check=False
@@ -159,6 +221,27 @@ class ActRunner:
         data_path = out / "selftest.json"
         data = json.loads(data_path.read_text()) if data_path.is_file() else {}
         return done, data
+
+
+BASE_SHA = "feedc0de" * 5
+
+
+def _base_report() -> bytes:
+    """A real bench JSON report, as a base branch's run would have uploaded it."""
+    from report import render
+    from report.build import build_from_results
+    from tests.report.samples import sample
+
+    s = sample("01_single_agent_single_test")
+    return render(build_from_results(s.results, s.meta, s.plan), "json").encode()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 def _marked(api: FakeGitHub) -> list[dict[str, Any]]:
@@ -181,6 +264,12 @@ def _tail(done: subprocess.CompletedProcess[str]) -> str:
 def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
     act = ActRunner(tmp_path, github_api)
     github_api.seed(REPO, PR, [f"review chatter {i}" for i in range(105)])
+    # The base branch's last run of this workflow, with its report artifact (baseline: auto).
+    base_report = _base_report()
+    github_api.add_run(
+        REPO, workflow="action-selftest.yml", branch="main", run_id=4242, sha=BASE_SHA,
+        created_at="2026-12-01T00:00:00Z", archive=_zip({"report.json": base_report}),
+    )  # fmt: skip
 
     done, data = act.run("run")
     assert done.returncode == 0, _tail(done)
@@ -193,7 +282,16 @@ def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
     (comment,) = _marked(github_api)
     assert github_api.comments[(REPO, PR)].index(comment) == 105
     assert len(github_api.comments[(REPO, PR)]) == 106
-    assert comment["body"] == (out / "again" / "report.md").read_text()
+    assert comment["body"].startswith((out / "again" / "report.md").read_text())
+    # baseline: auto found the base branch's run through the Actions API and says which.
+    assert (
+        "Baseline: [run 4242](<https://github.example/octo/widgets/actions/runs/4242>)"
+        in (comment["body"])
+    )
+    assert f"at commit {BASE_SHA[:12]}" in comment["body"]
+    assert "Verdicts against base" in comment["body"]
+    blob = [r for r in github_api.requests if r.path.startswith("/blob/")]
+    assert blob and all(r.authorization is None for r in blob)
     url = outputs["quickstart"]["comment-url"]
     assert url.endswith(f"#issuecomment-{comment['id']}") and outputs["again"]["comment-url"] == url
     writes = [(r.method, r.authorization) for r in github_api.writes()]
@@ -216,9 +314,10 @@ def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
     report = json.loads((out / "quickstart" / "report.json").read_text())["summary"]
     assert quick["passed"] == str(report["passed"]) and quick["criteria-met"] == "true"
     assert quick["exit-code"] == "0"
-    assert (out / "quickstart" / "summary.md").read_text().strip() == (
-        out / "quickstart" / "report.md"
-    ).read_text().strip()
+    # The job summary is the report, then the links to this run and its report artifact.
+    summary_md = (out / "quickstart" / "summary.md").read_text()
+    assert summary_md.startswith((out / "quickstart" / "report.md").read_text().strip())
+    assert summary_md.rstrip().endswith("with report.json for later comparisons)")
 
     # fail-on: never passes the below-criteria suite, criteria fails it.
     assert (outcomes["below-never"], outcomes["below-criteria"]) == ("success", "failure")

@@ -181,3 +181,22 @@ def test_digest_rejects_malformed_reports(tmp_path: Path, content: str, words: s
         load_digest(path)
     with pytest.raises(InputError, match="not found"):
         load_digest(tmp_path / "none.json")
+
+
+@pytest.mark.requirement("action:summary")
+def test_summary_notes_are_inert_markdown(tmp_path: Path) -> None:
+    """A note may quote an API error (foreign text): it shows as written, and nothing in it
+    forms a link, mention or HTML tag in the rendered job summary."""
+    from markdown_it import MarkdownIt
+
+    from report.escape import ZWSP
+
+    note = "HTTP 403: <script>x</script> @octocat [do](https://evil.com) `a_b` *c* | d\\e"
+    text = write_summary("## report\n", None, notes=[note])
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    inline = next(t for t in tokens if t.type == "inline")
+    kinds = {c.type for c in inline.children or []}
+    assert kinds <= {"text", "softbreak"}, kinds
+    visible = "".join(c.content for c in inline.children or []).replace(ZWSP, "")
+    assert visible == "[!NOTE] " + note or visible == "[!NOTE]" + note, visible
+    assert "@octocat" not in text and "://" not in text

@@ -103,7 +103,7 @@ def test_pull_request_run_publishes_everything(tmp_path: Path, github_api: FakeG
     )
     summary = (tmp_path / "summary.md").read_text()
     assert summary.strip() == body.strip() == (report_dir / "summary.md").read_text().strip()
-    assert any("criteria not met (fail-on: criteria)" in line for line in lines)
+    assert any("criteria not met; 0 regressed (fail-on: criteria)" in line for line in lines)
     assert WRITE_TOKEN not in json.dumps(out) + summary + "\n".join(lines)
 
 
@@ -246,6 +246,9 @@ def test_exit_code_table() -> None:
     assert [exit_code_for(f, below, 1) for f in ("criteria", "any-failure", "never")] == [1, 1, 0]
     assert [exit_code_for(f, lenient, 0) for f in ("criteria", "any-failure", "never")] == [0, 1, 0]
     assert exit_code_for("never", lenient, 3) == 3
+    # fail-on: regression looks at the verdicts only: a failing run without one passes.
+    assert [exit_code_for("regression", below, 1, n) for n in (0, 2)] == [0, 1]
+    assert exit_code_for("regression", below, 3, 0) == 3
 
 
 def test_inputs_from_env() -> None:
@@ -262,6 +265,12 @@ def test_inputs_from_env() -> None:
     assert got.comment is False and got.fail_on == "any-failure"
     assert got.report_formats == ["json", "md", "html", "junit"]
     assert ActionInputs.from_env({"INPUT_PLAN": "p.json"}).comment is None
+    defaults = ActionInputs.from_env({"INPUT_PLAN": "p.json", "INPUT_BASELINE": ""})
+    assert (defaults.baseline, defaults.baseline_max_age_days, defaults.artifact_name) == (
+        "auto",
+        14.0,
+        "bench-report",
+    )
 
 
 @pytest.mark.parametrize(
@@ -274,6 +283,7 @@ def test_inputs_from_env() -> None:
         ({"INPUT_SUITE": "a", "INPUT_COMMENT": "maybe"}, "comment"),
         ({"INPUT_SUITE": "a", "INPUT_REPORT_FORMATS": "pdf"}, "pdf"),
         ({"INPUT_SUITE": "a", "INPUT_ARGS": "'unclosed"}, "args"),
+        ({"INPUT_SUITE": "a", "INPUT_BASELINE_MAX_AGE_DAYS": "soon"}, "baseline-max-age-days"),
     ],
 )
 def test_bad_inputs(env: dict[str, str], words: str) -> None:

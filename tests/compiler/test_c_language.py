@@ -286,6 +286,28 @@ def test_server_delays(write: Callable[..., Path]) -> None:
     assert (s.server_delay_ms, s.process_delay_ms) == (45_000, 1000)
 
 
+@pytest.mark.parametrize(("given", "expected"), [(None, "session"), ("run", "run"),
+                                                  ("Agent", "agent"), ("session", "session")])  # fmt: skip
+def test_server_lifecycle(write: Callable[..., Path], given: str | None, expected: str) -> None:
+    head = BASE + "    servers: [{name: s}]\n"
+    field = f", lifecycle: {given}" if given else ""
+    extra = f"servers:\n  - {{name: s, type: stdio, command: x{field}}}\n"
+    plan = compile_ok(_suite(write, head=head, extra=extra))
+    assert plan.servers[0].lifecycle == expected
+    assert f'"lifecycle": "{expected}"' in plan.dumps()  # recorded in the plan, default too
+
+
+def test_bad_server_lifecycle_is_located_with_a_suggestion(write: Callable[..., Path]) -> None:
+    head = BASE + "    servers: [{name: s}]\n"
+    extra = "servers:\n  - name: s\n    type: stdio\n    command: x\n    lifecycle: sesion\n"
+    path = _suite(write, head=head, extra=extra)
+    (err,) = compile_errors(path)
+    assert err.code == "invalid-value"
+    assert "run, agent, session" in err.message and "'sesion'" in err.message
+    assert err.hint is not None and "session" in err.hint
+    assert err.line == path.read_text().splitlines().index("    lifecycle: sesion") + 1
+
+
 def test_bad_header_and_url(write: Callable[..., Path]) -> None:
     head = BASE + "    servers: [{name: s}]\n"
     extra = "servers:\n  - {name: s, type: sse, url: 'ftp://x', headers: ['no colon here']}\n"
@@ -384,3 +406,16 @@ def test_missing_token_names_the_variable(write: Callable[..., Path]) -> None:
     head = "providers:\n  - {name: p, type: ANTHROPIC, model: m}\nagents:\n  - {name: a, provider: p}\n"
     errors = compile_errors(_suite(write, head=head))
     assert errors[0].hint == 'token: "{{ANTHROPIC_API_KEY}}"'
+
+
+@pytest.mark.requirement("retry:429-retried-by-default")
+def test_retry_defaults_and_zero(write: Callable[..., Path]) -> None:
+    # 0 retries means none (it used to become 3); a 429 is retried unless switched off.
+    def retry_of(extra: str) -> tuple[bool, int]:
+        head = BASE.replace("    replies:", f"{extra}    replies:")
+        p = compile_ok(_suite(write, head=head)).providers[0]
+        return p.retry.retry_on_429, p.retry.max_retries
+
+    assert retry_of("") == (True, 3)
+    assert retry_of("    retry: {max_retries: 0}\n") == (True, 0)
+    assert retry_of("    retry: {retry_on_429: false}\n") == (False, 3)

@@ -272,3 +272,24 @@ def test_variable_cycle_is_named(write: Callable[..., Path]) -> None:
         and "greeting" in errors[0].message
         and "x" in errors[0].message
     )
+
+
+@pytest.mark.requirement("determinism:seed")
+def test_the_clock_is_recorded_only_when_a_template_reads_it(write: Callable[..., Path]) -> None:
+    # Same suite, same seed, compiled at different times: the same bytes, unless a template
+    # read the clock (a shard job and a later resume recompile and must agree).
+    timeless = write(TWO_AGENTS.replace("""  when: "{{now format='yyyy-MM-dd'}}"\n""", "").replace(
+        " on {{when}}", ""
+    ))  # fmt: skip
+    early = compile_suite(timeless, seed=3, now="2026-01-01T00:00:00Z", env={})
+    late = compile_suite(timeless, seed=3, now="2026-06-30T12:34:56Z", env={})
+    assert early.dumps() == late.dumps() and early.hash == late.hash
+    assert early.compiled_now is None and "compiled_now" not in early.dumps()
+    timed = write(TWO_AGENTS, "timed.yaml")
+    a = compile_suite(timed, seed=3, now="2026-01-01T00:00:00Z", env={})
+    b = compile_suite(timed, seed=3, now="2026-06-30T12:34:56Z", env={})
+    assert a.compiled_now == "2026-01-01T00:00:00Z" and a.hash != b.hash
+    clocked_faker = write(
+        TWO_AGENTS.replace("{{now format='yyyy-MM-dd'}}", "{{faker 'Misc.date'}}"), "faker.yaml"
+    )
+    assert compile_suite(clocked_faker, seed=3, now=NOW, env={}).compiled_now is not None

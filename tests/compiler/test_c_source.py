@@ -202,3 +202,45 @@ def test_plain_scalars_follow_yaml_1_2(text: str, value: object) -> None:
     from compiler.source import resolve_plain
 
     assert resolve_plain(text) == value
+
+
+def _compile_in_subprocess(path: Path, tmp_path: Path) -> str:
+    """`bench compile PATH` in its own process: a hang must fail the test, not stall CI."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "compile", str(path), "--check"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    return done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "fifo-link", "device", "directory"])
+def test_a_suite_path_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    import os
+
+    path = tmp_path / "suite.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "fifo-link":
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    out = _compile_in_subprocess(path, tmp_path)
+    assert "not a regular file" in out or "is a directory" in out
+
+
+def test_a_test_file_that_is_a_fifo_is_refused_at_its_entry(
+    write: Callable[..., Path], tmp_path: Path
+) -> None:
+    import os
+
+    path = write(BASE + "test_files:\n  - pipe.yaml\n")
+    os.mkfifo(path.parent / "pipe.yaml")
+    out = _compile_in_subprocess(path, tmp_path)
+    assert "pipe.yaml" in out and "not a regular file" in out

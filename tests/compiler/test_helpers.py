@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from compiler.fakerkeys import FAKER_KEYS
-from compiler.helpers import Helpers, cut, replace, substring
-from compiler.javatime import format_java
-from compiler.template_problem import TemplateProblem
-from compiler.templates import TemplateEngine
+from compiler.templating.engine import TemplateEngine
+from compiler.templating.fakerkeys import FAKER_KEYS
+from compiler.templating.helpers import Helpers, cut, replace, substring
+from compiler.templating.javatime import format_java
+from compiler.templating.problem import TemplateProblem
 
 NOW = datetime(2024, 1, 15, 14, 30, 5, 123000, tzinfo=UTC)  # a Monday
 

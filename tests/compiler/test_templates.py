@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compiler.templates import TemplateEngine, TemplateProblem
+from compiler.templating.engine import TemplateEngine, TemplateProblem
 
 NOW = datetime(2024, 1, 15, 14, 30, tzinfo=UTC)
 ENV = {"HOME": "/home/u", "WORKSPACE_PATH": "/tmp/ws", "GITHUB_TOKEN": "sentinel-7f3a"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.templates import TemplateEngine, TemplateProblem
+from compiler.templating.engine import TemplateEngine, TemplateProblem
 from runtime.plan import RuntimeTemplate, SecretRef
 from runtime.templating import (
     TemplateRenderError,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.templates import TemplateEngine, TemplateProblem
+from compiler.templating.engine import TemplateEngine, TemplateProblem
 
 PIECES = [
     *("{{", "}}", "{{{", "}}}", "{%", "%}", "{#", "#}", "${", "$${", "}", "{", "'", '"', "\\", " "),
@@ -58,8 +58,8 @@ def test_arbitrary_text_gives_a_value_or_a_problem_never_a_crash() -> None:
 
 SCRIPT = """
 from datetime import UTC, datetime
-from compiler.fakerkeys import FAKER_KEYS
-from compiler.templates import TemplateEngine
+from compiler.templating.fakerkeys import FAKER_KEYS
+from compiler.templating.engine import TemplateEngine
 engine = TemplateEngine(seed=7, now=datetime(2024, 1, 1, tzinfo=UTC), env={})
 out = [str(engine.render("{{faker '" + key + "'}}", {})) for key in sorted(FAKER_KEYS)]
 out += [str(engine.render("{{randomValue}} {{randomValue type='UUID'}} {{randomInt}} {{randomDecimal}}", {}))]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compiler.segments import jinja_literal, jinja_string
-from compiler.templates import TemplateEngine, TemplateProblem
+from compiler.templating.engine import TemplateEngine, TemplateProblem
+from compiler.templating.segments import jinja_literal, jinja_string
 from runtime.plan import RuntimeTemplate
 from runtime.templating import make_environment, render
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compiler.templates import SecretAlias, TemplateEngine, TemplateProblem, looks_secret
+from compiler.templating.engine import SecretAlias, TemplateEngine, TemplateProblem, looks_secret
 from runtime.plan import SecretRef
 
 NOW = datetime(2024, 1, 15, 14, 30, tzinfo=UTC)

@@ -61,6 +61,9 @@ class Reply:
     usage: Usage | None = Usage(10, 5)
     latency_s: float | None = None
     """Delay before answering (overrides the fake's ``latency_s``)."""
+    truncated: bool = False
+    """Streamed: the connection closes after the content, before the end of the answer (no
+    finish reason, no ``[DONE]``, no ``message_stop``); not streamed it changes nothing."""
 
 
 @dataclass(frozen=True)

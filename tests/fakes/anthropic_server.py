@@ -110,6 +110,8 @@ def stream_events(reply: Reply, model: str) -> Iterator[dict[str, Any]]:
             yield {"type": "content_block_delta", "index": index, "delta": delta}
         yield {"type": "content_block_stop", "index": index}
         index += 1
+    if reply.truncated:
+        return
     stop = {"stop_reason": "tool_use" if reply.tool_calls else "end_turn", "stop_sequence": None}
     final = {"output_tokens": usage["output_tokens"]} if usage is not None else None
     yield {"type": "message_delta", "delta": stop, "usage": final}

@@ -87,6 +87,8 @@ async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
             yield _sse(_chunk([{"text": piece}], model, None, None))
     for part in _parts(Reply(tool_calls=reply.tool_calls)):
         yield _sse(_chunk([part], model, None, None))
+    if reply.truncated:
+        return
     yield _sse(_chunk([], model, "STOP", usage))
 
 

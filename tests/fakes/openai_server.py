@@ -96,6 +96,8 @@ async def _stream(reply: Reply, model: str, include_usage: bool) -> AsyncIterato
         }
         yield chunk({"tool_calls": [first]})
         yield chunk({"tool_calls": [{"index": n, "function": {"arguments": args[cut:]}}]})
+    if reply.truncated:
+        return
     yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
     usage = _usage(reply)
     if include_usage and usage is not None:

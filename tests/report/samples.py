@@ -280,10 +280,10 @@ def _build(
     # A first attempt that errored, superseded by the latest line for the same case.
     stale = [
         results[0].model_copy(
-            update={"status": "error", "error": "stale first attempt", "attempt": 1}
+            update={"status": "error", "error": "stale first attempt", "retry": 0}
         )
     ]
-    results[0] = results[0].model_copy(update={"attempt": 2})
+    results[0] = results[0].model_copy(update={"retry": 1})
     return Sample(name, plan, meta, results, stale)
 
 

@@ -134,3 +134,28 @@ def test_bench_report_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "unknown report format 'pdf'" in capsys.readouterr().err
     assert main(["report", str(tmp_path)]) == 2
     assert "metadata.json" in capsys.readouterr().err
+
+
+def test_report_and_compare_take_run_ids_like_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.report.samples import sample, write_run
+
+    store = tmp_path / "runs"
+    for level, run_id in (("01_single_agent_single_test", "20261201-100000-aaaaaa"),
+                          ("02_single_agent_multi_test", "20261201-110000-bbbbbb")):  # fmt: skip
+        s = sample(level)
+        s.meta = s.meta.model_copy(update={"run_id": run_id})
+        write_run(s, store)
+    out = tmp_path / "out" / "r"
+    assert main(["report", "aaaaaa", "--output-dir", str(tmp_path), "-f", "json", "-o", str(out),
+                 "-q"]) == 0  # fmt: skip
+    assert json.loads(out.with_suffix(".json").read_text())["run_id"] == "20261201-100000-aaaaaa"
+    assert main(["compare", "20261201-10", "bbbbbb", "--output-dir", str(tmp_path)]) == 0
+    assert "Compared with base run" in capsys.readouterr().out
+    # An ambiguous part lists the candidates; an unknown one says where it looked: exit 2.
+    assert main(["report", "20261201", "--output-dir", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "ambiguous" in err and "aaaaaa" in err and "bbbbbb" in err
+    assert main(["compare", "nope", "bbbbbb", "--output-dir", str(tmp_path)]) == 2
+    assert "no run matching 'nope'" in capsys.readouterr().err

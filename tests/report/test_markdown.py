@@ -70,7 +70,7 @@ def test_comment_shape(runs: dict[str, Path]) -> None:
     rows = by_header(md, "Test", "What failed")
     assert [r[3] for r in rows[1:]] == ["⚠️", "⚠️", "❌"]
     # the failed assertion with expected and actual
-    assert "❌ `tool\\_param\\_equals`: Tool called with incorrect parameters" in md
+    assert "❌ `tool_param_equals`: Tool called with incorrect parameters" in md
     assert 'Expected:\n\n```text\n{"content": "Hello", "path": "test.txt"}\n```' in md
     assert 'Actual:\n\n```text\n{"path": "test.txt"}\n```' in md
     assert "<details" in md and "</details>" in md
@@ -110,3 +110,69 @@ def test_huge_outputs_are_clipped_and_fit() -> None:
     ]
     md = render(build_from_results(s.results, s.meta, s.plan), "md")
     assert len(md) < COMMENT_LIMIT and "more characters]" in md
+
+
+def _code_spans(md: str) -> list[str]:
+    """The visible text of every inline code span, as GitHub (CommonMark + tables) shows it."""
+    found: list[str] = []
+
+    def walk(tokens: list) -> None:  # type: ignore[type-arg]
+        for tok in tokens:
+            if tok.type == "code_inline":
+                found.append(tok.content)
+            if tok.children:
+                walk(tok.children)
+
+    walk(MarkdownIt("commonmark").enable("table").parse(md))
+    return found
+
+
+@pytest.mark.requirement("report:untrusted-output")
+def test_code_spans_show_exactly_their_text(runs: dict[str, Path]) -> None:
+    # Every comment: no code span shows a backslash escape (CommonMark does not process
+    # escapes inside code spans, so `tool\_called` would show the backslash).
+    for name in runs:
+        md = render(build_report(runs[name]), "md")
+        for span in _code_spans(md):
+            assert "\\" not in span, (name, span)
+        assert any(s in ("tool_called", "tool_param_equals", "output_contains")
+                   for s in _code_spans(md)) or "Failures" not in md  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text", ["a_b*c", "x`y", "`edge`", "p|q", "<!-- bench-report -->", "a\nb", "", "``"]
+)
+def test_md_code_round_trips_through_commonmark(text: str) -> None:
+    from report.escape import md_code
+
+    md = f"see {md_code(text)} here"
+    (span,) = _code_spans(md)
+    expected = " ".join(text.split()).replace("<!--", "<!\u200b--") or " "
+    assert span == (expected if text.strip() else " ")
+    # In a table cell the pipe stays inside the span, and the cell count is right.
+    table = f"| a | b |\n|---|---|\n| {md_code(text, cell=True)} | z |\n"
+    html = MarkdownIt("commonmark").enable("table").render(table)
+    assert html.count("<td>") == 2, html
+    (cell,) = _code_spans(table)
+    assert cell == (expected if text.strip() else " ")
+
+
+def test_summary_lines_of_html_blocks_show_names_without_escapes() -> None:
+    # <details><summary>…</summary> opens a raw HTML block: Markdown is not parsed there, so a
+    # backslash escape (test\_name) would show. Names are entity-escaped instead.
+    import html
+    import re as _re
+
+    from report.build import build_from_results
+    from tests.report.samples import make_case, sample
+
+    s = sample("01_single_agent_single_test")
+    bad = make_case(
+        case_id=s.results[0].case_id, agent="gemini-agent", file="tests.yaml", session="default",
+        test="create_file <b>x</b> @team", status="failed",
+    )  # fmt: skip
+    md = render(build_from_results([bad], s.meta, s.plan), "md")
+    (summary,) = _re.findall(r"<summary>(.*?)</summary>", md.split("### ❌ Failures")[1])[:1]
+    shown = html.unescape(summary)
+    assert "create_file <b>x</b> @\u200bteam" in shown and "\\" not in shown
+    assert "<b>" not in summary  # the tag stays text

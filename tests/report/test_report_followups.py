@@ -60,7 +60,7 @@ def _report(text: str | None = VERDICT, error: str | None = None) -> Report:
 @pytest.mark.requirement("cost:judge-apart")
 def test_json_has_the_ai_summary_and_judge_cost_at_every_level() -> None:
     data = json.loads(render(_report(), "json"))
-    assert data["report_version"] == 1
+    assert data["report_version"] == 2
     ai = data["ai_summary"]
     assert (ai["provider"], ai["model"], ai["text"]) == ("judge", "gpt-4o-mini", VERDICT)
     assert (ai["input_tokens"], ai["output_tokens"]) == (321, 45)

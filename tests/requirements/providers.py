@@ -13,7 +13,7 @@ REQUIREMENTS = {
     "provider:token-required": "semantics §5: a token is required except VERTEX and AZURE with entra_id; a missing key is a clear error",
     "ratelimit:rpm": "docs Rate Limiting: rpm token bucket applied per provider before each request",
     "ratelimit:tpm": "docs Rate Limiting: tpm token bucket applied per provider before each request",
-    "retry:429-off-by-default": "docs 429 Retry Handling: by default 429 errors fail immediately (no retry)",
+    "retry:429-retried-by-default": "docs 429 Retry Handling say a 429 fails immediately by default; bench deliberately retries it (honouring Retry-After) unless retry_on_429 is false (docs/compatibility.md)",
     "retry:429-retry-after": "docs 429 Retry Handling: retry waits for Retry-After (seconds or HTTP date) plus a 1 s buffer",
     "retry:429-error-text": "docs 429 Retry Handling: fallback to the wait named in the error text ('retry after 30 seconds')",
     "retry:max-retries": "docs 429 Retry Handling: max_retries attempts (default 3) with exponential backoff",

@@ -202,3 +202,19 @@ async def test_judge_and_agent_providers_are_created_once(tmp_path: Path) -> Non
     summary = await execute(plan, ExecuteOptions(output_dir=tmp_path, concurrency=3), services=svc)
     assert created == ["p"]
     assert [r.status for r in summary.results] == ["passed"] * 5
+
+
+async def test_an_errored_case_is_not_judged_and_says_its_error_once(tmp_path: Path) -> None:
+    # Issue 10 item 11: an error is an error, its assertions are not run on empty output;
+    # and no message names the plan's internal ids (u0001, u0001/2).
+    from runtime.plan.assertions import OutputContains
+
+    plan = make_plan(
+        [unit("u1", [case("u1", 0, "hi", assertions=[OutputContains(value="x")])])], replies=[]
+    )
+    summary = await execute(plan, ExecuteOptions(output_dir=tmp_path), services=services())
+    (result,) = summary.results
+    assert result.status == "error"
+    assert result.assertions == []  # not evaluated
+    assert result.error is not None and "u1" not in result.error
+    assert result.transcript.errors.count(result.error) <= 1

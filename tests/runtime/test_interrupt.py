@@ -222,13 +222,15 @@ def test_second_signal_stops_at_once_then_resume_equals_an_uninterrupted_run(
 
 @pytest.mark.slow
 @pytest.mark.requirement("run:interrupt-stop")
-def test_sigterm_alone_stops_at_once(
-    tmp_path: Path, reference: tuple[Path, list[tuple[str, ...]]]
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_alone_stops_at_once(
+    tmp_path: Path, reference: tuple[Path, list[tuple[str, ...]]], signum: signal.Signals
 ) -> None:
+    # SIGHUP: the terminal or SSH session went away; the run must still end resumable.
     plan_path, _ = reference
     proc = _spawn(plan_path, tmp_path)
     results = _wait_for_results(tmp_path, 1)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert json.loads((results.parent / "metadata.json").read_text())["status"] == "interrupted"

@@ -278,12 +278,12 @@ async def test_resume_and_retry_reuse_the_cache(
     assert setup is not None and setup.rerun_units == ["u1"]
     retried = await execute(
         setup.plan,
-        ExecuteOptions(output_dir=tmp_path, resume=setup.run_id, attempts=setup.attempts),
+        ExecuteOptions(output_dir=tmp_path, resume=setup.run_id, retries=setup.retries),
         services=Services.default(),
     )
     assert len(fake.requests) == 1  # the retry read the parent run's cache
     latest = read_results(retried.run_dir / "results.jsonl")
-    assert latest["u1/0"].attempt == 2
+    assert latest["u1/0"].retry == 1
     assert latest["u1/0"].assertions[0].details["cached"] is True
     assert not [c for c in latest["u1/0"].transcript.llm_calls if c.purpose == "judge"]
 

@@ -174,7 +174,8 @@ async def test_http_errors_name_bedrocks_error_type(
 ) -> None:
     fake, _, url = bedrock
     fake.push(Fault.http(429, retry_after="4", message="Too many requests"))
-    error = await _fails(bedrock_spec(url), ENV)
+    # retry_on_429 off: the first answer's error is what this test reads.
+    error = await _fails(bedrock_spec(url, retry=RetryPolicy(retry_on_429=False)), ENV)
     assert (error.status_code, error.retry_after) == (429, 4.0)
     assert "HTTP 429 rate limited: ThrottlingException: Too many requests" in str(error)
 

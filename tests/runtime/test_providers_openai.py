@@ -169,11 +169,11 @@ async def test_429_wait_from_error_text(fake: FakeLLM, url: str) -> None:
     assert sleeps == [13.0]
 
 
-@pytest.mark.requirement("retry:429-off-by-default")
+@pytest.mark.requirement("retry:429-retried-by-default")
 async def test_429_not_retried_when_disabled(fake: FakeLLM, url: str) -> None:
     fake.push(Fault.http(429, retry_after="3"), Reply(text="never"))
     with pytest.raises(ProviderError) as info:
-        await _call(_spec(url), chat_request())
+        await _call(_spec(url, retry=RetryPolicy(retry_on_429=False)), chat_request())
     assert info.value.status_code == 429 and info.value.retry_after == 3.0
     assert len(fake.requests) == 1
 

@@ -78,7 +78,7 @@ async def test_conversations_have_their_own_cursor() -> None:
 async def test_out_of_replies_is_a_clear_fatal_error() -> None:
     provider = create_provider(_spec(ScriptedReply(when="^hello", text="hi")))
     with pytest.raises(
-        ProviderError, match="scripted provider 'fake' has no reply left for"
+        ProviderError, match="scripted provider 'fake' has no reply left in"
     ) as info:
         await provider.generate(_req("goodbye"))
     assert provider.classify(info.value).kind == "fatal"

@@ -85,3 +85,23 @@ async def test_streams_without_usage_are_estimated(
         response, _, _ = await call_recording_sleeps(build(url, stream=True), chat_request(), ENV)
         assert response.text == "z" * 40
         assert response.usage.estimated is True and response.usage.output == 10
+
+
+async def test_an_openai_stream_cut_off_before_finish_reason_is_an_error(
+    openai_server: tuple[FakeLLM, str],
+) -> None:
+    # The OpenAI family's streamed calls (the contract's kits cover Anthropic, Gemini, Bedrock).
+    from runtime.errors import ProviderError
+    from runtime.plan import RetryPolicy
+
+    from .provider_kits import openai_spec
+
+    fake, url = openai_server
+    fake.reset().push(Reply(text="half an", truncated=True), Reply(text="half an", truncated=True))
+    spec = openai_spec(url, stream=True, retry=RetryPolicy(max_retries=1))
+    with pytest.raises(ProviderError, match="ended before the answer was complete"):
+        await call_recording_sleeps(spec, chat_request(), ENV)
+    assert len(fake.requests) == 2
+    fake.reset().push(Reply(text="whole answer"))
+    response, _, _ = await call_recording_sleeps(openai_spec(url, stream=True), chat_request(), ENV)
+    assert response.text == "whole answer" and response.stop_reason == "stop"

@@ -73,12 +73,20 @@ async def _run(
     )
 
 
-@pytest.mark.requirement("retry:429-off-by-default")
-async def test_429_not_retried_by_default() -> None:
+@pytest.mark.requirement("retry:429-retried-by-default")
+async def test_429_is_retried_by_default() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R429, R429])
+    response, attempts = await _run(provider, RetryPolicy(), rec)
+    assert attempts == 3 and len(rec.sleeps) == 2
+
+
+@pytest.mark.requirement("retry:429-retried-by-default")
+async def test_429_not_retried_when_switched_off() -> None:
     rec = Recorder()
     provider = FlakyProvider([R429])
     with pytest.raises(ProviderError) as info:
-        await _run(provider, RetryPolicy(), rec)
+        await _run(provider, RetryPolicy(retry_on_429=False), rec)
     assert provider.calls == 1 and rec.sleeps == []
     assert info.value.status_code == 429 and info.value.retry_after == 5.0
     assert "retry_on_429" in str(info.value)

@@ -96,8 +96,8 @@ def test_retry_after_injected_provider_failures_reruns_only_those_and_merges(
     assert m.parent_run == parent.name and m.status == "completed"
     assert m.totals.total == 4 and m.totals.passed == 4 and m.totals.errors == 0
     merged = read_results(child / "results.jsonl")
-    assert {cid: (r.transcript.final_output, r.attempt) for cid, r in merged.items()} == {
-        "u0/0": ("a0", 1), "u1/0": ("b1", 2), "u2/0": ("a2", 1), "u3/0": ("b3", 2),
+    assert {cid: (r.transcript.final_output, r.retry) for cid, r in merged.items()} == {
+        "u0/0": ("a0", 0), "u1/0": ("b1", 1), "u2/0": ("a2", 0), "u3/0": ("b3", 1),
     }  # fmt: skip
     built = report.build_report(child)
     assert built.summary.total == 4 and built.summary.passed == 4
@@ -139,8 +139,8 @@ def test_a_failed_test_reruns_its_whole_session_and_copies_the_rest(tmp_path: Pa
     assert main(["retry", parent.name, "-q", "--output-dir", str(tmp_path)]) == 1
     child = next(p for p in runs(tmp_path) if p != parent)
     merged = read_results(child / "results.jsonl")
-    # The whole session u0 ran again (attempt 2, new timestamps); u1 was copied untouched.
-    assert [merged[f"u0/{i}"].attempt for i in range(3)] == [2, 2, 2]
+    # The whole session u0 ran again (retry 1, new timestamps); u1 was copied untouched.
+    assert [merged[f"u0/{i}"].retry for i in range(3)] == [1, 1, 1]
     assert all(merged[f"u0/{i}"].started_at >= parent_results["u0/2"].ended_at for i in range(3))
     assert merged["u1/0"] == parent_results["u1/0"]
     assert merged["u0/1"].status == "failed"  # the scripted agent is still wrong
@@ -178,8 +178,8 @@ def test_errors_only_reruns_errored_sessions(tmp_path: Path) -> None:
     assert main(["retry", parent.name, "--errors-only", "-q", "--output-dir", str(tmp_path)]) == 1
     child = next(p for p in runs(tmp_path) if p != parent)
     merged = read_results(child / "results.jsonl")
-    assert (merged["u0/0"].status, merged["u0/0"].attempt) == ("failed", 1)
-    assert (merged["u1/0"].status, merged["u1/0"].attempt) == ("error", 2)
+    assert (merged["u0/0"].status, merged["u0/0"].retry) == ("failed", 0)
+    assert (merged["u1/0"].status, merged["u1/0"].retry) == ("error", 1)
 
 
 @pytest.mark.requirement("runs:partial-id")

@@ -252,6 +252,8 @@ def test_init_scaffolds_a_suite_that_runs_at_once(
     (tmp_path / ".git").mkdir()  # a repository root: the workflow goes to its .github/
     target = tmp_path / "agents-tests"
     assert main(["init", str(target)]) == 0
+    # runs/ is ignored where `bench execute` runs from: the repository's root.
+    assert "runs/" in (tmp_path / ".gitignore").read_text().splitlines()
     workflow = tmp_path / ".github" / "workflows" / "bench.yml"
     assert workflow.is_file()
     assert "suite: agents-tests/suite.yaml" in workflow.read_text()
@@ -270,13 +272,17 @@ def test_init_scaffolds_a_suite_that_runs_at_once(
 def test_init_refuses_to_overwrite_unless_forced(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / ".gitignore").write_text("*.pyc")  # the user's own: kept, runs/ appended
     assert main(["init", str(tmp_path), "--no-workflow"]) == 0
+    assert (tmp_path / ".gitignore").read_text().splitlines()[0] == "*.pyc"
+    assert "runs/" in (tmp_path / ".gitignore").read_text().splitlines()
     (tmp_path / "suite.yaml").write_text("mine")
     assert main(["init", str(tmp_path), "--no-workflow"]) == 2
     assert "not overwriting" in capsys.readouterr().err
     assert (tmp_path / "suite.yaml").read_text() == "mine"
     assert main(["init", str(tmp_path), "--no-workflow", "--force"]) == 0
     assert "SCRIPTED" in (tmp_path / "suite.yaml").read_text()
+    assert (tmp_path / ".gitignore").read_text().splitlines().count("runs/") == 1  # not twice
     assert not (tmp_path / ".github").exists()
 
 

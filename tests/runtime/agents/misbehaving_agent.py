@@ -7,7 +7,8 @@ reports an error; ``list`` answers a JSON list; ``env:NAME`` answers that variab
 ``llm`` calls OPENAI_BASE_URL/chat/completions (streaming) and answers the text; ``pid``
 answers its process id; ``case`` answers the case id and metadata it was sent;
 ``history`` answers the number of history items; ``request`` answers the whole request line
-it was sent (as JSON text).
+it was sent (as JSON text); ``hostile`` reports an error made to attack a console and a CI log
+(workflow commands, escape sequences, a long line, its own OPENAI_API_KEY).
 """
 
 import json
@@ -41,6 +42,17 @@ def llm(prompt: str) -> str:
                 for choice in chunk.get("choices") or []:
                     text += choice["delta"].get("content") or ""
     return text
+
+
+def hostile() -> str:
+    key = os.environ.get("OPENAI_API_KEY", "")
+    return (
+        "::add-mask::bench\n::error file=README.md,line=1::pwned\r::stop-commands::tok\n"
+        "\x1b[2J\x1b]0;title\x07\u202eevil\u202c "
+        + "A" * 290
+        + "::warning::after a wrap "
+        + f"key={key}"
+    )
 
 
 def flood(die: bool) -> dict:
@@ -86,6 +98,7 @@ def answer(case: dict) -> dict:
         "case": lambda: {"output": json.dumps([case["case_id"], case["metadata"]]), "error": None},
         "history": lambda: {"output": str(len(case["history"])), "error": None},
         "request": lambda: {"output": json.dumps(case), "error": None},
+        "hostile": lambda: {"output": None, "error": hostile()},
     }
     if what in simple:
         return simple[what]()

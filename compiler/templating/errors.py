@@ -13,8 +13,8 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
 from runtime.templating import readable_names
 
-from .suggest import did_you_mean
-from .template_problem import TemplateProblem
+from ..suggest import did_you_mean
+from .problem import TemplateProblem
 
 __all__ = ["as_problem", "fresh_copy"]
 

@@ -15,7 +15,7 @@ from jinja2 import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .helpers import Helpers
-from .template_problem import TemplateProblem
+from .problem import TemplateProblem
 
 __all__ = ["harden"]
 

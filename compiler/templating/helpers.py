@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .fakerkeys import FAKER_KEYS
+from ..suggest import did_you_mean
+from .fakerkeys import CLOCK_KEYS, FAKER_KEYS
 from .javatime import apply_timezone, format_now, parse_offset
-from .suggest import did_you_mean
-from .template_problem import TemplateProblem
+from .problem import TemplateProblem
 
 __all__ = [
     "HELPERS",
@@ -138,6 +138,9 @@ class Helpers:
         self._seed = seed
         self._rng = random.Random(seed)
         self._now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+        self.clock_read = False
+        """Whether any template read the frozen clock (``now``, or a faker key built on it):
+        only then is the clock part of the plan."""
         self._faker: Any = None
 
     def choice(self, seq: Any) -> Any:
@@ -189,6 +192,7 @@ class Helpers:
 
     def now(self, format: Any = "", offset: Any = "", timezone: Any = "") -> str:
         """``{{now format='yyyy-MM-dd' offset='7 days' timezone='UTC'}}`` on the frozen clock."""
+        self.clock_read = True
         moment = self._now
         if _text(offset).strip():
             moment = moment + parse_offset(_text(offset))
@@ -210,6 +214,8 @@ class Helpers:
                 or "keys look like 'Name.first_name', 'Internet.email'",
                 undefined=name,
             )
+        if fn in CLOCK_KEYS:
+            self.clock_read = True
         return fn(self._get_faker(), self._now)
 
     def _get_faker(self) -> Any:

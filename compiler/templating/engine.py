@@ -34,15 +34,15 @@ from jinja2 import TemplateError, meta
 from runtime.plan import RuntimeTemplate, SecretRef
 from runtime.templating import jinja_name, make_environment, variable_name
 
+from ..secret_names import SecretAlias, looks_secret
+from ..suggest import did_you_mean
+from .errors import as_problem, fresh_copy
 from .handlebars import subtraction_hint
 from .helpers import HELPERS, Helpers
+from .problem import TemplateProblem
 from .sandbox import harden
-from .secret_names import SecretAlias, looks_secret
 from .segments import Block, Expr, Segment, Text, jinja_literal, jinja_string
 from .splitter import split
-from .suggest import did_you_mean
-from .template_errors import as_problem, fresh_copy
-from .template_problem import TemplateProblem
 from .variable_order import dependency_order
 
 __all__ = ["SecretAlias", "TemplateEngine", "TemplateProblem", "looks_secret"]
@@ -88,6 +88,11 @@ class TemplateEngine:
         self._shapes: dict[tuple[_Parsed, frozenset[str]], _Shape] = {}
 
     # -- public interface ---------------------------------------------------------------
+
+    @property
+    def clock_read(self) -> bool:
+        """Whether a template read the frozen clock (then the plan records it)."""
+        return self._helpers.clock_read
 
     def make_run_id(self) -> str:
         """A UUIDv4 for RUN_ID derived from the seed (its own stream: other values don't shift)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .template_problem import TemplateProblem
+from .problem import TemplateProblem
 
 __all__ = ["apply_timezone", "format_java", "format_now", "parse_offset"]
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from runtime.plan import RuntimeTemplate, SecretRef, Span
 
-from .diagnostics import Diagnostics
-from .template_problem import TemplateProblem
+from ..diagnostics import Diagnostics
+from .problem import TemplateProblem
 
 if TYPE_CHECKING:
-    from .templates import TemplateEngine
+    from .engine import TemplateEngine
 
 __all__ = ["Renderer"]
 

@@ -36,10 +36,10 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 
 from runtime.templating import jinja_name, make_environment, variable_name
 
+from ..suggest import did_you_mean
 from .helpers import HELPERS
+from .problem import TemplateProblem
 from .segments import Expr, FastCall, jinja_string
-from .suggest import did_you_mean
-from .template_problem import TemplateProblem
 
 __all__ = ["HB_BLOCK_HINT", "expression", "is_variable_name", "subtraction_hint"]
 

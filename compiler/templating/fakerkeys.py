@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-__all__ = ["FAKER_KEYS", "FakerFn"]
+__all__ = ["CLOCK_KEYS", "FAKER_KEYS", "FakerFn"]
 
 FakerFn = Callable[[Any, datetime], str]
 """``(faker.Faker, frozen now) -> value``."""
@@ -64,3 +64,7 @@ FAKER_KEYS: dict[str, FakerFn] = {
     "Misc.digit": lambda f, now: str(f.random_digit()),
 }
 """Key -> generator, exactly the keys agent-benchmark documents."""
+
+
+CLOCK_KEYS = frozenset(FAKER_KEYS[k] for k in ("Misc.date", "Misc.time", "Misc.timestamp"))
+"""The keys whose values depend on the frozen clock (reading them puts the clock in the plan)."""

@@ -3,7 +3,7 @@
 Recognises ``{{ }}``, ``{{{ }}}``, ``{{! }}``/``{{!-- --}}``, ``{{#if}}``-style Handlebars blocks,
 ``{% %}`` (with ``{% raw %}``), ``{# #}``, ``${NAME}`` and the ``$${`` escape, and applies
 whitespace control (``{{-``/``-}}``, ``{{~``/``~}}``). Each expression body is translated by
-``compiler.handlebars``.
+``compiler.templating.handlebars``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from .handlebars import HB_BLOCK_HINT, expression
+from .problem import TemplateProblem
 from .segments import Block, Expr, Segment, Text
-from .template_problem import TemplateProblem
 
 __all__ = ["split"]
 
