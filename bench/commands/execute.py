@@ -93,12 +93,11 @@ def parse_formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench execute``."""
-    from rich.console import Console
-
+    from bench.terminal import make_console
     from runtime import ExecuteOptions
 
     formats = parse_formats(args.report)
-    console = Console(highlight=False)
+    console = make_console()
     plan = _load(args)
     plan, selection = _select(plan, args)
     options = ExecuteOptions(
@@ -122,14 +121,14 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
     import functools
 
     import anyio
-    from rich.console import Console
 
     from bench import __version__
     from bench.progress import RunProgress
+    from bench.terminal import make_console
     from runtime.execute import execute
     from runtime.interrupt import StopRequest, run_with_signals
 
-    err = Console(stderr=True, highlight=False)
+    err = make_console(stderr=True)
     stop = StopRequest()
 
     def on_drain() -> None:

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         "run",
         help="the Action's main step: execute a suite and publish it (inputs from INPUT_* variables)",
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, workflow_commands=True)  # annotations, ::error
 
     comment = sub.add_parser(
         "comment",
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="environment variable holding the token (default GITHUB_TOKEN)",
     )
-    comment.set_defaults(handler=_comment)
+    comment.set_defaults(handler=_comment, workflow_commands=True)  # ::warning on a 403
 
     outputs = sub.add_parser("outputs", help="write the step outputs of a JSON report")
     outputs.add_argument("--report", required=True, help="a bench JSON report (report.json)")
