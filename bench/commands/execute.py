@@ -98,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.report)
     console = make_console()
-    plan = _load(args)
+    if console.is_terminal and not args.quiet and args.target:
+        with console.status(f"compiling {args.target}"):  # the phase before the bar
+            plan = _load(args)
+    else:
+        plan = _load(args)
     plan, selection = _select(plan, args)
     options = ExecuteOptions(
         output_dir=args.output_dir,
@@ -142,7 +146,10 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         err.print("interrupt: stopping now; the cases in flight will run again on resume",
                   markup=False)  # fmt: skip
 
-    with RunProgress(console, plan.attempt_count, live=None if not quiet else False) as progress:
+    live = None if not quiet else False
+    with RunProgress(
+        console, plan.attempt_count, live=live, starting=_starting(plan), repeated=_repeated(plan)
+    ) as progress:
         options.bench_version = __version__
         options.stop = stop
         if not quiet:
@@ -170,6 +177,22 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         )
     _warn_summary(err, summary)
     return summary
+
+
+def _starting(plan: Any) -> str:
+    """The phase a run is in until its first case ends: what it has to start first."""
+    from runtime.plan import ExternalAgent
+
+    what = []
+    if plan.servers:
+        what.append("servers")
+    if any(isinstance(a, ExternalAgent) for a in plan.agents):
+        what.append("agents")
+    return f"starting {' and '.join(what)}" if what else "running"
+
+
+def _repeated(plan: Any) -> bool:
+    return bool(plan.attempt_count != len(plan.cases))
 
 
 def _warn_summary(err: Any, summary: Any) -> None:
