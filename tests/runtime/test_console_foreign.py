@@ -155,3 +155,26 @@ def test_the_stop_commands_pair_leaves_data_on_stdout_alone(tmp_path: Path) -> N
     assert isinstance(json.loads(done.stdout), dict)
     stop, resume = done.stderr.splitlines()
     assert resume == "::" + stop.removeprefix("::stop-commands::") + "::"
+
+
+@pytest.mark.requirement("console:foreign-text")
+@pytest.mark.parametrize(
+    "view", [[], ["--cases"], ["--failures"]], ids=["summary", "cases", "failures"]
+)
+def test_bench_show_prints_foreign_text_inert(tmp_path: Path, view: list[str]) -> None:
+    """``bench show`` reads the run's files back: redacted already, but not yet inert."""
+    code, _ = _run(tmp_path, False)
+    assert code == 1
+    (run,) = (tmp_path / "runs").iterdir()
+    env = {**os.environ, "OPENAI_API_KEY": SECRET, "SERVICE_TOKEN": TOKEN}
+    env.pop("GITHUB_ACTIONS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "show", run.name, *view, "--output-dir", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    out = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0, out
+    assert SECRET not in out and TOKEN not in out
+    assert not CONTROL.search(out), repr(CONTROL.search(out))
+    assert not [ln for ln in re.split(r"\r\n|\r|\n", out) if ln.lstrip().startswith("::")]
+    assert "##[" not in out
