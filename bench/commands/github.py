@@ -93,7 +93,9 @@ def _comment(args: argparse.Namespace) -> int:
     )
     outcome = published.comment
     if outcome.action not in ("created", "updated"):  # publish() already printed the URL
-        print(f"bench: no PR comment: {outcome.reason}")
+        from runtime.sanitize import for_terminal
+
+        print(f"bench: no PR comment: {for_terminal(outcome.reason)}")  # may quote GitHub's API
     return 0
 
 
