@@ -9,6 +9,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from . import __version__, commands
 
@@ -46,13 +47,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code.
 
     A closed stdout (the reader of a pipe went away) ends any command quietly: no traceback,
-    nothing more written, exit code ``CLOSED_PIPE``.
+    nothing more written, exit code ``CLOSED_PIPE`` (a run it stops stays resumable).
     """
     try:
         return _main(argv)
-    except BrokenPipeError:
+    except BaseException as exc:
+        if not _closed_pipe(exc):
+            raise
         _silence_stdout()
         return CLOSED_PIPE
+
+
+def _closed_pipe(exc: BaseException) -> bool:
+    """A BrokenPipeError, also inside the exception groups of a run's task groups."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_closed_pipe(e) for e in exc.exceptions)
+    return isinstance(exc, BrokenPipeError)
 
 
 def _silence_stdout() -> None:
@@ -102,6 +112,17 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_help()
         return 2
     _configure_logging()
+    if getattr(args, "workflow_commands", False):
+        return _handle(handler, args)
+    # Inside GitHub Actions the output of a command is a ::stop-commands:: block (a second
+    # wall behind runtime/sanitize.py); compile and github write workflow commands on purpose.
+    from .terminal import github_commands_stopped
+
+    with github_commands_stopped():
+        return _handle(handler, args)
+
+
+def _handle(handler: Any, args: argparse.Namespace) -> int:
     try:
         return int(handler(args))
     except KeyboardInterrupt:

@@ -26,10 +26,11 @@ def default_format(stream: IO[str] | None = None) -> str:
 
 
 def _rich(diags: Sequence[Diagnostic], sources: Mapping[str, str], stream: IO[str]) -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
+    from .terminal import make_console
+
+    console = make_console(file=stream, soft_wrap=True)  # the terminal rule, per segment
     for d in diags:
         color = "red" if d.severity == "error" else "yellow"
         head = Text()
@@ -69,5 +70,7 @@ def print_diagnostics(
     if out.isatty() and not os.environ.get("NO_COLOR"):
         _rich(diags, sources, out)
         return
-    for d in diags:
-        out.write(d.format(sources.get(d.file)) + "\n")
+    from runtime.sanitize import for_terminal
+
+    for d in diags:  # a diagnostic quotes the suite: inert, its own line breaks kept
+        out.write(for_terminal(d.format(sources.get(d.file)), keep_newlines=True) + "\n")

@@ -1,13 +1,19 @@
-"""Live progress of a run: a rich bar with passed/failed/errors so far, or plain lines.
+"""Live progress of a run, pytest-like: a bar on a terminal, one short line per case elsewhere.
 
-On a terminal the bar redraws in place; anywhere else (CI logs, pipes) every finished case is
-one plain line, so logs stay readable and grep-able.
+On a terminal a rich bar redraws in place with passed/failed/errors so far and the phase the run
+is in (``compiling`` before the plan exists, ``starting servers`` until the first case ends,
+then ``running``); a case that fails or errors also prints its line above the bar. Anywhere
+else (CI logs, pipes) every finished case is one line, ``[3/10] FAIL  agent / session / test
+(1.20s)``, and nothing redraws. Details (failed assertions, errors) come once, after the run,
+in the console report.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
 
 from runtime.sanitize import for_terminal
 
@@ -17,20 +23,42 @@ if TYPE_CHECKING:
     from runtime.results import CaseResult
     from runtime.store import RunStore
 
-__all__ = ["RunProgress"]
+__all__ = ["RunProgress", "case_line"]
 
-_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+_MARK = {"passed": ("PASS", "green"), "failed": ("FAIL", "red"), "error": ("ERROR", "yellow")}
+
+
+def case_line(result: CaseResult, repeated: bool = False) -> Text:
+    """``FAIL  agent / session / test (1.20s)``: names inert, the status coloured."""
+    word, style = _MARK[result.status]
+    line = Text(f"{word:5}", style=style)
+    name = f"{result.agent} / {result.session} / {result.test}"
+    if repeated:
+        name += f" #{result.attempt + 1}"
+    line.append(f" {for_terminal(name, limit=500)} ({result.duration_ms / 1000:.2f}s)")
+    return line
 
 
 class RunProgress:
-    """Receives ``on_start`` and ``on_result`` from execute() and shows them."""
+    """Shows the run's phase, then ``on_start`` and ``on_result`` from execute()."""
 
-    def __init__(self, console: Console, total: int, *, live: bool | None = None) -> None:
+    def __init__(
+        self,
+        console: Console,
+        total: int,
+        *,
+        live: bool | None = None,
+        starting: str = "starting",
+        repeated: bool = False,
+    ) -> None:
         self.console = console
         self.total = total
         self.done = 0
         self.counts = {"passed": 0, "failed": 0, "error": 0}
         self.live = console.is_terminal if live is None else live
+        self.starting = starting
+        """The phase between the run directory and the first result (``starting servers``)."""
+        self.repeated = repeated
         self._progress: Any = None
         self._task: Any = None
 
@@ -40,11 +68,13 @@ class RunProgress:
                 BarColumn,
                 MofNCompleteColumn,
                 Progress,
+                SpinnerColumn,
                 TextColumn,
                 TimeElapsedColumn,
             )
 
             self._progress = Progress(
+                SpinnerColumn(),
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -59,7 +89,7 @@ class RunProgress:
             )
             self._progress.start()
             self._task = self._progress.add_task(
-                "running", total=self.total, passed=0, failed=0, errors=0
+                self.starting, total=self.total, passed=0, failed=0, errors=0
             )
         return self
 
@@ -76,11 +106,10 @@ class RunProgress:
         """The run directory exists; ``already_done`` cases come from an earlier attempt."""
         self.done = already_done
         verb = "resuming" if already_done else "run"
-        self.console.print(f"{verb} {store.run_id} -> {store.path}", highlight=False)
-        if already_done:
-            self.console.print(
-                f"{already_done} of {self.total} cases already done", highlight=False
-            )
+        more = f", {already_done} already done" if already_done else ""
+        self.console.print(
+            f"{verb} {store.run_id}: {self.total} cases{more} -> {store.path}", markup=False
+        )
         if self._progress is not None:
             self._progress.update(self._task, completed=already_done)
 
@@ -91,17 +120,14 @@ class RunProgress:
         if self._progress is not None:
             self._progress.update(
                 self._task,
+                description="running",
                 completed=self.done,
                 passed=self.counts["passed"],
                 failed=self.counts["failed"],
                 errors=self.counts["error"],
             )
+            if result.status != "passed":  # above the bar, as pytest does on a terminal
+                self.console.print(case_line(result, self.repeated))
             return
-        line = (
-            f"[{self.done}/{self.total}] {_MARK[result.status]:5} {result.agent} / "
-            f"{result.session} / {result.test} ({result.duration_ms / 1000:.2f}s)"
-        )
-        if result.error:
-            line += f": {result.error}"
-        # Names and the error may come from an agent or a server: inert before printing.
-        self.console.print(for_terminal(line), highlight=False, markup=False, soft_wrap=True)
+        line = Text(f"[{self.done}/{self.total}] ")
+        self.console.print(line + case_line(result, self.repeated))

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from runtime.plan import SecretRef
+from runtime.sanitize import looks_secret
 
 __all__ = ["SecretAlias", "looks_secret"]
-
-_SECRET_WORDS = frozenset(
-    {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "AUTH"}
-    | {"APIKEY", "PASSPHRASE", "PAT"}
-)
-_WORD_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-def looks_secret(name: str) -> bool:
-    """True when a variable name reads as a secret: a word part such as KEY, TOKEN, AUTH.
-
-    ``GITHUB_TOKEN``, ``openaiApiKey``, ``DB_PASSWORD`` and ``AUTH`` look secret;
-    ``KEYBOARD_LAYOUT`` and ``AUTHOR`` do not (the word must stand alone).
-    """
-    return any(part.upper() in _SECRET_WORDS for part in _WORD_PARTS.findall(name))
 
 
 class SecretAlias(str):

@@ -1,15 +1,27 @@
-"""The console report of agent-benchmark: comparison summary, detailed results, execution summary.
+"""The console report, pytest-like: details only for what failed, then one summary table.
 
-Colour comes from rich and only when the console is a terminal; untrusted text is passed
-as ``rich.text.Text`` (never as markup) with control characters removed, so an agent's
-output cannot inject styles or terminal escape sequences.
+The progress lines already named every case, so passing cases are not repeated. What follows
+a run is:
+
+1. ``FAILURES AND ERRORS`` (only when there are some): each failed case with its failed
+   assertions (expected and actual), each errored case with its error;
+2. one summary table, one row per agent (and a total row when there are several agents);
+   with several agents, a compact comparison: the tests on which they differ, one line each;
+3. one line of totals and the criteria, then the AI summary when the plan asked for one.
+
+This replaces agent-benchmark's three sections (a comparison table per test, every assertion of
+every case, an execution summary): 30 passing cases took 537 lines (docs/compatibility.md).
+
+Colour comes from rich, only on a terminal. Foreign text (names, messages, expected/actual
+values, errors, the judge's verdict) is flattened to one line by runtime/sanitize.py and passed
+as ``Text``, never markup; bench/terminal.py's consoles apply the rule again to every segment.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.box import SQUARE
+from rich.box import SIMPLE_HEAD
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -17,56 +29,56 @@ from rich.text import Text
 from runtime.sanitize import for_terminal
 
 from .escape import to_json
-from .render import fmt_ms, fmt_pct
+from .render import fmt_ms, fmt_pct, fmt_usd
 from .schema import AssertionReport, CaseReport, Report
-from .views import layout
+from .views import Layout, layout
 
 __all__ = ["print_console_report"]
 
-RULE = "═" * 63
 STATUS = {
     "passed": ("✓ PASS", "green"),
     "failed": ("✗ FAIL", "red"),
     "error": ("! ERROR", "yellow"),
 }
+MARK = {"passed": "✓", "failed": "✗", "error": "!"}
+DIFFERENCES_SHOWN = 20
+"""Tests listed where several agents differ; the reports hold the rest."""
 
 
 def _t(value: Any, limit: int = 300) -> str:
     return for_terminal(" ".join(str(value).split()), limit=limit)
 
 
-def _heading(console: Console, title: str) -> None:
-    console.print(RULE, style="bold")
-    console.print(Text(title.center(63), style="bold cyan"))
-    console.print(RULE, style="bold")
-    console.print()
+def _name(c: CaseReport, v: Layout, repeated: bool) -> str:
+    """``agent / session / test`` (the file too when the suite has several; ``#k`` for the
+    k-th attempt of a repeated test)."""
+    parts = [c.agent, c.session, c.test]
+    if v.multi_file:
+        parts.insert(1, c.file)
+    name = " / ".join(parts)
+    return name + (f" #{c.attempt + 1}" if repeated else "")
 
 
 def _assertion(console: Console, a: AssertionReport, indent: int) -> None:
-    mark, style = ("✓", "green") if a.passed else ("✗", "red")
+    """A failed assertion, its expected and actual values, and its failed children."""
     line = Text(" " * indent)
-    line.append(mark, style=style)
+    line.append("✗", style="red")
     line.append(f" {_t(a.type, 60)}: {_t(a.message)}")
     console.print(line)
-    pad = " " * (indent + 2)
+    pad = " " * (indent + 4)
     if a.expected is not None:
-        console.print(Text(f"{pad}• expected: {_t(to_json(a.expected, 400))}"))
+        console.print(Text(f"{pad}expected: {_t(to_json(a.expected, 400))}"))
     if a.actual is not None:
-        console.print(Text(f"{pad}• actual: {_t(to_json(a.actual, 400))}"))
-    # Details repeat expected/actual under other names ("actual", "max"); show each value once.
-    shown = [a.expected, a.actual]
-    extra = [
-        (k, v) for k, v in a.details.items() if k not in ("expected", "actual") and v not in shown
-    ]
-    for key, value in extra[:6]:
-        console.print(Text(f"{pad}• {_t(key, 40)}: {_t(to_json(value, 200))}", style="dim"))
+        console.print(Text(f"{pad}actual:   {_t(to_json(a.actual, 400))}"))
     for child in a.children:
-        _assertion(console, child, indent + 2)
+        if not child.passed:
+            _assertion(console, child, indent + 2)
 
 
 def _errors(c: CaseReport) -> list[str]:
-    """The case error and the transcript's errors, each once."""
-    return list(dict.fromkeys([c.error, *c.errors] if c.error else c.errors))
+    """The case's error; the transcript's errors only when the case has none of its own (they
+    repeat it in other words: "LLM call failed (iteration 1): …")."""
+    return [c.error] if c.error else list(dict.fromkeys(c.errors))
 
 
 def _provider(c: CaseReport) -> str:
@@ -74,105 +86,141 @@ def _provider(c: CaseReport) -> str:
     return _t((c.provider_type or c.provider or "").upper(), 40)
 
 
-def _case(console: Console, c: CaseReport) -> None:
+def _case(console: Console, c: CaseReport, v: Layout, repeated: bool) -> None:
     label, style = STATUS[c.status]
-    line = Text("  ")
-    line.append(label.split()[0], style=style)
-    line.append(f" {_t(c.agent, 80)}")
+    line = Text(label, style=f"bold {style}")
+    line.append(f" {_t(_name(c, v, repeated), 500)}", style="bold")
+    facts = [fmt_ms(c.duration_ms)]
     if provider := _provider(c):
-        line.append(f" [{provider}]", style="dim")
-    line.append(f" ({fmt_ms(c.duration_ms)})")
+        facts.append(provider)
+    line.append(f"  ({', '.join(facts)})", style="dim")
     console.print(line)
-    console.print(
-        Text(
-            f"    tokens {c.tokens.input} in / {c.tokens.output} out · latency {fmt_ms(c.latency_ms)}"
-            f" · {len(c.tool_calls)} tool call(s)",
-            style="dim",
+    for err in _errors(c)[:5]:
+        console.print(Text(f"    error: {_t(err, 1000)}", style="yellow"))
+    if c.status == "failed":
+        for a in c.assertions:
+            if not a.passed:
+                _assertion(console, a, 4)
+
+
+def _summary_table(console: Console, report: Report, v: Layout) -> None:
+    table = Table(box=SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    for name in ("agent", "cases", "passed", "failed", "errors", "pass rate", "tokens"):
+        table.add_column(name, justify="left" if name == "agent" else "right", no_wrap=True)
+    priced = report.summary.cost_usd is not None
+    if priced:
+        table.add_column("cost", justify="right", no_wrap=True)
+    table.add_column("avg time", justify="right", no_wrap=True)
+
+    def row(
+        name: Text, total: int, p: int, f: int, e: int, tokens: int, cost: Any, avg: float
+    ) -> None:
+        cells: list[str | Text] = [
+            name,
+            str(total),
+            Text(str(p), style="green" if p else ""),
+            Text(str(f), style="red" if f else ""),
+            Text(str(e), style="yellow" if e else ""),
+            fmt_pct(p / total if total else 0.0),
+            f"{tokens:,}",
+        ]
+        if priced:
+            cells.append(fmt_usd(cost))
+        table.add_row(*cells, fmt_ms(avg))
+
+    for a in report.agents:
+        who = Text(_t(a.name, 60))
+        if a.provider_type or a.provider:
+            who.append(f" {_t((a.provider_type or a.provider or '').upper(), 40)}", style="dim")
+        row(who, a.total, a.passed, a.failed, a.errors, a.tokens, a.cost_usd, a.avg_duration_ms)
+    s = report.summary
+    if v.multi_agent:
+        avg = sum(c.duration_ms for c in report.detailed_results) / s.total if s.total else 0.0
+        tokens = s.input_tokens + s.output_tokens
+        total = Text("total", style="bold")
+        row(total, s.total, s.passed, s.failed, s.errors, tokens, s.cost_usd, avg)
+    console.print(table)
+
+
+def _differences(console: Console, v: Layout) -> None:
+    """Several agents: the tests on which they did not all end alike, one line each."""
+    differ = [tg for tg in v.tests if len({c.status for c in tg.cases}) > 1]
+    if not differ:
+        console.print(Text("Every test ended alike for all agents.", style="dim"))
+        return
+    console.print(Text(f"Tests where the agents differ ({len(differ)}):", style="bold"))
+    for tg in differ[:DIFFERENCES_SHOWN]:
+        where = f"{tg.session} / {tg.test}" if (v.multi_session or v.multi_file) else tg.test
+        line = Text(f"  {_t(where, 200)}:")
+        for c in tg.cases:
+            line.append(f" {MARK[c.status]}", style=STATUS[c.status][1])
+            line.append(f" {_t(c.agent, 60)}")
+        console.print(line)
+    if len(differ) > DIFFERENCES_SHOWN:
+        more = len(differ) - DIFFERENCES_SHOWN
+        console.print(Text(f"  … and {more} more (the HTML and Markdown reports list every test)"))
+
+
+def _totals(console: Console, report: Report, v: Layout) -> None:
+    s = report.summary
+    parts = [f"{s.total} cases: {s.passed} passed, {s.failed} failed, {s.errors} errors"]
+    if s.not_run:
+        parts.append(f"{s.not_run} not run")
+    parts.append(f"{s.tool_calls} tool calls")
+    parts.append(f"{s.input_tokens + s.output_tokens:,} tokens")
+    if s.cost_usd is not None:
+        parts.append(fmt_usd(s.cost_usd))
+    if s.judge_cost_usd is not None:
+        parts.append(f"judge {fmt_usd(s.judge_cost_usd)} (apart)")
+    parts.append(f"{fmt_ms(s.duration_ms)} wall")
+    console.print(Text(" · ".join(parts)))
+    if v.flaky:
+        names = ", ".join(f"{_t(f.test, 80)} ({_t(f.agent, 40)})" for f in v.flaky[:5])
+        more = f" and {len(v.flaky) - 5} more" if len(v.flaky) > 5 else ""
+        console.print(Text(f"flaky: {names}{more}", style="yellow"))
+    rule = _criteria_rule(report)
+    if s.criteria_met:
+        console.print(Text(f"criteria met{rule}", style="green"))
+    else:
+        console.print(Text(f"criteria NOT met{rule}", style="bold red"))
+
+
+def _criteria_rule(report: Report) -> str:
+    s = report.summary
+    rules = []
+    if s.success_rate_required is not None:
+        rules.append(
+            f"pass rate {fmt_pct(s.pass_rate)}, {fmt_pct(s.success_rate_required)} required"
         )
-    )
-    for err in _errors(c)[:10]:
-        console.print(Text(f"    error: {_t(err)}", style="yellow"))
-    for a in c.assertions:
-        _assertion(console, a, 4)
-    console.print()
+    if s.pass_hat_k_required is not None:
+        k, need = s.pass_hat_k_required.k, s.pass_hat_k_required.min
+        rules.append(f"pass^{k} {fmt_pct(s.pass_hat_k)}, {fmt_pct(need)} required")
+    if not rules:
+        rules.append("every case must pass")
+    return ": " + "; ".join(rules)
 
 
 def print_console_report(report: Report, console: Console) -> None:
-    """Print the seed's three console sections; coloured only when ``console`` is a terminal."""
+    """Failures and errors in detail, one summary table, totals and criteria (see above)."""
     v = layout(report)
-    _heading(console, "COMPARISON SUMMARY")
-    for tg in v.tests:
-        rate = tg.passed / len(tg.cases) if tg.cases else 0.0
-        title = Text("📋 Test: ")
-        title.append(_t(tg.test, 120), style="bold")
-        if v.multi_session or v.multi_file:
-            title.append(f" ({_t(tg.file, 60)} › {_t(tg.session, 60)})", style="dim")
-        title.append(f" [{fmt_pct(rate)} passed]")
-        console.print(title)
-        console.print(Text(f"   Summary: {tg.passed}/{len(tg.cases)} agents passed"))
-        table = Table(box=SQUARE, padding=(0, 1))
-        table.add_column("Agent", min_width=24)
-        table.add_column("Status", min_width=9)
-        table.add_column("Duration", justify="right", min_width=9)
-        for c in tg.cases:
-            label, style = STATUS[c.status]
-            who = Text(_t(c.agent, 60))
-            if provider := _provider(c):
-                who.append(f"\n  └─ [{provider}]", style="dim")
-            table.add_row(who, Text(label, style=style), fmt_ms(c.duration_ms))
-        console.print(table)
+    if v.failures:
         console.print()
-    _heading(console, "DETAILED TEST RESULTS")
-    for tg in v.tests:
-        console.print(Text(f"📋 Test: {_t(tg.test, 120)}", style="bold"))
-        for c in tg.cases:
-            _case(console, c)
-    s = report.summary
-    console.print(RULE, style="bold")
-    console.print(
-        Text(f"Total: {s.total} | Passed: {s.passed} | Failed: {s.failed} | Errors: {s.errors}")
-    )
-    console.print(RULE, style="bold")
+        console.print(Text(f"FAILURES AND ERRORS ({len(v.failures)})", style="bold"))
+        repeated = any(c.attempt for c in report.detailed_results)
+        for c in v.failures:
+            _case(console, c, v, repeated)
     console.print()
-    console.print("=" * 80)
-    console.print(Text("[Summary] Test Execution Summary", style="bold"))
-    console.print("=" * 80)
-    avg = sum(c.duration_ms for c in report.detailed_results) / s.total if s.total else 0.0
-    error_count = sum(len(_errors(c)) for c in report.detailed_results)
-    lines: list[tuple[str, str, str | None]] = [
-        ("Total Tests:", str(s.total), None),
-        ("Passed:", f"{s.passed} ({fmt_pct(s.passed / s.total if s.total else 0)})", "green"),
-        (
-            "Failed:",
-            f"{s.failed} ({fmt_pct(s.failed / s.total if s.total else 0)})",
-            "red" if s.failed else None,
-        ),
-        (
-            "Errored:",
-            f"{s.errors} ({fmt_pct(s.errors / s.total if s.total else 0)})",
-            "yellow" if s.errors else None,
-        ),
-        ("Total Tool Calls:", str(s.tool_calls), None),
-        ("Total Errors:", str(error_count), None),
-        ("Total Duration:", f"{s.duration_ms:.0f}ms wall (avg: {avg:.0f}ms per test)", None),
-        ("Total Tokens:", str(s.input_tokens + s.output_tokens), None),
-    ]
-    if s.cost_usd is not None:
-        lines.append(("Total Cost:", f"${s.cost_usd:.4f}", None))
-    if s.judge_cost_usd is not None:
-        lines.append(("Judge Cost:", f"${s.judge_cost_usd:.4f} (apart from the total)", None))
-    if s.not_run:
-        lines.append(("Not Run:", str(s.not_run), "yellow"))
-    verdict = "met" if s.criteria_met else "NOT met"
-    lines.append(("Criteria:", verdict, "green" if s.criteria_met else "red"))
-    for name, value, row_style in lines:
-        console.print(Text(f"  {name:<18}{value}", style=row_style or ""))
-    console.print("=" * 80)
+    _summary_table(console, report, v)
+    if v.multi_agent:
+        console.print()
+        _differences(console, v)
+    console.print()
+    _totals(console, report, v)
     _ai_summary(console, report)
 
 
 def _ai_summary(console: Console, report: Report) -> None:
-    """The judge's verdict (untrusted text: controls stripped, never read as rich markup)."""
+    """The judge's verdict (untrusted text: controls escaped, never read as rich markup)."""
     ai = report.ai_summary
     if ai is None:
         return

@@ -211,10 +211,16 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
 
 
 def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:
-    """Resolve every secret the plan references (when set) so writes can scrub its value."""
+    """Resolve every secret the plan references (when set) so writes can scrub its value.
+
+    The values of secret-looking environment variables (``AWS_SECRET_ACCESS_KEY``, ``*_TOKEN``)
+    are scrubbed too: agents and servers inherit them and may print them (a dying server's
+    environment) though the plan never names them.
+    """
+    from .sanitize import environment_secrets
     from .secrets import Redactor, resolve
 
-    redactor = Redactor()
+    redactor = Redactor(environment_secrets(env))
     for ref in _secret_refs(plan.model_dump(mode="python")):
         try:
             resolve(ref, env, redactor=redactor)

@@ -28,7 +28,14 @@ PROJECT = set(ALLOWED) | {"templates"}
 # Which runtime modules the compiler and the reports may reach (STYLE practice 8): the plan
 # contract and a few leaf modules, never the machinery (providers, servers, the loop, the store).
 RUNTIME_SURFACE = {
-    "compiler": {"runtime.plan", "runtime.templating", "runtime.errors", "runtime.jsonpath"},
+    # runtime.sanitize: secret-looking names are one rule for compile-time refusal and redaction.
+    "compiler": {
+        "runtime.plan",
+        "runtime.templating",
+        "runtime.errors",
+        "runtime.jsonpath",
+        "runtime.sanitize",
+    },
     # runtime.criteria: the one rule for criteria_met, shared by the exit code and the report.
     "report": {
         "runtime.plan",

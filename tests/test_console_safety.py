@@ -73,6 +73,13 @@ def test_a_hostile_agent_error_is_inert_on_the_console(tmp_path: Path, actions: 
     )  # fmt: skip
     printed = done.stdout + done.stderr
     assert done.returncode in (1, 3), printed
+    if actions:
+        # bench's own ::stop-commands::TOKEN first and ::TOKEN:: last on stderr, nothing
+        # else (the pair is checked in tests/runtime/test_console_foreign.py).
+        first, *middle, last = done.stderr.splitlines()
+        token = first.removeprefix("::stop-commands::")
+        assert first != token and last == f"::{token}::"
+        printed = done.stdout + "\n".join(middle)
     assert "pwned" in printed  # the error is shown...
     _no_command_can_start(printed)  # ...but cannot act as a workflow command
     assert "\x1b" not in printed and "\x07" not in printed and "\u202e" not in printed

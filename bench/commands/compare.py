@@ -73,6 +73,9 @@ def _exit_code(base: Any, head: Any, fail_on: str) -> int:
     if fail_on != "regression":
         return 0
     regressed = [v for v in verdicts(base, head) if v.verdict == "regressed"]
+    from runtime.sanitize import for_terminal
+
     for v in regressed:
-        print(f"bench: regressed: {v.test} ({v.agent}), p = {v.p_value:.3g}", file=sys.stderr)
+        line = f"bench: regressed: {v.test} ({v.agent}), p = {v.p_value:.3g}"
+        print(for_terminal(line), file=sys.stderr)
     return 1 if regressed else 0

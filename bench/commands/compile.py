@@ -40,7 +40,8 @@ def register(subparsers: Any) -> None:
         "--diagnostics-format", choices=("text", "json", "github"), default=None,
         help="how problems are printed (default: github inside GitHub Actions when not a terminal, else text)",
     )  # fmt: skip
-    p.set_defaults(handler=run)
+    # Its GitHub diagnostics format writes workflow commands: no ::stop-commands:: block.
+    p.set_defaults(handler=run, workflow_commands=True)
 
 
 def _summary(plan: Any) -> dict[str, Any]:

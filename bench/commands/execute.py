@@ -93,13 +93,16 @@ def parse_formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench execute``."""
-    from rich.console import Console
-
+    from bench.terminal import make_console
     from runtime import ExecuteOptions
 
     formats = parse_formats(args.report)
-    console = Console(highlight=False)
-    plan = _load(args)
+    console = make_console()
+    if console.is_terminal and not args.quiet and args.target:
+        with console.status(f"compiling {args.target}"):  # the phase before the bar
+            plan = _load(args)
+    else:
+        plan = _load(args)
     plan, selection = _select(plan, args)
     options = ExecuteOptions(
         output_dir=args.output_dir,
@@ -122,14 +125,14 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
     import functools
 
     import anyio
-    from rich.console import Console
 
     from bench import __version__
     from bench.progress import RunProgress
+    from bench.terminal import make_console
     from runtime.execute import execute
     from runtime.interrupt import StopRequest, run_with_signals
 
-    err = Console(stderr=True, highlight=False)
+    err = make_console(stderr=True)
     stop = StopRequest()
 
     def on_drain() -> None:
@@ -143,7 +146,10 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         err.print("interrupt: stopping now; the cases in flight will run again on resume",
                   markup=False)  # fmt: skip
 
-    with RunProgress(console, plan.attempt_count, live=None if not quiet else False) as progress:
+    live = None if not quiet else False
+    with RunProgress(
+        console, plan.attempt_count, live=live, starting=_starting(plan), repeated=_repeated(plan)
+    ) as progress:
         options.bench_version = __version__
         options.stop = stop
         if not quiet:
@@ -171,6 +177,22 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         )
     _warn_summary(err, summary)
     return summary
+
+
+def _starting(plan: Any) -> str:
+    """The phase a run is in until its first case ends: what it has to start first."""
+    from runtime.plan import ExternalAgent
+
+    what = []
+    if plan.servers:
+        what.append("servers")
+    if any(isinstance(a, ExternalAgent) for a in plan.agents):
+        what.append("agents")
+    return f"starting {' and '.join(what)}" if what else "running"
+
+
+def _repeated(plan: Any) -> bool:
+    return bool(plan.attempt_count != len(plan.cases))
 
 
 def _warn_summary(err: Any, summary: Any) -> None:

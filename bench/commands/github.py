@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         "run",
         help="the Action's main step: execute a suite and publish it (inputs from INPUT_* variables)",
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, workflow_commands=True)  # annotations, ::error
 
     comment = sub.add_parser(
         "comment",
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="environment variable holding the token (default GITHUB_TOKEN)",
     )
-    comment.set_defaults(handler=_comment)
+    comment.set_defaults(handler=_comment, workflow_commands=True)  # ::warning on a 403
 
     outputs = sub.add_parser("outputs", help="write the step outputs of a JSON report")
     outputs.add_argument("--report", required=True, help="a bench JSON report (report.json)")
@@ -93,7 +93,9 @@ def _comment(args: argparse.Namespace) -> int:
     )
     outcome = published.comment
     if outcome.action not in ("created", "updated"):  # publish() already printed the URL
-        print(f"bench: no PR comment: {outcome.reason}")
+        from runtime.sanitize import for_terminal
+
+        print(f"bench: no PR comment: {for_terminal(outcome.reason)}")  # may quote GitHub's API
     return 0
 
 

@@ -59,8 +59,7 @@ def default_base(source: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Build (or load) the report, write each format, list the files written."""
-    from rich.console import Console
-
+    from bench.terminal import make_console
     from report import build_report, print_console_report, write_reports
     from report.formats import normalise_formats
 
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     source = report_source(args.source, args.output_dir)
     built = build_report(source)
     base_report = build_report(Path(args.baseline)) if args.baseline else None
-    console = Console()
+    console = make_console()
     if not args.quiet:
         print_console_report(built, console)
     out = Path(args.output) if args.output else default_base(source)

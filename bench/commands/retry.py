@@ -44,16 +44,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench retry``."""
-    from rich.console import Console
-
     from bench import __version__
+    from bench.terminal import make_console
     from runtime import ExecuteOptions
     from runtime.retry_run import prepare_retry
 
     from . import execute as execute_cmd
 
     formats = execute_cmd.parse_formats(args.report)
-    console = Console(highlight=False)
+    console = make_console()
     base = args.output_dir or Path.cwd()
     setup = prepare_retry(
         base, args.run_id, errors_only=args.errors_only, bench_version=__version__

@@ -104,8 +104,9 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     import sys
 
     from rich import box
-    from rich.console import Console
     from rich.table import Table
+
+    from bench.terminal import make_console
 
     tty = sys.stdout.isatty()
     table = Table(box=box.SIMPLE_HEAD if tty else None, show_edge=False, pad_edge=False)
@@ -116,11 +117,11 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     for row in rows:
         table.add_row(*row)
     if tty:
-        Console(highlight=False).print(table, markup=False)
+        make_console().print(table, markup=False)
         return
     import io
 
     buf = io.StringIO()
-    Console(file=buf, highlight=False, width=100_000, no_color=True).print(table, markup=False)
+    make_console(file=buf, no_color=True).print(table, markup=False)
     for line in buf.getvalue().splitlines():
         print(line.rstrip())

@@ -13,6 +13,21 @@ ORDER = 31
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
 
 
+def _one(value: Any, limit: int = 500) -> str:
+    """Foreign text (an error, a message, a value) as one inert line: runtime/sanitize.py."""
+    from runtime.sanitize import for_terminal
+
+    return for_terminal(value, limit=limit)
+
+
+def _echo(text: str) -> None:
+    """Print through the terminal rule: the run's files hold what agents and servers wrote
+    (redacted, but not made inert)."""
+    from runtime.sanitize import for_terminal
+
+    print(for_terminal(text, keep_newlines=True))
+
+
 def register(subparsers: Any) -> None:
     """Add ``bench show`` to the CLI."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -73,7 +88,7 @@ def _print_summary(
     t = current_totals(path, m, latest)
     lines = [
         f"run        {m.run_id}  ({path})",
-        f"status     {m.status}" + (f": {m.error}" if m.error else ""),
+        f"status     {m.status}" + (f": {_one(m.error, 2000)}" if m.error else ""),
         f"suite      {m.plan_name}  plan {short_hash(m.plan_hash)}  bench {m.bench_version}",
         f"started    {m.started_at}" + (f"  ended {m.ended_at}" if m.ended_at else ""),
     ]
@@ -96,7 +111,7 @@ def _print_summary(
     by_agent: dict[str, list[Any]] = {}
     for r in results:
         by_agent.setdefault(r.agent, []).append(r)
-    for agent, rs in by_agent.items():
+    for agent, rs in by_agent.items():  # names are the suite's: _echo makes them inert
         p = sum(r.status == "passed" for r in rs)
         f_ = sum(r.status == "failed" for r in rs)
         e = sum(r.status == "error" for r in rs)
@@ -109,8 +124,9 @@ def _print_summary(
     summary = m.ai_summary
     if summary is not None:
         head = f"ai summary ({summary.provider}, {summary.input_tokens + summary.output_tokens} judge tokens)"
-        lines += ["", head, summary.text if summary.text else f"  not written: {summary.error}"]
-    print("\n".join(lines))
+        text = summary.text if summary.text else f"  not written: {_one(summary.error)}"
+        lines += ["", head, text]
+    _echo("\n".join(lines))
 
 
 def _case_line(r: Any) -> str:
@@ -122,14 +138,14 @@ def _case_line(r: Any) -> str:
         line += f"  attempt {r.attempt + 1}"
     if r.retry:
         line += f"  retry {r.retry}"
-    return line + (f"  — {r.error}" if r.error else "")
+    return line + (f"  — {_one(r.error)}" if r.error else "")
 
 
 def _print_cases(results: list[Any], planned: int) -> None:
     for r in results:
-        print(_case_line(r))
+        _echo(_case_line(r))
     if len(results) < planned:
-        print(f"({planned - len(results)} cases without a result)")
+        _echo(f"({planned - len(results)} cases without a result)")
 
 
 def _failed_leaves(assertions: list[Any], depth: int = 0) -> list[str]:
@@ -137,9 +153,9 @@ def _failed_leaves(assertions: list[Any], depth: int = 0) -> list[str]:
     for a in assertions:
         if a.passed:
             continue
-        text = f"{'  ' * depth}[{a.type}] {a.message}"
+        text = f"{'  ' * depth}[{_one(a.type, 60)}] {_one(a.message)}"
         if a.expected is not None or a.actual is not None:
-            text += f" (expected {a.expected!r}, actual {a.actual!r})"
+            text += f" (expected {_one(repr(a.expected))}, actual {_one(repr(a.actual))})"
         out.append(text)
         out += _failed_leaves(a.children, depth + 1)
     return out
@@ -148,14 +164,14 @@ def _failed_leaves(assertions: list[Any], depth: int = 0) -> list[str]:
 def _print_failures(results: list[Any]) -> None:
     bad = [r for r in results if r.status != "passed"]
     if not bad:
-        print("no failed or errored cases")
+        _echo("no failed or errored cases")
         return
     for r in bad:
-        print(_case_line(r))
+        _echo(_case_line(r))
         for text in _failed_leaves(r.assertions):
-            print(f"    {text}")
+            _echo(f"    {text}")
         for err in dict.fromkeys(r.transcript.errors):
             if err != r.error:
-                print(f"    error: {err}")
+                _echo(f"    error: {_one(err)}")
     failed = sum(r.status == "failed" for r in bad)
-    print(f"{failed} failed, {len(bad) - failed} errors")
+    _echo(f"{failed} failed, {len(bad) - failed} errors")

@@ -28,6 +28,7 @@ from typing import Any
 from runtime.errors import BenchError, InputError
 from runtime.sanitize import for_terminal
 
+from ..terminal import github_commands_stopped
 from .annotations import relocate, workspace_prefix
 from .baseline import describe, find_baseline
 from .digest import ReportDigest, digest_of
@@ -99,7 +100,10 @@ def run_action(
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
     cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
     echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
-    executed = runner(cmd, cwd=workdir, env=child_env, check=False)
+    # The run prints what agents and servers wrote: no workflow command acts until it is over,
+    # even if it is killed before it can end its own ::stop-commands:: block.
+    with github_commands_stopped(echo, environ):
+        executed = runner(cmd, cwd=workdir, env=child_env, check=False)
     if not json_path.is_file():
         echo(f"::error title=bench::bench execute exited {executed.returncode} without a report")
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))

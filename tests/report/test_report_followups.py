@@ -137,4 +137,4 @@ def test_console_prints_the_summary_as_plain_text() -> None:
     out = buf.getvalue()
     assert "AI SUMMARY (judge / gpt-4o-mini)" in out
     assert "<script>alert(1)</script>" in out  # shown as text, not interpreted
-    assert "Judge Cost:       $0.0004 (apart from the total)" in out
+    assert "judge $0.0004 (apart)" in out

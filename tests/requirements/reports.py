@@ -18,7 +18,7 @@ REQUIREMENTS = {
     "report:html-offline": "issue 4: the HTML is self-contained: no request to any host, no console error",
     "report:html-filters": "issue 4: the HTML has failed-only and per-agent filters and expand/collapse",
     "report:html-sequence": "agent-benchmark-docs agent-sequence-diagram: a sequence diagram of the exchange, drawn without a CDN",
-    "report:console-sections": "agent-benchmark-docs Console: comparison summary, detailed results with expected/actual, execution summary",
+    "report:console-sections": "agent-benchmark-docs Console, as issue 10 item 10 changed it: failures and errors with expected/actual, one summary table, totals and criteria",
     "report:console-colour": "agent-benchmark-docs Console: coloured output on a terminal, plain otherwise",
     "report:junit": "issue 4: JUnit XML with a testcase per case and failures apart from errors",
     "report:compare": "issue 4: bench compare shows newly failing/passing cases and pass-rate, token, latency and cost deltas",
