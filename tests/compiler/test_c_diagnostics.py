@@ -127,3 +127,27 @@ def test_unknown_keys_elsewhere(write: Callable[..., Path]) -> None:
 def test_closest_is_case_insensitive() -> None:
     assert closest("OPENAPI", ["OPENAI", "AZURE"]) == "OPENAI"
     assert closest("zzz", ["OPENAI"]) is None
+
+
+def test_every_suite_model_has_a_name_users_know() -> None:
+    # A diagnostic says where a value is ("'min' in criteria.pass_hat_k"), never a class name.
+    import inspect
+
+    from compiler import suite
+    from compiler.validate import _KIND
+
+    models = {
+        name
+        for module in (
+            suite.agents,
+            suite.datasets,
+            suite.document,
+            suite.providers,
+            suite.servers,
+            suite.sessions,
+            suite.extractors,
+        )  # fmt: skip
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj) and name.endswith("Def") and obj.__module__ == module.__name__
+    }
+    assert models and models <= set(_KIND), sorted(models - set(_KIND))
