@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 
 from .agents.loop import AgentSetup, ModelClient, history_messages, run_turn
+from .budget import Budget
 from .case_finish import CaseRun
 from .errors import ToolServerError
 from .interrupt import StopRequest
@@ -139,6 +140,7 @@ class UnitRunner:
         stop: StopRequest | None = None,
         retries: Mapping[str, int] | None = None,
         warm_ahead: int | None = None,
+        budget: Budget | None = None,
     ) -> None:
         """``warm_ahead``: how many units' per-session servers may be started ahead of the
         units that use them (default: ``concurrency``; 0 turns the warm pool off)."""
@@ -161,6 +163,8 @@ class UnitRunner:
         self.servers: Any = None
         """runtime.unit_servers.RunServers while a run is in progress."""
         self.warm_ahead = warm_ahead
+        self.budget = budget
+        """The run's budget (runtime/budget.py); reached: the run drains like a first Ctrl-C."""
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
         self.first_unit_of_agent: dict[str, str] = {}
         for unit in plan.units:
@@ -270,6 +274,8 @@ class UnitRunner:
         """Append ``result`` (durable before the unit's next case starts), then report it."""
         assert self.writer is not None
         await self.writer.append(result)
+        if self.budget is not None and self.budget.add(result) and self.stop is not None:
+            self.stop.drain()
         if self.on_result is not None:
             self.on_result(result)
 
