@@ -2,7 +2,8 @@
 
 A session names a dataset of its own test file or, in a suite, of the suite file. Each dataset
 is read once (``compiler.datasets``), sampled with the plan's seed, and its file recorded in
-the plan's sources with its sha256 and, for ``git:`` sources, the commit.
+the plan's sources with its sha256 and, for ``git:`` sources, the commit; an ``hf:`` source
+records each file it read (``hf:OWNER/NAME:path``) with its sha256 and the commit.
 """
 
 from __future__ import annotations
@@ -103,7 +104,16 @@ def _load(
         # At the dataset's definition: that is where the source, path or map is to be fixed.
         diags.add("dataset", str(exc), item.span("source"))
         return None
-    sources.append(SourceFile(path=_shown(item), sha256=info.sha256, revision=info.revision))
+    if info.note:
+        diags.warn("dataset-offline", info.note, item.span("source"))
+    if info.parts:
+        source = item.value.source.strip()
+        sources += [
+            SourceFile(path=f"{source}:{name}", sha256=sha, revision=info.revision)
+            for name, sha in info.parts
+        ]
+    else:
+        sources.append(SourceFile(path=_shown(item), sha256=info.sha256, revision=info.revision))
     if not found:
         diags.warn("empty-dataset", f"dataset '{item.value.name}' has no rows", item.span("source"))
     return found

@@ -1,4 +1,5 @@
-"""Load a dataset into rows: local JSONL/JSON/CSV files or files in a git repository.
+"""Load a dataset into rows: local JSONL/JSON/CSV/Parquet files, files in a git repository,
+or a split of a dataset on the Hugging Face Hub (``compiler/hf_source.py``).
 
 ``load_dataset(spec, base_dir)`` resolves the source, runs the optional ``prepare`` command,
 reads the file, maps fields (``input_map``), then samples and limits deterministically.
@@ -8,7 +9,8 @@ the line or row, so the compiler can turn it into a diagnostic at the ``dataset:
 git sources (``git:<url>[#ref]``) are cloned by the ``git`` command into a cache folder
 keyed by URL and ref (``BENCH_CACHE_DIR`` or ``~/.cache/bench``), once: a later compile reads
 the cached clone without touching the network (delete the folder to refresh). The commit
-read is returned in ``DatasetInfo.revision`` so a plan can record it.
+read is returned in ``DatasetInfo.revision`` so a plan can record it. ``hf:`` sources likewise
+return the commit, and every file read with its sha256 in ``DatasetInfo.parts``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class DatasetInfo:
     """The git commit, for git sources."""
     total_rows: int = 0
     """Rows in the file before sampling and limiting."""
+    parts: tuple[tuple[str, str], ...] = ()
+    """``hf:`` sources: (file in the repository, sha256) of every file read."""
+    note: str | None = None
+    """A warning for the user (an ``hf:`` dataset read from the cache, offline)."""
 
 
 def default_cache_dir() -> Path:
@@ -98,6 +104,8 @@ def load_dataset_with_info(
     """The rows of ``spec`` and where they came from."""
     base = Path(base_dir)
     revision: str | None = None
+    if spec.source.startswith("hf:"):
+        return _load_hub(spec, seed, Path(cache_dir) if cache_dir else default_cache_dir())
     if spec.source.startswith("git:"):
         root, revision = _git_checkout(spec, Path(cache_dir) if cache_dir else default_cache_dir())
         if spec.path is None:
@@ -126,6 +134,70 @@ def load_dataset_with_info(
         total_rows=len(rows),
     )
     return _select(spec, rows, seed), info
+
+
+def _load_hub(spec: DatasetDef, seed: int, cache: Path) -> tuple[list[DatasetRow], DatasetInfo]:
+    """The rows of an ``hf:`` source: every file of its split, in path order, as one table."""
+    from .hf_source import fetch_hub_files
+
+    got = fetch_hub_files(spec)
+    parts = [(name, _sha256_file(local)) for name, local in got.files]
+    read = list(got.files)
+    if spec.prepare:
+        work = _hub_prepared(spec, got.commit, got.files, cache)
+        read = [(name, work / name) for name, _ in got.files]
+        if spec.path is not None:
+            read = [(spec.path, _inside(spec, work, spec.path))]
+            if not read[0][1].is_file():
+                raise DatasetError(f"dataset {spec.name!r}: prepare did not write {spec.path}")
+            parts.append((f"{spec.path} (prepared)", _sha256_file(read[0][1])))
+    rows: list[DatasetRow] = []
+    for _, file in read:
+        records = _parse(spec, file, file.read_bytes())
+        rows += [
+            _map_row(spec, file, len(rows) + n, line, rec) for n, (line, rec) in enumerate(records)
+        ]
+    _check_unique_ids(spec, read[0][1] if read else Path(spec.source), rows)
+    info = DatasetInfo(
+        file=read[0][1] if read else Path(spec.source),
+        sha256=parts[0][1] if parts else hashlib.sha256(b"").hexdigest(),
+        revision=got.commit,
+        total_rows=len(rows),
+        parts=tuple(parts),
+        note=got.note,
+    )
+    return _select(spec, rows, seed), info
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _hub_prepared(
+    spec: DatasetDef, commit: str, files: tuple[tuple[str, Path], ...], cache: Path
+) -> Path:
+    """A folder with a copy of the split's files where ``prepare`` ran once (cached)."""
+    assert spec.prepare is not None
+    names = "\n".join(name for name, _ in files)
+    key = hashlib.sha256(f"{spec.source}@{commit}\n{names}\n{spec.prepare}".encode()).hexdigest()
+    target = cache / "hf-prepared" / key[:16]
+    if not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{key[:16]}.", dir=target.parent))
+        try:
+            for name, local in files:
+                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(local, tmp / name)
+            _run_prepare(spec, tmp)
+            os.replace(tmp, target)  # prepared completely, or not at all
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return target
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -228,11 +300,11 @@ def _format(spec: DatasetDef, file: Path) -> str:
     ext = file.suffix.lower().lstrip(".")
     if ext in ("jsonl", "ndjson"):
         return "jsonl"
-    if ext in ("json", "csv"):
+    if ext in ("json", "csv", "parquet"):
         return ext
     raise DatasetError(
         f"dataset {spec.name!r}: cannot tell the format of {file.name}; set `format:` "
-        "to jsonl, json or csv"
+        "to jsonl, json, csv or parquet"
     )
 
 
@@ -240,6 +312,8 @@ def _parse(spec: DatasetDef, file: Path, raw: bytes) -> list[tuple[int, dict[str
     """(line, record) pairs; every record is a JSON object (CSV rows: strings)."""
     fmt = _format(spec, file)
     where = f"dataset {spec.name!r}: {file}"
+    if fmt == "parquet":
+        return _parse_parquet(where, raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -284,6 +358,37 @@ def _parse_json(where: str, text: str) -> list[tuple[int, dict[str, Any]]]:
             raise DatasetError(f"{where}: row {n} must be a JSON object")
         out.append((n, rec))
     return out
+
+
+def _parse_parquet(where: str, raw: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a Parquet file (pyarrow, the ``bench[hf]`` extra); positions count from 0."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DatasetError(
+            f"{where}: reading Parquet needs pyarrow: pip install 'bench[hf]'"
+        ) from None
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(f"{where}: not a readable Parquet file: {exc}") from None
+    return [(n, _plain(rec)) for n, rec in enumerate(table.to_pylist())]
+
+
+def _plain(value: Any) -> Any:
+    """A Parquet value as JSON data: dates as ISO text, bytes and decimals as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _parse_csv(where: str, text: str) -> list[tuple[int, dict[str, Any]]]:

@@ -1,10 +1,11 @@
-"""Dataset entries: rows of a file (local or in a git repository) that become test cases."""
+"""Dataset entries: rows of a file (local, in a git repository or on the Hugging Face Hub)
+that become test cases."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from .base import SuiteModel
 from .scalars import Text
@@ -33,14 +34,26 @@ class DatasetDef(SuiteModel):
     name: Text
     """Name used in case ids and reports."""
     source: Text
-    """A local file or folder (relative to the suite file), or ``git:<url>[#ref]``."""
+    """A local file or folder (relative to the suite file), ``git:<url>[#ref]``, or
+    ``hf:OWNER/NAME`` (a dataset repository on the Hugging Face Hub)."""
     path: Text | None = None
-    """The data file inside a folder or git repository (required for those sources)."""
-    format: Literal["jsonl", "json", "csv"] | None = None
+    """The data file inside a folder or git repository (required for those sources); for
+    ``hf:`` sources, optional: the data file(s) in the repository (a glob) instead of
+    config/split, or with ``prepare``, the file it writes."""
+    revision: Text | None = None
+    """``hf:`` sources: a branch, tag or commit (default ``main``); the plan records the commit."""
+    config: Text | None = Field(default=None, validation_alias=AliasChoices("config", "subset"))
+    """``hf:`` sources: the configuration (subset) of the dataset card's ``configs:``, or a
+    top folder of the repository; default: the card's default one."""
+    split: Text | None = None
+    """``hf:`` sources: the split (``train``, ``validation``, ``test``...); default ``train``,
+    or the only split there is."""
+    format: Literal["jsonl", "json", "csv", "parquet"] | None = None
     """Defaults to the file's extension."""
     prepare: Text | None = None
     """Shell command run in the source folder before reading: once per clone for git
-    sources, and for local sources only while the data file does not exist yet."""
+    sources, once per revision for ``hf:`` sources (in a copy of the split's files), and for
+    local sources only while the data file does not exist yet."""
     input_map: InputMapDef = Field(default_factory=InputMapDef)
     """Which fields feed input, expected, history and metadata."""
     limit: int | None = Field(default=None, ge=1)
