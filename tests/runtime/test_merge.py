@@ -233,3 +233,26 @@ def test_merge_reads_zip_archives_and_refuses_an_existing_output(
     assert _merge(evil, "-o", tmp_path / "n") == 2
     assert "points outside the archive" in capsys.readouterr().err
     assert not (tmp_path / "outside").exists()
+
+
+def test_a_retried_shard_merges_in_place_of_its_shard(tmp_path: Path) -> None:
+    suite = scripted_suite(tmp_path, failing=0)
+    plan = tmp_path / "plan.json"
+    assert main(["compile", str(suite), "--seed", "1", "-o", str(plan)]) == 0
+    runs = []
+    for i in (1, 2, 3):
+        out = tmp_path / f"s{i}"
+        code = main(["execute", "-q", str(plan), "--shard", f"{i}/3", "--output-dir", str(out)])
+        (run,) = (out / "runs").iterdir()
+        runs.append((out, run, code))
+    ((base, failed, _),) = [r for r in runs if r[2] == 1]  # the shard holding session s0
+    assert main(["retry", failed.name, "-q", "--output-dir", str(base)]) == 1
+    (retried,) = [p for p in (base / "runs").iterdir() if p != failed]
+    meta = json.loads((retried / "metadata.json").read_text())
+    assert meta["parent_run"] == failed.name
+    assert meta["shard"] == json.loads((failed / "metadata.json").read_text())["shard"]
+    inputs = [retried if run == failed else run for _, run, _ in runs]
+    out = tmp_path / "m"
+    assert _merge(*inputs, "-o", out) == 0
+    merged = read_results(out / "results.jsonl")
+    assert {r.retry for r in merged.values() if r.session == "s0"} == {1}

@@ -19,10 +19,10 @@ from runtime.store import read_results
 
 
 def scripted_suite(
-    tmp_path: Path, sessions: int = 8, marker: str = "", name: str = "s.yaml"
+    tmp_path: Path, sessions: int = 8, marker: str = "", name: str = "s.yaml", failing: int = -1
 ) -> Path:
     """One scripted agent, ``sessions`` sessions of 1..5 tests with prompts of growing length;
-    session 3 is repeated twice."""
+    session 3 is repeated twice; the tests of session ``failing`` fail."""
     lines = [
         "providers:\n  - {name: m, type: SCRIPTED, model: s, replies: ["
         + ", ".join(["{text: ok}"] * 12)
@@ -36,7 +36,9 @@ def scripted_suite(
             prompt = "x" * (10 * (s + 1)) + f" {t}{marker}"
             lines.append(
                 f'      - name: t{t}\n        prompt: "{prompt}"\n'
-                "        assertions: [{type: output_contains, value: ok}]\n"
+                "        assertions: [{type: output_contains, value: "
+                + ("nope" if s == failing else "ok")
+                + "}]\n"
             )
     path = tmp_path / name
     path.write_text("".join(lines))
