@@ -178,6 +178,13 @@ def _build_from_run(run_dir: Path) -> Report:
         except PlanError as exc:
             warnings.append(f"plan.json ignored: {exc}")
     results = read_results(run_dir / "results.jsonl", warnings)
+    if meta.merge is not None and meta.merge.missing:
+        n = meta.merge.shards
+        missing = ", ".join(f"{i}/{n}" for i in meta.merge.missing)
+        warnings.append(
+            f"merged from {len(meta.merge.merged)} of {n} shards: shard {missing} missing; "
+            "their cases are counted as not run"
+        )
     return build_from_results(results, meta, plan, warnings=warnings)
 
 

@@ -30,10 +30,10 @@ import anyio
 from .budget import Budget
 from .clock import utc_now
 from .criteria import criteria_met
-from .errors import BenchError, InputError
+from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
 from .plan import Plan, SecretRef, work_items
-from .results import CaseResult, RunFilter, RunMetadata, result_key
+from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RunStore, totals_of
@@ -67,6 +67,10 @@ class ExecuteOptions:
     included); overrides the plan's settings.budget_usd. Reached: no new case starts."""
     selection: RunFilter | None = None
     """The case filter the (already filtered) plan was made with; recorded in a new run."""
+    shard: RunShard | None = None
+    """The slice the (already sliced) plan is (runtime/shard.py); recorded in a new run."""
+    shard_of: Plan | None = None
+    """The whole plan the slice was cut from; a new shard run keeps it as shard-of.json."""
     retries: Mapping[str, int] | None = None
     """Retry count per result key for the results of this execution (``bench retry``);
     default 0."""
@@ -118,6 +122,9 @@ async def execute(
         )
     if options.selection is not None and not options.resume:
         store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))
+    if options.shard is not None and not options.resume:
+        _keep_whole_plan(store, options.shard_of)
+        store.write_metadata(store.metadata.model_copy(update={"shard": options.shard}))
     store.redact = redact = _redactor_for(plan, options.env)
     done = store.done_results()
     # A (unit, attempt) runs again unless every case of it has a result: its cases share a
@@ -199,6 +206,19 @@ def _budget_reason(runner: UnitRunner | None) -> str | None:
         return None
     b = runner.budget
     return f"budget reached: ${b.spent:.4f} spent of ${b.limit:.4f}"
+
+
+def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
+    """Write the plan a shard was cut from beside the slice (resume and merge read it)."""
+    from .shard import SHARD_OF_FILE
+
+    if whole is None:
+        return
+    path = store.path / SHARD_OF_FILE
+    try:
+        path.write_text(whole.dumps(), encoding="utf-8")
+    except OSError as exc:
+        raise RunStoreError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def _finish(

@@ -15,7 +15,9 @@ __all__ = [
     "CaseResult",
     "CaseStatus",
     "RunFilter",
+    "RunMerge",
     "RunMetadata",
+    "RunShard",
     "RunTotals",
     "result_key",
 ]
@@ -142,6 +144,51 @@ class RunFilter(_Record):
         return " ".join(parts)
 
 
+class RunShard(_Record):
+    """The slice of the plan a shard run ran (``bench execute --shard I/N``, runtime/shard.py)."""
+
+    index: int
+    """Which slice, 1-based."""
+    count: int
+    """Into how many slices the plan was cut."""
+    plan_hash: str
+    """Hash of the whole plan the slice was cut from (after any --limit/--agents/--repeat);
+    the run's own ``plan_hash`` is the slice's. ``bench merge`` pools only equal ones."""
+    units: int = 0
+    """(agent, session) units of the slice."""
+    of_units: int = 0
+    """Units of the whole plan."""
+    estimated_tokens: int = 0
+    """The slice's estimated tokens (runtime/estimate.py)."""
+    of_estimated_tokens: int = 0
+    """The whole plan's."""
+
+    @property
+    def label(self) -> str:
+        """``2/4``."""
+        return f"{self.index}/{self.count}"
+
+
+class MergedShard(_Record):
+    """One input of a merged run."""
+
+    index: int
+    run_id: str
+    status: str
+    """The shard run's status when it was merged."""
+
+
+class RunMerge(_Record):
+    """How a merged run was made (``bench merge``): its shards, and the ones missing."""
+
+    shards: int
+    """Slices of the plan (N of ``--shard I/N``)."""
+    merged: tuple[MergedShard, ...]
+    """The shard runs pooled, by index."""
+    missing: tuple[int, ...] = ()
+    """Indices of the shards that were not given (``--allow-partial``)."""
+
+
 class AiSummaryRecord(_Record):
     """The LLM-written verdict over a run (``ai_summary`` in the suite); also in ai_summary.md."""
 
@@ -183,6 +230,11 @@ class RunMetadata(_Record):
     """The judge's verdict over the run, when the plan's ai_summary is enabled."""
     stop_reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
     """Why bench itself stopped an interrupted run (its budget), beside a user's signal."""
+    shard: RunShard | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The slice of the plan this run ran (``--shard I/N``); the plan.json beside it is the
+    slice, and shard-of.json the whole plan."""
+    merge: RunMerge | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Set on a run made by ``bench merge`` from shard runs."""
     price_version: str | None = None
     """The price table's version the costs come from (``+suite`` when the plan has ``prices:``);
     None in runs recorded before it was kept."""

@@ -7,7 +7,7 @@ results of all its cases replace the old ones (they belong to one conversation).
 no chosen case are not run: their results are copied into the new run.
 
 The new run directory therefore holds a complete, merged run: the same plan.json, metadata with
-``parent_run`` set (and the parent's case filter), and results.jsonl with the copied results
+``parent_run`` set (and the parent's case filter and shard), and results.jsonl with the copied results
 first, then the re-run units' results as they finish. Every reader keeps one result per case,
 so the merged report counts each case once. Re-run cases carry ``retry`` = the parent's + 1.
 With repeats, each attempt of a unit is retried on its own: an attempt holding a failed case
@@ -21,6 +21,7 @@ A run that is not finished (cases without a result) is refused: resume it first.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +91,11 @@ def prepare_retry(
     rerun_keys = {result_key(c.id, a) for u, a in rerun for c in u.cases}
     store = RunStore.create(base, plan, bench_version=bench_version, run_id=run_id)
     store.write_metadata(
-        store.metadata.model_copy(update={"parent_run": parent.run_id, "filter": parent.filter})
+        store.metadata.model_copy(
+            update={"parent_run": parent.run_id, "filter": parent.filter, "shard": parent.shard}
+        )
     )
+    _keep_whole_plan(parent_dir, store.path)
     kept = [results[k] for k in keys if k not in rerun_keys]
     _seed(store.results_path, kept)
     return RetrySetup(
@@ -104,6 +108,20 @@ def prepare_retry(
         rerun_cases=len(rerun_keys),
         retries={k: results[k].retry + 1 for k in rerun_keys},
     )
+
+
+def _keep_whole_plan(parent_dir: Path, run_dir: Path) -> None:
+    """A shard's retry is the same shard: it keeps the whole plan the slice was cut from, so
+    ``bench merge`` takes it in place of its parent (runtime/shard.py)."""
+    from .shard import SHARD_OF_FILE
+
+    whole = parent_dir / SHARD_OF_FILE
+    if not whole.is_file():
+        return
+    try:
+        shutil.copyfile(whole, run_dir / SHARD_OF_FILE)
+    except OSError as exc:
+        raise RunStoreError(f"cannot copy {whole} to {run_dir}: {exc.strerror}") from exc
 
 
 def _seed(path: Path, kept: list[CaseResult]) -> None:

@@ -40,6 +40,10 @@ def register(subparsers: Any) -> None:
         "--diagnostics-format", choices=("text", "json", "github"), default=None,
         help="how problems are printed (default: github inside GitHub Actions when not a terminal, else text)",
     )  # fmt: skip
+    p.add_argument(
+        "--shards", type=_count, default=None, metavar="N",
+        help="also print the N slices `bench execute --shard I/N` runs: units, cases, estimated tokens",
+    )  # fmt: skip
     # Its GitHub diagnostics format writes workflow commands: no ::stop-commands:: block.
     p.set_defaults(handler=run, workflow_commands=True)
 
@@ -61,6 +65,43 @@ def _summary(plan: Any) -> dict[str, Any]:
         "compiled_now": plan.compiled_now,
         "hash": plan.hash,
     }
+
+
+def _count(text: str) -> int:
+    from .execute import positive
+
+    return positive(text)
+
+
+def _slices(plan: Any, count: int) -> list[dict[str, Any]]:
+    """The slices of ``--shards N`` as rows (runtime/shard.py cuts them)."""
+    from runtime.shard import slices
+
+    cut = slices(plan, count)
+    whole = sum(s.estimated_tokens for s in cut) or 1
+    return [
+        {
+            "shard": f"{s.index}/{count}",
+            "units": len(s.units),
+            "cases": s.cases,
+            "attempts": s.attempts,
+            "estimated_tokens": s.estimated_tokens,
+            "share": round(s.estimated_tokens / whole, 4),
+        }
+        for s in cut
+    ]
+
+
+def _print_slices(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"{len(rows)} shards (bench execute PLAN --shard I/{len(rows)}), balanced by estimated tokens:"
+    )
+    for r in rows:
+        print(
+            f"  shard {r['shard']}: {r['units']} units, {r['cases']} cases"
+            + (f" ({r['attempts']} attempts)" if r["attempts"] != r["cases"] else "")
+            + f", ~{r['estimated_tokens']:,} tokens ({r['share']:.1%})"
+        )
 
 
 def _unset_env(plan: Any) -> list[Any]:
@@ -119,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         return exc.exit_code
     plan = result.plan
     summary = _summary(plan)
+    if args.shards is not None:
+        summary["shards"] = _slices(plan, args.shards)
     warnings = sorted([*result.warnings, *_unset_env(plan)], key=lambda d: (d.file, d.line, d.col))
     if fmt == "json":
         print_diagnostics(warnings, result.sources, fmt="json", stream=sys.stdout,
@@ -141,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
         )
         clock = s["compiled_now"] or "unused"
         print(f"seed {s['seed']}, clock {clock}, {s['hash']}")
+        if "shards" in s:
+            _print_slices(s["shards"])
         if args.check:
             print("ok (--check: nothing written)")
         elif args.output:

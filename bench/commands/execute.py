@@ -2,7 +2,8 @@
 
 Ctrl-C once stops starting cases and lets the ones in flight finish; twice stops at once
 (runtime/interrupt.py). Either way the run is ``interrupted``, the exit code is 130 and the
-message says how to resume. ``--limit``/``--agents`` filter the cases (runtime/selection.py).
+message says how to resume. ``--limit``/``--agents`` filter the cases (runtime/selection.py);
+``--shard I/N`` then keeps one slice of what they left (runtime/shard.py).
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def register(subparsers: Any) -> None:
         help="start no new case once the run has cost USD (agent and judge calls); the run "
         "ends interrupted, resumable with a higher --budget (overrides settings.budget_usd)",
     )  # fmt: skip
+    p.add_argument(
+        "--shard", type=shard_flag, default=None, metavar="I/N",
+        help="run only the I-th of N slices of the plan, balanced by estimated cost and never "
+        "splitting a session (recorded in the run; pool the slices with bench merge)",
+    )  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -68,6 +74,17 @@ def usd(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"a budget must be more than 0 USD, got {text!r}")
     return value
+
+
+def shard_flag(text: str) -> tuple[int, int]:
+    """argparse type of ``--shard``: ``I/N`` with 1 <= I <= N."""
+    from runtime.errors import InputError
+    from runtime.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
 
 
 def add_run_options(p: argparse.ArgumentParser, *, concurrency: str, output_dir: str) -> None:
@@ -120,12 +137,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         plan = _load(args)
     plan, selection = _select(plan, args)
+    whole = plan
+    plan, shard = _shard(plan, args)
     options = ExecuteOptions(
         output_dir=args.output_dir,
         concurrency=args.concurrency,
         resume=args.resume,
         selection=selection,
         budget_usd=args.budget,
+        shard=shard,
+        shard_of=whole if shard is not None else None,
     )
     summary = run_plan(console, plan, options, quiet=args.quiet, target=args.target)
     if summary.metadata.status == "interrupted":
@@ -241,6 +262,26 @@ def _select(plan: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     return select(plan, wanted)
 
 
+def _shard(plan: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """Apply --shard (or, on resume, the slice the run was started with)."""
+    from runtime.errors import InputError
+    from runtime.shard import recorded_shard, take_shard
+
+    wanted = args.shard
+    if args.resume:
+        recorded = recorded_shard(args.output_dir or Path.cwd(), args.resume)
+        before = (recorded.index, recorded.count) if recorded is not None else None
+        if wanted is not None and tuple(wanted) != before:
+            raise InputError(
+                "a resumed run keeps the shard it was started with "
+                f"({'--shard ' + recorded.label if recorded else 'no shard'}); drop --shard or give the same one"
+            )
+        wanted = before
+    if wanted is None:
+        return plan, None
+    return take_shard(plan, *wanted)
+
+
 def _load(args: argparse.Namespace) -> Any:
     """The plan: loaded from JSON, or compiled from YAML (for a resume, as the run compiled it)."""
     from runtime import load_plan
@@ -249,9 +290,9 @@ def _load(args: argparse.Namespace) -> Any:
     if args.target is None:
         if not args.resume:
             raise InputError("give a suite (.yaml) or a plan (.json) to run, or --resume RUN_ID")
-        from runtime.store import PLAN_FILE, find_run
+        from runtime.shard import plan_to_resume
 
-        return load_plan(find_run(args.output_dir or Path.cwd(), args.resume) / PLAN_FILE)
+        return plan_to_resume(args.output_dir or Path.cwd(), args.resume)
     target = Path(args.target)
     if target.suffix.lower() == ".json":
         return load_plan(target)

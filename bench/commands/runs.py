@@ -52,6 +52,15 @@ def current_totals(path: Path, metadata: Any, latest: Mapping[str, Any] | None =
     return totals_of(latest.values())
 
 
+def merge_text(merge: Any) -> str:
+    """``shards 1/4 (run-a), 3/4 (run-c); missing 2/4, 4/4``: what a merged run pooled."""
+    n = merge.shards
+    text = "shards " + ", ".join(f"{s.index}/{n} ({s.run_id}, {s.status})" for s in merge.merged)
+    if merge.missing:
+        text += "; missing " + ", ".join(f"{i}/{n}" for i in merge.missing)
+    return text
+
+
 def totals_text(totals: Any, case_count: int) -> str:
     """``passed/cases passed, F failed, E errors`` (errors never folded into failures)."""
     return f"{totals.passed}/{case_count} passed, {totals.failed} failed, {totals.errors} errors"
@@ -84,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             rows.append((e.run_id, "unreadable", "-", "-", e.problem or "", "-"))
             continue
         status = m.status + (f" (retry of {m.parent_run})" if m.parent_run else "")
+        if m.shard is not None:
+            status += f" (shard {m.shard.label})"
+        if m.merge is not None:
+            status += f" (merged {len(m.merge.merged)}/{m.merge.shards} shards)"
         rows.append(
             (
                 m.run_id,

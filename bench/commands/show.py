@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_summary(
     path: Path, m: Any, latest: dict[str, Any], results: list[Any], planned: int
 ) -> None:
-    from .runs import current_totals, short_hash, totals_text
+    from .runs import current_totals, merge_text, short_hash, totals_text
 
     t = current_totals(path, m, latest)
     lines = [
@@ -97,6 +97,14 @@ def _print_summary(
     if m.filter is not None:
         f = m.filter
         lines.append(f"filter     {f.flags()}: {f.selected} of {f.of} cases")
+    if m.shard is not None:
+        sh = m.shard
+        lines.append(
+            f"shard      {sh.label}: {sh.units} of {sh.of_units} units of plan {short_hash(sh.plan_hash)}"
+            "  (pool the shards with bench merge)"
+        )
+    if m.merge is not None:
+        lines.append(f"merged     {merge_text(m.merge)}")
     lines.append(f"results    {totals_text(t, m.case_count)}")
     if len(results) < planned:
         lines.append(f"           {planned - len(results)} cases without a result")
