@@ -17,9 +17,19 @@ shares between units are what balancing reads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .plan import Case, Plan, Unit, attempt_of, unit_attempts
 
-__all__ = ["ANSWER_TOKENS", "CHARS_PER_TOKEN", "calls_per_case", "unit_tokens"]
+__all__ = [
+    "ANSWER_TOKENS",
+    "CHARS_PER_TOKEN",
+    "ProviderEstimate",
+    "calls_per_case",
+    "expected_tokens",
+    "provider_estimates",
+    "unit_tokens",
+]
 
 CHARS_PER_TOKEN = 4
 """Characters per token of the estimate (English text with common tokenizers)."""
@@ -53,3 +63,69 @@ def unit_tokens(unit: Unit, calls: int) -> int:
             total += calls * call
             answers += ANSWER_TOKENS
     return total
+
+
+TOOL_CALLS = 2
+"""Expected LLM calls of a test whose agent has tools (one tool round, then the answer);
+without tools, 1."""
+
+
+@dataclass(frozen=True)
+class ProviderEstimate:
+    """What a plan is expected to spend on one provider (``bench compile`` prints it)."""
+
+    provider: str
+    model: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    """None when the price table does not know the model."""
+
+
+def expected_tokens(unit: Unit, calls: int) -> tuple[int, int]:
+    """(input, output) tokens of every attempt of ``unit`` at ``calls`` calls per test, each
+    answer ``ANSWER_TOKENS`` long (the same conversation model as ``unit_tokens``)."""
+    tokens_in = tokens_out = 0
+    for attempt in range(unit_attempts(unit)):
+        chars = len(unit.system_prompt or "")
+        answers = 0
+        for case in attempt_of(unit, attempt).cases:
+            chars += _chars(case)
+            tokens_in += calls * (-(-chars // CHARS_PER_TOKEN) + answers)
+            tokens_out += calls * ANSWER_TOKENS
+            answers += ANSWER_TOKENS
+    return tokens_in, tokens_out
+
+
+def provider_estimates(plan: Plan) -> list[ProviderEstimate]:
+    """The expected calls, tokens and cost per provider of the built-in agents' units.
+
+    An expectation, not the upper bound: a test makes one call, or ``TOOL_CALLS`` when its
+    agent has tools; each answer is ``ANSWER_TOKENS`` long. External agents call their own
+    models and are not estimated (judges neither).
+    """
+    from .cost import table_for
+    from .plan import BuiltinAgent
+    from .transcript import TokenUsage
+
+    table = table_for(plan.prices)
+    sums: dict[str, list[int]] = {}
+    for unit in plan.units:
+        agent = plan.agent(unit.agent)
+        if not isinstance(agent, BuiltinAgent):
+            continue
+        calls = TOOL_CALLS if agent.servers or agent.skill is not None else 1
+        tokens_in, tokens_out = expected_tokens(unit, calls)
+        row = sums.setdefault(agent.provider, [0, 0, 0])
+        row[0] += calls * sum(len(attempt_of(unit, a).cases) for a in range(unit_attempts(unit)))
+        row[1] += tokens_in
+        row[2] += tokens_out
+    out = []
+    for name, (calls, tokens_in, tokens_out) in sums.items():
+        spec = plan.provider(name)
+        model = spec.model
+        usage = TokenUsage(input=tokens_in, output=tokens_out)
+        cost = 0.0 if spec.type == "scripted" else table.cost_of(model, usage)
+        out.append(ProviderEstimate(name, model, calls, tokens_in, tokens_out, cost))
+    return out

@@ -61,10 +61,47 @@ def _summary(plan: Any) -> dict[str, Any]:
         "providers": len(plan.providers),
         "servers": len(plan.servers),
         "max_llm_calls": plan.attempt_count * plan.settings.max_iterations,
+        "estimate": _estimate(plan),
         "seed": plan.seed,
         "compiled_now": plan.compiled_now,
         "hash": plan.hash,
     }
+
+
+def _estimate(plan: Any) -> dict[str, Any]:
+    """Expected calls, tokens and cost per provider, and the price table they come from."""
+    from runtime.cost import table_for
+    from runtime.estimate import provider_estimates
+
+    rows = [vars(e) for e in provider_estimates(plan)]
+    known = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
+    return {
+        "providers": rows,
+        "input_tokens": sum(r["input_tokens"] for r in rows),
+        "output_tokens": sum(r["output_tokens"] for r in rows),
+        "cost_usd": sum(known) if known else None,
+        "priced": len(known) == len(rows),
+        "price_version": table_for(plan.prices).version,
+    }
+
+
+def _print_estimate(e: dict[str, Any]) -> None:
+    if not e["providers"]:
+        return
+    for r in e["providers"]:
+        cost = f"~${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "no price for this model"
+        print(
+            f"  estimate {r['provider']} ({r['model']}): ~{r['calls']:,} calls, "
+            f"~{r['input_tokens']:,} input + ~{r['output_tokens']:,} output tokens, {cost}"
+        )
+    total = f"~${e['cost_usd']:.4f}" if e["cost_usd"] is not None else "unknown"
+    partial = (
+        "" if e["priced"] or e["cost_usd"] is None else " (models without a price not counted)"
+    )
+    print(
+        f"  estimated cost {total}{partial}; prices {e['price_version']}; chars/4 tokens, "
+        "one call per test (two with tools), 100-token answers"
+    )
 
 
 def _count(text: str) -> int:
@@ -182,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
             f"{s['providers']} providers, {s['servers']} servers; at most {s['max_llm_calls']} LLM calls "
             f"(attempts x max_iterations)"
         )
+        _print_estimate(s["estimate"])
         clock = s["compiled_now"] or "unused"
         print(f"seed {s['seed']}, clock {clock}, {s['hash']}")
         if "shards" in s:

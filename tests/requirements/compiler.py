@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 REQUIREMENTS = {
+    "compile:estimate": "issue 13: bench compile prints expected calls, input/output tokens and cost per provider with the price table's version, within a factor of 2 of a measured run with answers of known length",
     "docs:examples-compile": "agent-benchmark docs: every YAML example compiles, or fails naming its own mistake",
     "cli:compile": "issue 2: bench compile prints a summary (cases, agents, sessions, providers, servers, LLM-call bound) and writes -o plan.json",
     "cli:schema": "issue 2: bench schema prints the suite JSON Schema; it validates the docs examples",
