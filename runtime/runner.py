@@ -261,11 +261,11 @@ class UnitRunner:
             self.clients[spec.name] = ProviderClient(spec, provider, limiter)
 
     def _warm_ahead(self, units: Sequence[Unit]) -> int:
-        """Units whose per-session servers start ahead: ``concurrency`` unless set. Even when
-        every unit runs at once this starts the first servers while the SDKs import."""
+        """Units whose per-session servers start ahead: ``concurrency`` unless set, and none
+        when every unit runs at once anyway."""
         if self.warm_ahead is not None:
             return self.warm_ahead
-        return self.concurrency
+        return self.concurrency if len(units) > self.concurrency else 0
 
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining

@@ -285,13 +285,14 @@ async def test_servers_start_while_the_provider_sdk_imports(
         yield FakePool({"echo": ("notes", lambda a: "ok")})
 
     plan = make_plan(
-        [unit("u1", [case("u1", 0, "hi")])],
+        [unit("u1", [case("u1", 0, "hi")]), unit("u2", [case("u2", 0, "hi")])],
         agents=[BuiltinAgent(name="agent", provider="p", servers=(AgentServer(name="notes"),))],
         servers=[StdioServer(name="notes", command=("unused",))],
         replies=[reply("done")],
+        settings=Settings(concurrency=1),  # more units than slots: the warm pool is on
     )
     services = Services.default()
     services.open_pool = pool  # type: ignore[assignment]
     summary = await execute(plan, ExecuteOptions(output_dir=tmp_path), services=services)
-    assert summary.results[0].status == "passed"
-    assert events == ["server started", "sdk imported"]
+    assert [r.status for r in summary.results] == ["passed", "passed"]
+    assert events[:2] == ["server started", "sdk imported"]
