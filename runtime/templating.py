@@ -1,7 +1,8 @@
 """The one sandboxed Jinja environment; the compiler and the runtime both render with it.
 
-Suite text is not HTML: nothing is escaped. Undefined names are errors, and the immutable
-sandbox refuses attribute tricks such as ``''.__class__.__mro__``.
+Suite text is not HTML: nothing is escaped. Undefined names are errors, the immutable
+sandbox refuses attribute tricks such as ``''.__class__.__mro__``, and every render is bounded
+in size, operations, time and depth (``runtime.template_sandbox``, ``runtime.template_budget``).
 
 Variable names may contain '-' (``my-var``), as Handlebars allows; Jinja would read that as a
 subtraction, so such a name travels in Jinja source as an encoded identifier
@@ -17,45 +18,27 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InputError
+from .template_budget import TemplateBudgetError, TemplateLimits, replaced_size
+from .template_sandbox import BoundedEnvironment
 
 __all__ = [
+    "BoundedEnvironment",
+    "TemplateBudgetError",
+    "TemplateLimits",
     "TemplateRenderError",
     "jinja_name",
     "make_environment",
     "readable_names",
     "render",
+    "replaced_size",
     "variable_name",
 ]
 
 
 class TemplateRenderError(InputError):
     """A template failed to render (undefined name, sandbox violation, syntax)."""
-
-
-_MAX_REPEAT = 1_000_000
-"""Characters or items one ``*`` may produce."""
-_MAX_EXPONENT = 10_000
-"""Largest exponent ``**`` accepts (``2 ** 10**9`` would hang the run)."""
-
-
-class _BoundedEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with ``*`` and ``**`` bounded so a template cannot exhaust memory."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Refuse huge repetitions and exponents, then apply the operator."""
-        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is too large (at most {_MAX_EXPONENT})")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * count > _MAX_REPEAT:
-                        raise SecurityError(f"repeating a value {count} times is too large")
-        return super().call_binop(context, operator, left, right)
 
 
 def _unseeded_random(value: Any) -> Any:
@@ -65,9 +48,13 @@ def _unseeded_random(value: Any) -> Any:
 
 def make_environment(
     globals_: Mapping[str, Callable[..., Any]] | None = None,
-) -> ImmutableSandboxedEnvironment:
-    """A fresh sandboxed environment: StrictUndefined, no autoescape, bounded, no global randomness."""
-    env = _BoundedEnvironment(
+    *,
+    limits: TemplateLimits | None = None,
+) -> BoundedEnvironment:
+    """A fresh sandboxed environment: StrictUndefined, no autoescape, no global randomness,
+    bounded by ``limits`` (``runtime.template_budget``)."""
+    env = BoundedEnvironment(
+        limits,
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -130,7 +117,7 @@ def readable_names(message: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _runtime_env() -> ImmutableSandboxedEnvironment:
+def _runtime_env() -> BoundedEnvironment:
     return make_environment()
 
 
@@ -145,9 +132,27 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     for name in context:
         if "-" in name:
             values[jinja_name(name)] = context[name]
+    meter = _runtime_env().meter
     try:
-        return str(_compiled(source).render(values))
+        template = _compiled(source)
+        meter.start()  # the per-template limits; a run has no compile-wide total
+        out = str(template.render(values))
+        meter.fits(len(out), "the rendered value")
+        return out
+    except TemplateBudgetError as exc:
+        raise TemplateRenderError(
+            f"template refused at run time: {exc.message} ({exc.hint})"
+        ) from exc
     except TemplateError as exc:
         raise TemplateRenderError(
             f"template failed at run time: {readable_names(str(exc))}"
+        ) from exc
+    except RecursionError as exc:
+        raise TemplateRenderError(
+            "template refused at run time: it nests too deeply "
+            "(nest fewer parentheses, blocks or calls)"
+        ) from exc
+    except Exception as exc:  # a value of the wrong type, a failing filter: never a traceback
+        raise TemplateRenderError(
+            f"template failed at run time: {type(exc).__name__}: {readable_names(str(exc))}"
         ) from exc

@@ -27,16 +27,22 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from random import Random
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import TemplateError, meta
 
 from runtime.plan import RuntimeTemplate, SecretRef
-from runtime.templating import jinja_name, make_environment, variable_name
+from runtime.templating import (
+    TemplateBudgetError,
+    TemplateLimits,
+    jinja_name,
+    make_environment,
+    variable_name,
+)
 
 from ..secret_names import SecretAlias, looks_secret
 from ..suggest import did_you_mean
-from .errors import as_problem, fresh_copy
+from .errors import as_problem, budget_problem, fresh_copy
 from .handlebars import subtraction_hint
 from .helpers import HELPERS, Helpers
 from .problem import TemplateProblem
@@ -54,6 +60,7 @@ _QUICK_MARKERS = ("{{", "${", "{%", "{#")
 _RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
+_T = TypeVar("_T", str, int)
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity hash: a cheap cache key
@@ -73,15 +80,24 @@ _Shape = tuple[tuple[bool, ...], tuple[str, ...], tuple[str, ...], TemplateProbl
 class TemplateEngine:
     """Renders suite templates deterministically from one seed and one frozen clock."""
 
-    def __init__(self, *, seed: int, now: datetime, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        now: datetime,
+        env: Mapping[str, str],
+        limits: TemplateLimits | None = None,
+    ) -> None:
         self.seed = seed
         """The seed every random value comes from."""
+        self.limits = limits or TemplateLimits()
+        """The resource budget of this compile's templates (``runtime.template_budget``)."""
         self._env = dict(env)
-        self._helpers = Helpers(seed=seed, now=now)
+        self._helpers = Helpers(seed=seed, now=now, max_chars=self.limits.value_chars)
         self._functions = self._helpers.functions()
-        self._jinja = harden(make_environment(self._functions), self._helpers)
+        self._jinja = harden(make_environment(self._functions, limits=self.limits), self._helpers)
+        self._meter = self._jinja.meter
         self._runtime_env = make_environment()
-        self._runtime_env.intercepted_binops = frozenset({"*", "**"})  # no folding while parsing
         self._reserved = frozenset(self._jinja.globals)
         self._parsed: dict[str, _Parsed] = {}
         self._compiled: dict[str, Any] = {}
@@ -130,16 +146,12 @@ class TemplateEngine:
         if parsed.problem is not None:
             raise fresh_copy(parsed.problem)
         if runtime_vars and not parsed.names.isdisjoint(runtime_vars):
-            return self._runtime(parsed, context, frozenset(runtime_vars))
+            kept = self._runtime(parsed, context, frozenset(runtime_vars))
+            self._count(len(kept.source), text)
+            return kept
         if parsed.source is not None:
-            return self._render_whole(parsed, context)
-        out: list[str] = []
-        for seg in parsed.segments:
-            if isinstance(seg, Text):
-                out.append(seg.text)
-            elif isinstance(seg, Expr):
-                out.append(self._eval(seg, context))
-        return "".join(out)
+            return self._count(self._render_whole(parsed, context), text)
+        return self._count(self._join(parsed, context, text), text)
 
     def render_credential(self, text: str, context: Mapping[str, str]) -> SecretRef | str:
         """Render a credential field: environment references become ``${NAME}`` placeholders.
@@ -203,6 +215,47 @@ class TemplateEngine:
             resolved[name] = SecretAlias(value) if isinstance(value, SecretRef) else value
         return {name: resolved[name] for name in texts}, problems
 
+    # -- the budget -----------------------------------------------------------------------
+
+    def _count(self, value: _T, text: str) -> _T:
+        """``value`` (a rendered str, or its size) counted against the compile's budget."""
+        try:
+            self._meter.add_output(value if isinstance(value, int) else len(value))
+        except TemplateBudgetError as exc:
+            raise budget_problem(f"'{_clip(text)}' was stopped: {exc.message}", exc.hint) from None
+        return value
+
+    def _grow(self, size: int, piece: str, text: str) -> int:
+        """``size`` plus ``piece``, refused before joining pieces longer than one value may be."""
+        size += len(piece)
+        if size > self.limits.value_chars:
+            self._count(size, text)
+        return size
+
+    def _join(self, parsed: _Parsed, context: Mapping[str, str], text: str) -> str:
+        """The segments of expression-only text rendered and joined, within one value's size."""
+        out: list[str] = []
+        size = 0
+        for seg in parsed.segments:
+            if isinstance(seg, Text):
+                piece = seg.text
+            elif isinstance(seg, Expr):
+                piece = self._eval(seg, context)
+            else:  # pragma: no cover - text with blocks renders whole
+                continue
+            size = self._grow(size, piece, text)
+            out.append(piece)
+        return "".join(out)
+
+    def _run(self, template: Any, values: Mapping[str, Any]) -> str:
+        """Render a compiled Jinja template within the per-template budget."""
+        meter = self._meter
+        meter.start()
+        try:
+            return str(template.render(values))
+        finally:
+            meter.stop()
+
     # -- parsing --------------------------------------------------------------------------
 
     def _parse(self, text: str) -> _Parsed:
@@ -218,6 +271,8 @@ class TemplateEngine:
             segments = tuple(split(text))
         except TemplateProblem as exc:
             return _Parsed((), frozenset(), None, exc)
+        except RecursionError as exc:  # a deep nest of parentheses or brackets
+            return _Parsed((), frozenset(), None, self._problem(exc, _clip(text), 0))
         if not any(isinstance(s, Block) for s in segments):
             names: set[str] = set()
             for seg in segments:
@@ -228,7 +283,7 @@ class TemplateEngine:
         try:
             tree = self._jinja.parse(source)
             self._template(source)
-        except TemplateError as exc:
+        except (TemplateError, RecursionError, MemoryError) as exc:
             return _Parsed((), frozenset(), None, self._problem(exc, text, 0))
         free = _variable_names(meta.find_undeclared_variables(tree)) - self._reserved
         return _Parsed(segments, free, source)
@@ -297,7 +352,7 @@ class TemplateEngine:
                 for n in sorted(seg.names)  # sorted: the first undefined name is always the same
                 if n not in self._reserved
             }
-            return str(self._template("{{ " + seg.jinja + " }}").render(values))
+            return self._run(self._template("{{ " + seg.jinja + " }}"), values)
         except TemplateProblem as exc:
             raise self._locate(exc, seg, context) from None
         except Exception as exc:  # a template must never crash the compiler
@@ -323,7 +378,7 @@ class TemplateEngine:
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
         values = {jinja_name(n): self._lookup(n, context, text) for n in sorted(parsed.names)}
         try:
-            return str(self._template(parsed.source).render(values))
+            return self._run(self._template(parsed.source), values)
         except TemplateProblem:
             raise
         except Exception as exc:  # a template must never crash the compiler
@@ -355,10 +410,11 @@ class TemplateEngine:
                     f"the secret '{secret[0]}' cannot be used inside {{% %}} blocks",
                     hint="write it whole, as {{" + secret[0] + "}} or ${" + secret[0] + "}",
                 )
-            return self._render_whole(parsed, context)
+            return self._count(self._render_whole(parsed, context), text)
         pieces: list[str] = []
         literal: list[str] = []  # parts that must not look like placeholders
         has_secret = False
+        size = 0
         for seg in parsed.segments:
             if isinstance(seg, Text):
                 pieces.append(seg.text)
@@ -393,17 +449,18 @@ class TemplateEngine:
                     offset=seg.offset,
                 )
             rendered = self._eval(seg, context)
+            size = self._grow(size, rendered, text)
             pieces.append(rendered)
             literal.append(rendered)
         if not has_secret:
-            return "".join(pieces)
+            return self._count("".join(pieces), text)
         for part in literal:
             if _PLACEHOLDER.search(part):
                 raise TemplateProblem(
                     f"{part!r} contains '${{...}}', which a secret reference would read as a placeholder",
                     hint="keep '${NAME}' text out of fields that reference secrets",
                 )
-        return SecretRef(template="".join(pieces))
+        return SecretRef(template=self._count("".join(pieces), text))
 
     def _runtime(
         self, parsed: _Parsed, context: Mapping[str, str], runtime: frozenset[str]
@@ -501,6 +558,11 @@ def _variable_names(identifiers: Collection[str]) -> frozenset[str]:
 def _has_part(whole: str, part: str, text: str) -> bool:
     """True when hyphenated ``whole`` is written in ``text`` and ``part`` is one of its pieces."""
     return part in whole.split("-") and whole in text
+
+
+def _clip(text: str) -> str:
+    """``text`` short enough to quote in a message."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _has_markers(text: str) -> bool:

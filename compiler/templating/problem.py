@@ -19,6 +19,7 @@ class TemplateProblem(Exception):
         hint: str | None = None,
         undefined: str | None = None,
         offset: int | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -29,6 +30,8 @@ class TemplateProblem(Exception):
         """The name that was undefined (variable, helper or faker key), if that was the problem."""
         self.offset = offset
         """Character offset of the offending part inside the template text, when known."""
+        self.code = code
+        """The diagnostic code when the kind of problem fixes it (``template-budget``), else None."""
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} ({self.hint})"

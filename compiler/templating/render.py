@@ -66,7 +66,9 @@ class Renderer:
             return
         code = "undefined-variable" if name is not None else "template"
         text_l = problem.message.lower()
-        if "secret" in text_l:
+        if problem.code is not None:
+            code = problem.code
+        elif "secret" in text_l:
             code = "secret-in-template"
         elif "sandbox" in text_l:
             code = "template-sandbox"
