@@ -89,10 +89,14 @@ def budget_problem(message: str, hint: str, offset: int | None = None) -> Templa
 
 def fresh_copy(problem: TemplateProblem) -> TemplateProblem:
     """A copy of ``problem`` to raise: a cached parse problem must not share a traceback."""
-    return TemplateProblem(
-        problem.message,
-        hint=problem.hint,
-        undefined=problem.undefined,
-        offset=problem.offset,
-        code=problem.code,
-    )
+    copies = [
+        TemplateProblem(
+            each.message,
+            hint=each.hint,
+            undefined=each.undefined,
+            offset=each.offset,
+            code=each.code,
+        )
+        for each in problem.every()
+    ]
+    return TemplateProblem.group(copies)
