@@ -7,9 +7,9 @@ two nested loops of 100,000 iterations, a string doubled forty times. The sandbo
 - before an operation that builds a value (``*``, ``**``, ``+``, ``%``, ``~``, the widening
   filters and ``str`` methods, joins of output), it estimates the result from its operands
   and refuses one larger than ``value_chars`` (``int_bits`` for integers);
-- every loop iteration, call, filter and intercepted operator counts one operation against
-  ``operations``, and every 256th checks the clock against ``seconds`` (per template) and
-  ``total_seconds`` (all templates of one compile);
+- every loop iteration, call and intercepted operator counts one operation, and every 256th
+  checks the clock against ``seconds`` (per template) and
+  ``total_seconds`` (all templates of one compile) and the count against ``operations``;
 - calls nest at most ``depth`` deep (recursive macros and ``loop()``).
 
 A refused template raises ``TemplateBudgetError``; the compiler reports it as a located
@@ -35,8 +35,10 @@ __all__ = [
     "size_of",
 ]
 
-_CLOCK_EVERY = 0xFF
-"""The clock is read once per 256 operations (a mask on the operation count)."""
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types whose text is no larger than the value itself (a bounded string or number)."""
+_CHECK_EVERY = 256
+"""Limits and clock are checked once per this many operations (``Meter.due``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +78,16 @@ class Meter:
     Rendering is synchronous, so one meter serves every render of its environment in turn.
     """
 
-    __slots__ = ("depth", "limits", "ops", "spent", "started", "total")
+    __slots__ = ("depth", "due", "limits", "ops", "printed", "spent", "started", "total")
 
     def __init__(self, limits: TemplateLimits | None = None) -> None:
         self.limits = limits or TemplateLimits()
         self.ops = 0
+        self.due = 0
+        """The operation count at which ``checkpoint`` runs next (set by ``start``)."""
         self.depth = 0
+        self.printed = 0
+        """Characters of the non-text values printed by the render under way."""
         self.started = time.perf_counter()
         self.spent = 0.0
         """Seconds all finished renders took."""
@@ -91,7 +97,9 @@ class Meter:
     def start(self) -> None:
         """Begin a render: fresh operation and depth counts, a fresh per-template clock."""
         self.ops = 0
+        self.due = min(_CHECK_EVERY, self.limits.operations + 1)
         self.depth = 0
+        self.printed = 0
         self.started = time.perf_counter()
 
     def stop(self) -> None:
@@ -99,18 +107,20 @@ class Meter:
         self.spent += time.perf_counter() - self.started
 
     def tick(self) -> None:
-        """Count one operation; refuse the template past ``operations`` or its time."""
+        """Count one operation; every 256th checks the operation count and the clock."""
         self.ops += 1
+        if self.ops >= self.due:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Refuse the template past ``operations`` or its time (called by ``tick``)."""
+        self.due = min(self.ops + _CHECK_EVERY, self.limits.operations + 1)
         if self.ops > self.limits.operations:
             raise TemplateBudgetError(
                 f"the template ran more than {self.limits.operations:,} operations "
-                "(loop iterations, calls, filters)",
+                "(loop iterations and calls)",
                 "loop over fewer items, or move the work out of the suite",
             )
-        if not self.ops & _CLOCK_EVERY:
-            self._check_clock()
-
-    def _check_clock(self) -> None:
         elapsed = time.perf_counter() - self.started
         if elapsed > self.limits.seconds:
             raise TemplateBudgetError(
@@ -162,29 +172,43 @@ class Meter:
                 "render less text at compile time (fewer or smaller variables)",
             )
 
+    def printing(self, value: Any) -> Any:
+        """A value about to be printed (``finalize``): text passes; other values count.
+
+        Printed text is a reference to a string already checked; a list or number becomes new
+        text, so those count per render. That keeps every output buffer a list of references
+        to bounded strings, or bounded new ones, whose joined size ``join`` checks.
+        """
+        if type(value) is str:
+            return value
+        size = size_of(value, self.limits.value_chars)
+        self.printed += size
+        self.fits(max(size, self.printed), "the printed values")
+        return value
+
     def join(self, parts: Any) -> str:
         """``"".join(parts)`` after checking the joined size (``concat`` of every output buffer)."""
-        pieces = parts if isinstance(parts, list) else []
-        if pieces is not parts:
-            # The output of a whole template arrives as a generator: stop it as soon as it is
-            # too large, before holding more than one value's worth.
-            size = 0
-            for piece in parts:
-                size += len(piece)
-                pieces.append(piece)
-                if size > self.limits.value_chars:
-                    self.fits(size, "the template's output")
-        else:
-            self.fits(sum(map(len, pieces)), "the template's output")
+        pieces = parts if type(parts) is list else list(parts)
+        size = sum(map(len, pieces))
+        if size > self.limits.value_chars:
+            self.fits(size, "the template's output")
         return "".join(pieces)
 
     def join_str(self, values: tuple[Any, ...]) -> str:
-        """The ``~`` operator: each operand as text, joined, within ``value_chars``."""
-        size = 0
+        """The ``~`` operator: each operand as text, joined, within ``value_chars``.
+
+        Text and numbers are already bounded, so their join is checked after it is made; a
+        list or another object could print far larger, so it is estimated before.
+        """
+        cutoff = self.limits.value_chars
         for value in values:
-            size += size_of(value, self.limits.value_chars)
-        self.fits(size, "the '~' concatenation")
-        return "".join(map(str, values))
+            if type(value) not in _PLAIN:
+                self.fits(sum(size_of(v, cutoff) for v in values), "the '~' concatenation")
+                break
+        out = "".join(map(str, values))
+        if len(out) > cutoff:
+            self.fits(len(out), "the '~' concatenation")
+        return out
 
 
 def size_of(value: Any, cutoff: int) -> int:

@@ -5,8 +5,8 @@ may cost (``runtime.template_budget``). Every place where size or work grows cal
 
 - operators ``*``, ``**``, ``+`` and ``%`` (``intercepted_binops``/``call_binop``) and ``~``
   (a code generator that compiles it to ``meter.join_str``);
-- every call (``call``: functions, macros, methods such as ``'x'.center(n)``) and filter
-  (each filter wrapped once, when the environment is made);
+- every call (``call``: functions, macros, methods such as ``'x'.center(n)``), and each
+  filter whose result can outgrow its input (wrapped once, when the environment is made);
 - every loop iteration (the code generator wraps the iterable of each ``{% for %}``);
 - every output buffer joined (``concat``) and every printed non-text value (``finalize``).
 """
@@ -83,18 +83,21 @@ class _BudgetCodeGenerator(CodeGenerator):
 class _Counted:
     """An iterator that counts one operation per item; keeps the length Jinja's ``loop`` reads."""
 
-    __slots__ = ("_items", "_iterator", "_tick")
+    __slots__ = ("_items", "_iterator", "_meter")
 
-    def __init__(self, items: Iterable[Any], tick: Callable[[], None]) -> None:
+    def __init__(self, items: Iterable[Any], meter: Meter) -> None:
         self._items = items
         self._iterator = iter(items)
-        self._tick = tick
+        self._meter = meter
 
     def __iter__(self) -> Iterator[Any]:
         return self
 
     def __next__(self) -> Any:
-        self._tick()
+        meter = self._meter
+        meter.ops += 1  # Meter.tick, inlined: this runs once per loop iteration
+        if meter.ops >= meter.due:
+            meter.checkpoint()
         return next(self._iterator)
 
     def __len__(self) -> int:
@@ -110,15 +113,18 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, limits: TemplateLimits | None = None, **options: Any) -> None:
         self.meter = Meter(limits)
         """Counts the work of the render under way (and the compile's totals)."""
-        super().__init__(finalize=self._check_printed, **options)
+        super().__init__(finalize=self.meter.printing, **options)
         self.globals["range"] = self._range
-        self.filters = {name: self._guard(name, f) for name, f in self.filters.items()}
+        self.filters = {
+            name: self._guard(name, f) if name in _GROWING else f
+            for name, f in self.filters.items()
+        }
         # Every output buffer (a template's, a macro's, a {% set %} block's) is joined here.
         self.concat = self.meter.join  # type: ignore[method-assign]
 
     def count_items(self, items: Iterable[Any]) -> _Counted:
         """The iterable of a loop, counting each item as one operation."""
-        return _Counted(items, self.meter.tick)
+        return _Counted(items, self.meter)
 
     def _range(self, *args: int) -> range:
         try:
@@ -130,22 +136,17 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                 f"loop over at most {MAX_RANGE:,} items",
             ) from None
 
-    def _check_printed(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            cutoff = self.meter.limits.value_chars
-            self.meter.fits(size_of(value, cutoff), "the printed value")
-        return value
-
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """Refuse a result larger than the budget, then apply the operator."""
         meter = self.meter
         meter.tick()
         if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    meter.fits(len(seq) * count, f"repeating a value {count:,} times")
-            if isinstance(left, int) and isinstance(right, int):
+            if type(left) is int and type(right) is int:  # the common case: arithmetic
                 meter.fits_int(left.bit_length() + right.bit_length(), "the product")
+            else:
+                for seq, count in ((left, right), (right, left)):
+                    if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                        meter.fits(len(seq) * count, f"repeating a value {count:,} times")
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0:
                 meter.fits_int(max(abs(left).bit_length(), 1) * right, f"the power ** {right}")
@@ -175,14 +176,13 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         return result
 
     def _guard(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` counting one operation per use, refusing a result beyond the budget."""
+        """``func`` refusing a result beyond the budget, estimated beforehand where it can be."""
         estimate = _FILTER_ESTIMATES.get(name)
         skip = 0 if _PassArg.from_obj(func) is None else 1
         what = f"the filter '{name}'"
         meter = self.meter
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            meter.tick()
             if estimate is not None and len(args) > skip:
                 cutoff = meter.limits.value_chars
                 meter.fits(estimate(args[skip], args[skip + 1 :], kwargs, cutoff), what)
@@ -274,6 +274,10 @@ _FILTER_ESTIMATES: dict[str, _Estimate] = {
     ),
 }
 """Filters whose result can be much larger than their input: its size, estimated beforehand."""
+
+_GROWING = frozenset({*_FILTER_ESTIMATES, "sum", "urlize"})
+"""Filters whose result is checked (the others return their input's size or less). Filters
+count no operation: each one repeated runs inside a loop or a call, which count."""
 
 
 def _check_str_method(

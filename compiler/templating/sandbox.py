@@ -54,6 +54,10 @@ def harden(env: BoundedEnvironment, helpers: Helpers) -> BoundedEnvironment:
     assert bounded is not None
 
     def finalize(value: Any) -> Any:
+        if type(value) is str:  # the common case, and text carries no address unless it says so
+            if " at 0x" in value:
+                _finalize(value)
+            return value
         return _finalize(bounded(value))  # the size first: str() of a huge list is the harm
 
     # Read when templates are compiled, so it must be set before the first one is.
