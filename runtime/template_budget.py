@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +185,20 @@ class Meter:
         self.printed += size
         self.fits(max(size, self.printed), "the printed values")
         return value
+
+    def bounded(self, items: Iterable[Any], what: str) -> Iterator[Any]:
+        """``items`` as they come, refused once together they hold more than one value may.
+
+        For the lazy results of filters (``map``, ``select``, ``batch``): ``range(100000)|
+        map('center', 999999)`` would otherwise fill memory in whatever collects it.
+        """
+        cutoff = self.limits.value_chars
+        size = 0
+        for item in items:
+            size += (len(item) if type(item) is str else size_of(item, cutoff)) + 1
+            if size > cutoff:
+                self.fits(size, what)
+            yield item
 
     def join(self, parts: Any) -> str:
         """``"".join(parts)`` after checking the joined size (``concat`` of every output buffer)."""

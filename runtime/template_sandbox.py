@@ -189,6 +189,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             result = func(*args, **kwargs)
             if isinstance(result, str | list | tuple):
                 meter.fits(len(result), what)
+            elif isinstance(result, Iterator):
+                return meter.bounded(result, what)
             return result
 
         return update_wrapper(guarded, func)
@@ -275,9 +277,12 @@ _FILTER_ESTIMATES: dict[str, _Estimate] = {
 }
 """Filters whose result can be much larger than their input: its size, estimated beforehand."""
 
-_GROWING = frozenset({*_FILTER_ESTIMATES, "sum", "urlize"})
-"""Filters whose result is checked (the others return their input's size or less). Filters
-count no operation: each one repeated runs inside a loop or a call, which count."""
+_GROWING = frozenset(
+    {*_FILTER_ESTIMATES, "sum", "urlize", "map", "select", "reject", "selectattr", "rejectattr"}
+)
+"""Filters whose result is checked (the others return their input's size or less); a lazy
+result is checked item by item as it is read. Filters count no operation: each one repeated
+runs inside a loop or a call, which count."""
 
 
 def _check_str_method(
