@@ -147,7 +147,7 @@ def render(source: str, context: Mapping[str, Any]) -> str:
         raise TemplateRenderError(
             f"template failed at run time: {readable_names(str(exc))}"
         ) from exc
-    except RecursionError as exc:
+    except (RecursionError, SyntaxError) as exc:  # Python's own limits on nesting
         raise TemplateRenderError(
             "template refused at run time: it nests too deeply "
             "(nest fewer parentheses, blocks or calls)"

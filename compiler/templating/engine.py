@@ -294,7 +294,7 @@ class TemplateEngine:
         try:
             tree = self._jinja.parse(source)
             self._template(source)
-        except (TemplateError, RecursionError, MemoryError) as exc:
+        except (TemplateError, RecursionError, SyntaxError, MemoryError) as exc:
             return Parsed((), frozenset(), None, self._problem(exc, text, 0))
         free = variable_names(meta.find_undeclared_variables(tree)) - self._reserved
         bound = variable_names(

@@ -38,7 +38,7 @@ def as_problem(
         return exc
     if isinstance(exc, TemplateBudgetError):
         return budget_problem(f"'{_clip(original)}' was stopped: {exc.message}", exc.hint, offset)
-    if isinstance(exc, RecursionError):
+    if isinstance(exc, RecursionError | SyntaxError):  # Python's own limits on nesting
         return budget_problem(
             f"'{_clip(original)}' nests too deeply",
             "nest fewer parentheses, blocks or calls",

@@ -54,6 +54,9 @@ CLASSES = {
     "set-block-doubling": "{% set s = 'x' * 100000 %}{% set t %}{% for i in range(100) %}{{ s }}{% endfor %}{% endset %}{{ t|length }}",
     "range": "{{ range(10**10)|list }}",
     "parentheses": "{{ " + "(" * 100 + "1" + ")" * 100 + " }}",
+    "brackets": "{{ " + "[" * 150 + "1" + "]" * 150 + " }}",
+    "nested-for": "{% for i in [1] %}" * 25 + "x" + "{% endfor %}" * 25,
+    "nested-if": "{% if 1 %}" * 200 + "x" + "{% endif %}" * 200,
     "macro-recursion": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
     "loop-recursion": "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}",
 }
