@@ -12,8 +12,8 @@ subtraction, so such a name travels in Jinja source as an encoded identifier
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
@@ -116,14 +116,28 @@ def readable_names(message: str) -> str:
     return _ENCODED.sub(lambda m: variable_name(m.group()), message)
 
 
-@lru_cache(maxsize=1)
-def _runtime_env() -> BoundedEnvironment:
-    return make_environment()
+_THREAD = threading.local()
+"""One environment (and its meter) per thread, with the templates compiled in it: extractors
+and assertions render in worker threads while the event loop renders prompts, and a meter
+counts one render at a time."""
+_COMPILED_LIMIT = 4096
 
 
-@lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return _runtime_env().from_string(source)
+def _thread_env() -> tuple[BoundedEnvironment, dict[str, Any]]:
+    env: BoundedEnvironment | None = getattr(_THREAD, "env", None)
+    if env is None:
+        env = _THREAD.env = make_environment()
+        _THREAD.compiled = {}
+    return env, _THREAD.compiled
+
+
+def _compiled(env: BoundedEnvironment, compiled: dict[str, Any], source: str) -> Any:
+    template = compiled.get(source)
+    if template is None:
+        if len(compiled) >= _COMPILED_LIMIT:
+            compiled.clear()
+        template = compiled[source] = env.from_string(source)
+    return template
 
 
 def render(source: str, context: Mapping[str, Any]) -> str:
@@ -132,9 +146,10 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     for name in context:
         if "-" in name:
             values[jinja_name(name)] = context[name]
-    meter = _runtime_env().meter
+    env, compiled = _thread_env()
+    meter = env.meter
     try:
-        template = _compiled(source)
+        template = _compiled(env, compiled, source)
         meter.start()  # the per-template limits; a run has no compile-wide total
         out = str(template.render(values))
         meter.fits(len(out), "the rendered value")

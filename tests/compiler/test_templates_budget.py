@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from compiler import SuiteInvalid, compile_suite
-from runtime.templating import TemplateLimits
+from runtime.templating import TemplateLimits, TemplateRenderError, render
 from tests.compiler.conftest import BASE, NOW, compile_errors, compile_ok
 
 # One template per class of input; hidden variants of each class are expected to hold too.
@@ -231,3 +232,34 @@ def test_a_budget_error_is_never_a_traceback(write: Callable[..., Path]) -> None
     with pytest.raises(SuiteInvalid) as info:
         compile_suite(path, seed=1, now=NOW, env={})
     assert [d.code for d in info.value.errors] == ["template-budget"]
+
+
+@pytest.mark.requirement("template:budget")
+def test_run_time_renders_in_threads_are_counted_apart() -> None:
+    # Extractors and assertions render in worker threads. Two renders of 600,000 operations
+    # each fit one template's budget; paused half-way until both are there, they must not be
+    # counted together.
+    barrier = threading.Barrier(2, timeout=60)
+
+    def wait() -> str:
+        barrier.wait()
+        return ""
+
+    source = (
+        "{% for i in range(1000) %}{% if i == 500 %}{{ wait() }}{% endif %}"
+        "{% for j in range(600) %}{% endfor %}{% endfor %}ok"
+    )
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(render(source, {"wait": wait}))
+        except TemplateRenderError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == ["ok", "ok"]
