@@ -534,6 +534,7 @@ def build_from_results(
         seed=plan.seed if plan is not None else None,
         status=meta.status,
         run_error=meta.error,
+        stop_reason=meta.stop_reason,
         started_at=meta.started_at,
         ended_at=meta.ended_at,
         summary=summary,

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from runtime.results import CaseResult, CaseStatus, result_key
+from runtime.transcript import TokenUsage
 
 __all__ = ["LeanResult", "read_results"]
 
@@ -36,29 +37,22 @@ class _Span(_Lean):
     col: int
 
 
-class _Usage(_Lean):
-    input: int = 0
-    output: int = 0
-    cached: int = 0
-    estimated: bool = False
-
-    @property
-    def total(self) -> int:
-        """Input plus output tokens."""
-        return self.input + self.output
-
-
 class LeanTranscript(_Lean):
     """A transcript's figures; its tool calls only counted, its other lists left out."""
 
     tool_calls: list[_Counted] = []
-    usage: _Usage = _Usage()
+    usage: TokenUsage = TokenUsage()
     latency_ms: float = 0.0
     iterations: int = 0
 
 
 class LeanResult(_Lean):
-    """A CaseResult read without its transcript's contents and assertion results."""
+    """A CaseResult read without its transcript's contents and assertion results.
+
+    Its fields are CaseResult's, with the same types, but for ``span`` and ``transcript``
+    (lean twins) and ``retry`` (None marks a record from before repeats);
+    tests/report/test_run_reader.py keeps the two in step.
+    """
 
     case_id: str
     unit_id: str

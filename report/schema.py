@@ -494,6 +494,8 @@ class Report(_Model):
     status: Literal["running", "completed", "interrupted", "failed"]
     """The run's status from its metadata."""
     run_error: str | None = None
+    stop_reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Why bench stopped an interrupted run itself (its budget), when it did."""
     started_at: str | None = None
     ended_at: str | None = None
     summary: Summary

@@ -181,6 +181,8 @@ class RunMetadata(_Record):
     """The case filter the run was started with; the plan.json beside it is the filtered plan."""
     ai_summary: AiSummaryRecord | None = None
     """The judge's verdict over the run, when the plan's ai_summary is enabled."""
+    stop_reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Why bench itself stopped an interrupted run (its budget), beside a user's signal."""
     price_version: str | None = None
     """The price table's version the costs come from (``+suite`` when the plan has ``prices:``);
     None in runs recorded before it was kept."""

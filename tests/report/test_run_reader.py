@@ -83,3 +83,13 @@ def test_a_truncated_last_line_is_a_warning(tmp_path: Path) -> None:
     records = read_results(run / "results.jsonl", warnings)
     assert len(records) == 2 * len(sample("02_single_agent_multi_test").results)
     assert len(warnings) == 1 and "skipped an unreadable record" in warnings[0]
+
+
+def test_the_lean_record_keeps_in_step_with_case_result() -> None:
+    lean, whole = LeanResult.model_fields, CaseResult.model_fields
+    twins = {"span", "transcript", "retry"}  # lean twins, and retry's None for old records
+    assert set(lean) <= set(whole)
+    assert {n: lean[n].annotation for n in set(lean) - twins} == {
+        n: whole[n].annotation for n in set(lean) - twins
+    }
+    assert set(whole) - set(lean) == {"assertions", "extracted"}
