@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from runtime.plan import Plan, Unit
+from runtime.templating import TemplateLimits
 
 from .agents import lower_agent
 from .checks.references import check_references
@@ -91,6 +92,7 @@ def _compile(
     seed: int | None,
     now: datetime | str | None,
     env: Mapping[str, str] | None,
+    limits: TemplateLimits | None = None,
 ) -> tuple[Plan | None, Diagnostics]:
     diags = Diagnostics()
     environ = dict(os.environ if env is None else env)
@@ -101,7 +103,7 @@ def _compile(
     check_references(suite, diags)
     the_seed = seed if seed is not None else fresh_seed()
     clock = resolve_now(now, environ)
-    engine = TemplateEngine(seed=the_seed, now=clock, env=environ)
+    engine = TemplateEngine(seed=the_seed, now=clock, env=environ, limits=limits)
     r = Renderer(engine, diags)
     run_id = engine.make_run_id()
     contexts, root_ctx = _variables(suite, engine, r, diags, run_id)
@@ -164,9 +166,10 @@ def compile_with_warnings(
     seed: int | None = None,
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
+    limits: TemplateLimits | None = None,
 ) -> Compilation:
     """Compile like ``compile_suite`` and also return the warnings (for the CLI)."""
-    plan, diags = _compile(path, seed=seed, now=now, env=env)
+    plan, diags = _compile(path, seed=seed, now=now, env=env, limits=limits)
     if plan is None or diags.has_errors:
         raise SuiteInvalid(diags.sorted(), diags.sources)
     return Compilation(plan, [d for d in diags.sorted() if d.severity == "warning"], diags.sources)
@@ -178,15 +181,17 @@ def compile_suite(
     seed: int | None = None,
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
+    limits: TemplateLimits | None = None,
 ) -> Plan:
     """Compile the suite or test file at ``path`` into a sealed plan.
 
     ``seed`` fixes every random value (a fresh one is drawn and recorded otherwise); ``now``
     freezes the clock (else SOURCE_DATE_EPOCH, else the current time); ``env`` is the
-    environment templates may read (default: the process environment). Secret values are never
-    read: credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
+    environment templates may read (default: the process environment); ``limits`` bound what
+    templates may cost (default: ``TemplateLimits()``). Secret values are never read:
+    credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
     """
-    return compile_with_warnings(path, seed=seed, now=now, env=env).plan
+    return compile_with_warnings(path, seed=seed, now=now, env=env, limits=limits).plan
 
 
 def _check_pass_hat_k(suite: Suite, units: Sequence[Unit], diags: Diagnostics) -> None:

@@ -1,7 +1,8 @@
 """The one sandboxed Jinja environment; the compiler and the runtime both render with it.
 
-Suite text is not HTML: nothing is escaped. Undefined names are errors, and the immutable
-sandbox refuses attribute tricks such as ``''.__class__.__mro__``.
+Suite text is not HTML: nothing is escaped. Undefined names are errors, the immutable
+sandbox refuses attribute tricks such as ``''.__class__.__mro__``, and every render is bounded
+in size, operations, time and depth (``runtime.template_sandbox``, ``runtime.template_budget``).
 
 Variable names may contain '-' (``my-var``), as Handlebars allows; Jinja would read that as a
 subtraction, so such a name travels in Jinja source as an encoded identifier
@@ -11,51 +12,33 @@ subtraction, so such a name travels in Jinja source as an encoded identifier
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InputError
+from .template_budget import TemplateBudgetError, TemplateLimits, replaced_size
+from .template_sandbox import BoundedEnvironment
 
 __all__ = [
+    "BoundedEnvironment",
+    "TemplateBudgetError",
+    "TemplateLimits",
     "TemplateRenderError",
     "jinja_name",
     "make_environment",
     "readable_names",
     "render",
+    "replaced_size",
     "variable_name",
 ]
 
 
 class TemplateRenderError(InputError):
     """A template failed to render (undefined name, sandbox violation, syntax)."""
-
-
-_MAX_REPEAT = 1_000_000
-"""Characters or items one ``*`` may produce."""
-_MAX_EXPONENT = 10_000
-"""Largest exponent ``**`` accepts (``2 ** 10**9`` would hang the run)."""
-
-
-class _BoundedEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with ``*`` and ``**`` bounded so a template cannot exhaust memory."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Refuse huge repetitions and exponents, then apply the operator."""
-        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is too large (at most {_MAX_EXPONENT})")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * count > _MAX_REPEAT:
-                        raise SecurityError(f"repeating a value {count} times is too large")
-        return super().call_binop(context, operator, left, right)
 
 
 def _unseeded_random(value: Any) -> Any:
@@ -65,9 +48,13 @@ def _unseeded_random(value: Any) -> Any:
 
 def make_environment(
     globals_: Mapping[str, Callable[..., Any]] | None = None,
-) -> ImmutableSandboxedEnvironment:
-    """A fresh sandboxed environment: StrictUndefined, no autoescape, bounded, no global randomness."""
-    env = _BoundedEnvironment(
+    *,
+    limits: TemplateLimits | None = None,
+) -> BoundedEnvironment:
+    """A fresh sandboxed environment: StrictUndefined, no autoescape, no global randomness,
+    bounded by ``limits`` (``runtime.template_budget``)."""
+    env = BoundedEnvironment(
+        limits,
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -129,14 +116,28 @@ def readable_names(message: str) -> str:
     return _ENCODED.sub(lambda m: variable_name(m.group()), message)
 
 
-@lru_cache(maxsize=1)
-def _runtime_env() -> ImmutableSandboxedEnvironment:
-    return make_environment()
+_THREAD = threading.local()
+"""One environment (and its meter) per thread, with the templates compiled in it: extractors
+and assertions render in worker threads while the event loop renders prompts, and a meter
+counts one render at a time."""
+_COMPILED_LIMIT = 4096
 
 
-@lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return _runtime_env().from_string(source)
+def _thread_env() -> tuple[BoundedEnvironment, dict[str, Any]]:
+    env: BoundedEnvironment | None = getattr(_THREAD, "env", None)
+    if env is None:
+        env = _THREAD.env = make_environment()
+        _THREAD.compiled = {}
+    return env, _THREAD.compiled
+
+
+def _compiled(env: BoundedEnvironment, compiled: dict[str, Any], source: str) -> Any:
+    template = compiled.get(source)
+    if template is None:
+        if len(compiled) >= _COMPILED_LIMIT:
+            compiled.clear()
+        template = compiled[source] = env.from_string(source)
+    return template
 
 
 def render(source: str, context: Mapping[str, Any]) -> str:
@@ -145,9 +146,28 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     for name in context:
         if "-" in name:
             values[jinja_name(name)] = context[name]
+    env, compiled = _thread_env()
+    meter = env.meter
     try:
-        return str(_compiled(source).render(values))
+        template = _compiled(env, compiled, source)
+        meter.start()  # the per-template limits; a run has no compile-wide total
+        out = str(template.render(values))
+        meter.fits(len(out), "the rendered value")
+        return out
+    except TemplateBudgetError as exc:
+        raise TemplateRenderError(
+            f"template refused at run time: {exc.message} ({exc.hint})"
+        ) from exc
     except TemplateError as exc:
         raise TemplateRenderError(
             f"template failed at run time: {readable_names(str(exc))}"
+        ) from exc
+    except (RecursionError, SyntaxError) as exc:  # Python's own limits on nesting
+        raise TemplateRenderError(
+            "template refused at run time: it nests too deeply "
+            "(nest fewer parentheses, blocks or calls)"
+        ) from exc
+    except Exception as exc:  # a value of the wrong type, a failing filter: never a traceback
+        raise TemplateRenderError(
+            f"template failed at run time: {type(exc).__name__}: {readable_names(str(exc))}"
         ) from exc

@@ -23,23 +23,29 @@ import re
 import tempfile
 import uuid
 from collections import ChainMap
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from random import Random
-from typing import Any
+from typing import Any, TypeVar
 
-from jinja2 import TemplateError, meta
+from jinja2 import TemplateError, meta, nodes
 
 from runtime.plan import RuntimeTemplate, SecretRef
-from runtime.templating import jinja_name, make_environment, variable_name
+from runtime.templating import (
+    TemplateBudgetError,
+    TemplateLimits,
+    jinja_name,
+    make_environment,
+)
 
 from ..secret_names import SecretAlias, looks_secret
 from ..suggest import did_you_mean
-from .errors import as_problem, fresh_copy
+from .errors import as_problem, budget_problem, fresh_copy
 from .handlebars import subtraction_hint
-from .helpers import HELPERS, Helpers
+from .helpers import Helpers
+from .names import NameResolver
 from .problem import TemplateProblem
+from .runtime_shape import Parsed, Shape, runtime_shape, variable_names
 from .sandbox import harden
 from .segments import Block, Expr, Segment, Text, jinja_literal, jinja_string
 from .splitter import split
@@ -47,45 +53,36 @@ from .variable_order import dependency_order
 
 __all__ = ["SecretAlias", "TemplateEngine", "TemplateProblem", "looks_secret"]
 
-_SECRET_HINT = "reference secrets only in credential fields: token, secret, headers, ..."
 _QUICK_MARKERS = ("{{", "${", "{%", "{#")
-# Jinja globals the runtime's environment also has; lipsum is left out because it draws
-# from the global random module, which would make a plan depend on more than its seed.
-_RUNTIME_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _CACHE_LIMIT = 200_000  # distinct template texts kept parsed; more means a generated suite
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # identity hash: a cheap cache key
-class _Parsed:
-    segments: tuple[Segment, ...]
-    names: frozenset[str]
-    """Free variable names (helpers and Jinja globals excluded)."""
-    source: str | None = None
-    """Whole-template Jinja source when the text has blocks; None for expression-only text."""
-    problem: TemplateProblem | None = None
-
-
-_Shape = tuple[tuple[bool, ...], tuple[str, ...], tuple[str, ...], TemplateProblem | None]
-"""Per (text, run-time names): kept expressions, names to bind, run-time variables, problem."""
+_T = TypeVar("_T", str, int)
 
 
 class TemplateEngine:
     """Renders suite templates deterministically from one seed and one frozen clock."""
 
-    def __init__(self, *, seed: int, now: datetime, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        now: datetime,
+        env: Mapping[str, str],
+        limits: TemplateLimits | None = None,
+    ) -> None:
         self.seed = seed
         """The seed every random value comes from."""
-        self._env = dict(env)
-        self._helpers = Helpers(seed=seed, now=now)
+        self.limits = limits or TemplateLimits()
+        """The resource budget of this compile's templates (``runtime.template_budget``)."""
+        self._names = NameResolver(env)
+        self._helpers = Helpers(seed=seed, now=now, max_chars=self.limits.value_chars)
         self._functions = self._helpers.functions()
-        self._jinja = harden(make_environment(self._functions), self._helpers)
-        self._runtime_env = make_environment()
-        self._runtime_env.intercepted_binops = frozenset({"*", "**"})  # no folding while parsing
+        self._jinja = harden(make_environment(self._functions, limits=self.limits), self._helpers)
+        self._meter = self._jinja.meter
         self._reserved = frozenset(self._jinja.globals)
-        self._parsed: dict[str, _Parsed] = {}
+        self._parsed: dict[str, Parsed] = {}
         self._compiled: dict[str, Any] = {}
-        self._shapes: dict[tuple[_Parsed, frozenset[str]], _Shape] = {}
+        self._shapes: dict[tuple[Parsed, frozenset[str]], Shape] = {}
 
     # -- public interface ---------------------------------------------------------------
 
@@ -128,18 +125,14 @@ class TemplateEngine:
             return text
         parsed = self._parse(text)
         if parsed.problem is not None:
-            raise fresh_copy(parsed.problem)
+            raise self._parse_problem(parsed, context, text, runtime_vars)
         if runtime_vars and not parsed.names.isdisjoint(runtime_vars):
-            return self._runtime(parsed, context, frozenset(runtime_vars))
+            kept = self._runtime(parsed, context, frozenset(runtime_vars))
+            self._count(len(kept.source), text)
+            return kept
         if parsed.source is not None:
-            return self._render_whole(parsed, context)
-        out: list[str] = []
-        for seg in parsed.segments:
-            if isinstance(seg, Text):
-                out.append(seg.text)
-            elif isinstance(seg, Expr):
-                out.append(self._eval(seg, context))
-        return "".join(out)
+            return self._count(self._render_whole(parsed, context), text)
+        return self._count(self._join(parsed, context, text), text)
 
     def render_credential(self, text: str, context: Mapping[str, str]) -> SecretRef | str:
         """Render a credential field: environment references become ``${NAME}`` placeholders.
@@ -203,9 +196,75 @@ class TemplateEngine:
             resolved[name] = SecretAlias(value) if isinstance(value, SecretRef) else value
         return {name: resolved[name] for name in texts}, problems
 
+    # -- the budget -----------------------------------------------------------------------
+
+    def _count(self, value: _T, text: str) -> _T:
+        """``value`` (a rendered str, or its size) counted against the compile's budget."""
+        try:
+            self._meter.add_output(value if isinstance(value, int) else len(value))
+        except TemplateBudgetError as exc:
+            raise budget_problem(f"'{_clip(text)}' was stopped: {exc.message}", exc.hint) from None
+        return value
+
+    def _grow(self, size: int, piece: str, text: str) -> int:
+        """``size`` plus ``piece``, refused before joining pieces longer than one value may be."""
+        size += len(piece)
+        if size > self.limits.value_chars:
+            self._count(size, text)
+        return size
+
+    def _join(self, parsed: Parsed, context: Mapping[str, str], text: str) -> str:
+        """The segments of expression-only text rendered and joined, within one value's size."""
+        out: list[str] = []
+        problems: list[TemplateProblem] = []
+        size = 0
+        for seg in parsed.segments:
+            if isinstance(seg, Text):
+                piece = seg.text
+            elif isinstance(seg, Expr):
+                try:
+                    piece = self._eval(seg, context)
+                except TemplateProblem as exc:
+                    if _collect(problems, exc):
+                        continue
+                    break
+            else:  # pragma: no cover - text with blocks renders whole
+                continue
+            size = self._grow(size, piece, text)
+            out.append(piece)
+        if problems:
+            raise TemplateProblem.group(problems)
+        return "".join(out)
+
+    def _run(self, template: Any, values: Mapping[str, Any]) -> str:
+        """Render a compiled Jinja template within the per-template budget."""
+        meter = self._meter
+        meter.start()
+        try:
+            return str(template.render(values))
+        finally:
+            meter.stop()
+
+    def _parse_problem(
+        self,
+        parsed: Parsed,
+        context: Mapping[str, str],
+        text: str,
+        runtime_vars: Collection[str],
+    ) -> TemplateProblem:
+        """The problem reading ``text``, with the problems of its readable expressions."""
+        assert parsed.problem is not None
+        problems = fresh_copy(parsed.problem).every()
+        if parsed.segments and parsed.names.isdisjoint(runtime_vars):
+            try:
+                self._join(parsed, context, text)
+            except TemplateProblem as more:
+                problems += more.every()
+        return TemplateProblem.group(sorted(problems, key=lambda p: p.offset or 0))
+
     # -- parsing --------------------------------------------------------------------------
 
-    def _parse(self, text: str) -> _Parsed:
+    def _parse(self, text: str) -> Parsed:
         parsed = self._parsed.get(text)
         if parsed is None:
             parsed = self._parse_uncached(text)
@@ -213,25 +272,35 @@ class TemplateEngine:
                 self._parsed[text] = parsed
         return parsed
 
-    def _parse_uncached(self, text: str) -> _Parsed:
+    def _parse_uncached(self, text: str) -> Parsed:
         try:
-            segments = tuple(split(text))
+            found, bad = split(text)
         except TemplateProblem as exc:
-            return _Parsed((), frozenset(), None, exc)
+            return Parsed((), frozenset(), None, exc)
+        except RecursionError as exc:  # a deep nest of parentheses or brackets
+            return Parsed((), frozenset(), None, self._problem(exc, _clip(text), 0))
+        segments = tuple(found)
+        problem = TemplateProblem.group(bad) if bad else None
         if not any(isinstance(s, Block) for s in segments):
             names: set[str] = set()
             for seg in segments:
                 if isinstance(seg, Expr):
                     names |= seg.names
-            return _Parsed(segments, frozenset(names - self._reserved))
+            # With a bad expression, the good ones are kept to be checked too (``render``).
+            return Parsed(segments, frozenset(names - self._reserved), problem=problem)
+        if problem is not None:
+            return Parsed((), frozenset(), None, problem)
         source = "".join(_piece(seg) for seg in segments)
         try:
             tree = self._jinja.parse(source)
             self._template(source)
-        except TemplateError as exc:
-            return _Parsed((), frozenset(), None, self._problem(exc, text, 0))
-        free = _variable_names(meta.find_undeclared_variables(tree)) - self._reserved
-        return _Parsed(segments, free, source)
+        except (TemplateError, RecursionError, SyntaxError, MemoryError) as exc:
+            return Parsed((), frozenset(), None, self._problem(exc, text, 0))
+        free = variable_names(meta.find_undeclared_variables(tree)) - self._reserved
+        bound = variable_names(
+            [n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")]
+        )
+        return Parsed(segments, free, source, locals=bound)
 
     def _template(self, source: str) -> Any:
         template = self._compiled.get(source)
@@ -241,89 +310,74 @@ class TemplateEngine:
                 self._compiled[source] = template
         return template
 
-    # -- name resolution ------------------------------------------------------------------
-
-    def _lookup(
-        self, name: str, context: Mapping[str, str], seg_text: str, extra: Collection[str] = ()
-    ) -> Any:
-        """The value of ``name`` for an ordinary field: context, then non-secret environment."""
-        if name in context:
-            value = context[name]
-            if isinstance(value, SecretAlias):
-                raise TemplateProblem(
-                    f"'{seg_text}' would put a secret into the plan (variable '{name}' reads {value.ref.env and ', '.join(value.ref.env)})",
-                    hint=_SECRET_HINT,
-                )
-            return value
-        if looks_secret(name):
-            raise TemplateProblem(
-                f"'{seg_text}' would put a secret into the plan", hint=_SECRET_HINT
-            )
-        if name in self._env:
-            return self._env[name]
-        raise self._undefined(name, context, seg_text, extra)
-
-    def _undefined(
-        self, name: str, context: Mapping[str, str], seg_text: str, extra: Collection[str] = ()
-    ) -> TemplateProblem:
-        choices = [*context, *self._env, *HELPERS, *extra]
-        hint = did_you_mean(name, choices)
-        if hint is None and "-" in name:
-            hint = subtraction_hint(name)
-        elif hint is None:
-            # `{{ my-var | upper }}` is Jinja, which reads my - var: say so when it shows.
-            whole = next((c for c in choices if "-" in c and _has_part(c, name, seg_text)), None)
-            if whole is not None:
-                hint = (
-                    f"Jinja reads '{whole}' as '{whole.replace('-', ' - ')}'; write {{{{{whole}}}}} "
-                    f"alone or as a helper argument, or copy it into a variable named without '-'"
-                )
-        return TemplateProblem(f"'{seg_text}': '{name}' is undefined", hint=hint, undefined=name)
-
     # -- evaluation -----------------------------------------------------------------------
 
-    def _eval(self, seg: Expr, context: Mapping[str, str]) -> str:
-        """One expression, rendered now; errors become TemplateProblem located at ``seg``."""
+    def _eval(self, seg: Expr, context: Mapping[str, str], extra: Collection[str] = ()) -> str:
+        """One expression, rendered now; errors become TemplateProblem located at ``seg``.
+
+        ``extra``: more names defined there (run-time variables), for the did-you-mean.
+        """
         try:
             if seg.bare is not None and seg.bare not in self._reserved:
-                return str(self._lookup(seg.bare, context, seg.original))
+                return str(self._names.lookup(seg.bare, context, seg.original, extra))
             if seg.call is not None:
-                call = seg.call
-                args = [self._arg(a, context, seg) for a in call.args]
-                kwargs = {k: self._arg(a, context, seg) for k, a in call.kwargs}
-                return str(self._functions[call.helper](*args, **kwargs))
-            values = {
-                jinja_name(n): self._lookup(n, context, seg.original)
-                for n in sorted(seg.names)  # sorted: the first undefined name is always the same
-                if n not in self._reserved
-            }
-            return str(self._template("{{ " + seg.jinja + " }}").render(values))
+                return self._call(seg, context)
+            names = (n for n in seg.names if n not in self._reserved)
+            values = self._names.values(names, context, seg.original, extra)
+            return self._run(self._template("{{ " + seg.jinja + " }}"), values)
         except TemplateProblem as exc:
-            raise self._locate(exc, seg, context) from None
+            raise self._locate(exc, seg) from None
         except Exception as exc:  # a template must never crash the compiler
             raise self._problem(exc, seg.original, seg.offset) from None
 
-    def _arg(self, arg: tuple[bool, Any], context: Mapping[str, str], seg: Expr) -> Any:
-        is_name, value = arg
-        return self._lookup(value, context, seg.original) if is_name else value
+    def _call(self, seg: Expr, context: Mapping[str, str]) -> str:
+        """A Handlebars-style helper call: ``{{randomValue length=8}}``, ``{{cut name '.txt'}}``."""
+        assert seg.call is not None
+        call = seg.call
+        given = [*call.args, *(arg for _, arg in call.kwargs)]
+        found = self._names.values([v for is_name, v in given if is_name], context, seg.original)
 
-    def _locate(
-        self, exc: TemplateProblem, seg: Expr, context: Mapping[str, str]
-    ) -> TemplateProblem:
-        name = exc.undefined
-        if name is not None and name in seg.arg_names:
-            if exc.hint is None or exc.hint == subtraction_hint(name):
-                exc.hint = f"to pass the text itself, quote it: '{name}'"
-        if seg.original not in exc.message:
-            exc.message = f"{seg.original}: {exc.message}"
-        return exc.at(seg.offset)
+        def value(arg: tuple[bool, Any]) -> Any:
+            is_name, text = arg
+            return found[jinja_name(text)] if is_name else text
 
-    def _render_whole(self, parsed: _Parsed, context: Mapping[str, str]) -> str:
+        args = [value(a) for a in call.args]
+        kwargs = {k: value(a) for k, a in call.kwargs}
+        return str(self._functions[call.helper](*args, **kwargs))
+
+    def _locate(self, exc: TemplateProblem, seg: Expr) -> TemplateProblem:
+        for each in exc.every():
+            name = each.undefined
+            if name is not None and name in seg.arg_names:
+                if each.hint is None or each.hint == subtraction_hint(name):
+                    each.hint = f"to pass the text itself, quote it: '{name}'"
+            if seg.original not in each.message:
+                each.message = f"{seg.original}: {each.message}"
+            each.at(seg.offset)
+        return exc
+
+    def _whole_values(self, parsed: Parsed, context: Mapping[str, str]) -> dict[str, Any]:
+        """The values of a whole template's names; every undefined one located where it is used."""
+        values: dict[str, Any] = {}
+        problems: list[TemplateProblem] = []
+        for name in sorted(parsed.names):
+            original, offset = _first_use(parsed, name)
+            try:
+                values[jinja_name(name)] = self._names.lookup(
+                    name, context, original, parsed.locals
+                )
+            except TemplateProblem as exc:
+                problems.append(exc.at(offset))
+        if problems:
+            raise TemplateProblem.group(problems)
+        return values
+
+    def _render_whole(self, parsed: Parsed, context: Mapping[str, str]) -> str:
         assert parsed.source is not None
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
-        values = {jinja_name(n): self._lookup(n, context, text) for n in sorted(parsed.names)}
+        values = self._whole_values(parsed, context)
         try:
-            return str(self._template(parsed.source).render(values))
+            return self._run(self._template(parsed.source), values)
         except TemplateProblem:
             raise
         except Exception as exc:  # a template must never crash the compiler
@@ -349,84 +403,94 @@ class TemplateEngine:
             return every_env or looks_secret(name)
 
         if parsed.source is not None:
-            secret = sorted(n for n in parsed.names if is_secret(n))
-            if secret:
+            secrets = sorted(n for n in parsed.names if is_secret(n))
+            if secrets:
                 raise TemplateProblem(
-                    f"the secret '{secret[0]}' cannot be used inside {{% %}} blocks",
-                    hint="write it whole, as {{" + secret[0] + "}} or ${" + secret[0] + "}",
+                    f"the secret '{secrets[0]}' cannot be used inside {{% %}} blocks",
+                    hint="write it whole, as {{" + secrets[0] + "}} or ${" + secrets[0] + "}",
                 )
-            return self._render_whole(parsed, context)
+            return self._count(self._render_whole(parsed, context), text)
         pieces: list[str] = []
         literal: list[str] = []  # parts that must not look like placeholders
+        problems: list[TemplateProblem] = []
         has_secret = False
+        size = 0
         for seg in parsed.segments:
             if isinstance(seg, Text):
                 pieces.append(seg.text)
                 literal.append(seg.text)
                 continue
             assert isinstance(seg, Expr)
-            name = seg.bare
-            if name is not None and name not in self._reserved and is_secret(name):
-                value = context.get(name)
-                if "-" in name and not isinstance(value, SecretAlias):
-                    raise TemplateProblem(
-                        f"'{seg.original}': '{name}' is not a variable, and an environment "
-                        "variable read as a secret needs a name without '-'",
-                        hint=did_you_mean(name, [*context, *self._env]),
-                        undefined=name,
-                        offset=seg.offset,
-                    )
-                pieces.append(
-                    value.ref.template if isinstance(value, SecretAlias) else "${" + name + "}"
-                )
-                has_secret = True
-                continue
-            hidden = sorted(n for n in seg.names - self._reserved if is_secret(n))
-            if hidden:
+            try:
+                piece, is_ref = self._secretive_piece(seg, context, is_secret)
+            except TemplateProblem as exc:
+                if _collect(problems, exc):
+                    continue
+                break
+            pieces.append(piece)
+            has_secret |= is_ref
+            if not is_ref:
+                size = self._grow(size, piece, text)
+                literal.append(piece)
+        if problems:
+            raise TemplateProblem.group(problems)
+        if not has_secret:
+            return self._count("".join(pieces), text)
+        _no_placeholders(literal)
+        return SecretRef(template=self._count("".join(pieces), text))
+
+    def _secretive_piece(
+        self, seg: Expr, context: Mapping[str, str], is_secret: Callable[[str], bool]
+    ) -> tuple[str, bool]:
+        """One expression of a secretive field: its text, and whether it is a secret placeholder."""
+        name = seg.bare
+        if name is not None and name not in self._reserved and is_secret(name):
+            value = context.get(name)
+            if "-" in name and not isinstance(value, SecretAlias):
                 raise TemplateProblem(
-                    f"'{seg.original}': the secret '{hidden[0]}' can only be used whole",
-                    hint="write it as {{"
-                    + hidden[0]
-                    + "}} or ${"
-                    + hidden[0]
-                    + "}; secrets are never read at compile time",
+                    f"'{seg.original}': '{name}' is not a variable, and an environment "
+                    "variable read as a secret needs a name without '-'",
+                    hint=did_you_mean(name, [*context, *self._names.env]),
+                    undefined=name,
                     offset=seg.offset,
                 )
-            rendered = self._eval(seg, context)
-            pieces.append(rendered)
-            literal.append(rendered)
-        if not has_secret:
-            return "".join(pieces)
-        for part in literal:
-            if _PLACEHOLDER.search(part):
-                raise TemplateProblem(
-                    f"{part!r} contains '${{...}}', which a secret reference would read as a placeholder",
-                    hint="keep '${NAME}' text out of fields that reference secrets",
-                )
-        return SecretRef(template="".join(pieces))
+            return (
+                value.ref.template if isinstance(value, SecretAlias) else "${" + name + "}"
+            ), True
+        hidden = sorted(n for n in seg.names - self._reserved if is_secret(n))
+        if hidden:
+            raise TemplateProblem(
+                f"'{seg.original}': the secret '{hidden[0]}' can only be used whole",
+                hint="write it as {{"
+                + hidden[0]
+                + "}} or ${"
+                + hidden[0]
+                + "}; secrets are never read at compile time",
+                offset=seg.offset,
+            )
+        return self._eval(seg, context), False
 
     def _runtime(
-        self, parsed: _Parsed, context: Mapping[str, str], runtime: frozenset[str]
+        self, parsed: Parsed, context: Mapping[str, str], runtime: frozenset[str]
     ) -> RuntimeTemplate:
         """Substitute every compile-time part; keep what reads run-time variables as Jinja."""
         key = (parsed, runtime)
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._runtime_shape(parsed, runtime)
+            shape = runtime_shape(parsed, runtime, self._reserved)
             if len(self._shapes) < _CACHE_LIMIT:
                 self._shapes[key] = shape
         kept, bound, variables, problem = shape
         if problem is not None:
             raise fresh_copy(problem)
         text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
-        pieces = [
-            "{% set "
-            + jinja_name(name)
-            + " = "
-            + jinja_string(str(self._lookup(name, context, text, runtime)))
-            + " %}"
-            for name in bound
-        ]
+        problems: list[TemplateProblem] = []
+        pieces: list[str] = []
+        try:
+            found = self._names.values(bound, context, text, runtime)
+            pieces = [f"{{% set {key} = {jinja_string(str(v))} %}}" for key, v in found.items()]
+        except TemplateProblem as exc:
+            problems.append(exc)
         for seg, keep in zip(parsed.segments, kept, strict=True):
             if isinstance(seg, Text):
                 pieces.append(jinja_literal(seg.text))
@@ -435,54 +499,14 @@ class TemplateEngine:
             elif keep:
                 pieces.append("{{ " + seg.jinja + " }}")
             else:
-                pieces.append(jinja_literal(self._eval(seg, context)))
+                try:
+                    pieces.append(jinja_literal(self._eval(seg, context, runtime)))
+                except TemplateProblem as exc:
+                    if not _collect(problems, exc):
+                        break
+        if problems:
+            raise TemplateProblem.group(problems)
         return RuntimeTemplate(source="".join(pieces), variables=variables)
-
-    def _runtime_shape(self, parsed: _Parsed, runtime: frozenset[str]) -> _Shape:
-        """Which expressions stay for run time, and which compile-time names they need bound.
-
-        Depends only on the text and the run-time names, so it is computed once per pair.
-        """
-        kept: list[bool] = []
-        skeleton: list[str] = []
-        for seg in parsed.segments:
-            if isinstance(seg, Expr):
-                free = seg.names - self._reserved
-                local = free - parsed.names  # bound by a {% for %} or {% set %} around it
-                keep = bool(local) or not free.isdisjoint(runtime)
-                kept.append(keep)
-                if keep:
-                    skeleton.append("{{ " + seg.jinja + " }}")
-            else:
-                kept.append(False)
-                if isinstance(seg, Block):
-                    skeleton.append("{% " + seg.body + " %}")
-        if parsed.source is None:
-            free_names = frozenset().union(
-                *(
-                    s.names
-                    for s, k in zip(parsed.segments, kept, strict=True)
-                    if k and isinstance(s, Expr)
-                )
-            )
-        else:
-            # Blocks bind names ({% for x %}, {% set %}); only Jinja knows what stays free.
-            try:
-                tree = self._runtime_env.parse("".join(skeleton))
-                free_names = _variable_names(meta.find_undeclared_variables(tree))
-            except TemplateError as exc:  # pragma: no cover - built from parsed pieces
-                return tuple(kept), (), (), self._problem(exc, "".join(skeleton), 0)
-        variables = tuple(sorted(free_names & runtime))
-        bound = tuple(sorted(free_names - runtime - _RUNTIME_GLOBALS))
-        for name in bound:
-            if name in self._reserved or name == "lipsum":
-                problem = TemplateProblem(
-                    f"'{name}' runs at compile time, so it cannot be combined with the run-time "
-                    f"variable(s) {', '.join(variables)} in one expression",
-                    hint="compute the compile-time part in a separate {{ ... }} or in a variable",
-                )
-                return tuple(kept), (), variables, problem
-        return tuple(kept), bound, variables, None
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -493,14 +517,37 @@ class TemplateEngine:
         )
 
 
-def _variable_names(identifiers: Collection[str]) -> frozenset[str]:
-    """Names Jinja found, with encoded hyphenated names (``_hb_my_hvar``) decoded."""
-    return frozenset(variable_name(n) for n in identifiers)
+def _no_placeholders(literal: list[str]) -> None:
+    """Refuse literal parts of a secret reference that would read as ``${NAME}`` placeholders."""
+    for part in literal:
+        if _PLACEHOLDER.search(part):
+            raise TemplateProblem(
+                f"{part!r} contains '${{...}}', which a secret reference would read as a placeholder",
+                hint="keep '${NAME}' text out of fields that reference secrets",
+            )
 
 
-def _has_part(whole: str, part: str, text: str) -> bool:
-    """True when hyphenated ``whole`` is written in ``text`` and ``part`` is one of its pieces."""
-    return part in whole.split("-") and whole in text
+def _collect(problems: list[TemplateProblem], problem: TemplateProblem) -> bool:
+    """Add ``problem``; False when the field should stop (its budget is spent)."""
+    problems.append(problem)
+    return problem.code != "template-budget"
+
+
+def _first_use(parsed: Parsed, name: str) -> tuple[str, int]:
+    """The tag of ``parsed`` that first reads ``name``, and its offset (the whole text at 0)."""
+    word = re.compile(r"(?<![\w.])" + re.escape(jinja_name(name)) + r"(?!\w)")
+    for seg in parsed.segments:
+        if isinstance(seg, Expr) and name in seg.names:
+            return seg.original, seg.offset
+        if isinstance(seg, Block) and word.search(seg.body):
+            return seg.original, seg.offset
+    text = "".join(s.original for s in parsed.segments if not isinstance(s, Text))
+    return text, 0
+
+
+def _clip(text: str) -> str:
+    """``text`` short enough to quote in a message."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _has_markers(text: str) -> bool:

@@ -11,12 +11,12 @@ from collections.abc import Collection
 
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
-from runtime.templating import readable_names
+from runtime.templating import TemplateBudgetError, readable_names
 
 from ..suggest import did_you_mean
 from .problem import TemplateProblem
 
-__all__ = ["as_problem", "fresh_copy"]
+__all__ = ["as_problem", "budget_problem", "fresh_copy"]
 
 _NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
@@ -36,6 +36,18 @@ def as_problem(
     """
     if isinstance(exc, TemplateProblem):
         return exc
+    if isinstance(exc, TemplateBudgetError):
+        return budget_problem(f"'{_clip(original)}' was stopped: {exc.message}", exc.hint, offset)
+    if isinstance(exc, RecursionError | SyntaxError):  # Python's own limits on nesting
+        return budget_problem(
+            f"'{_clip(original)}' nests too deeply",
+            "nest fewer parentheses, blocks or calls",
+            offset,
+        )
+    if isinstance(exc, MemoryError):
+        return budget_problem(
+            f"'{_clip(original)}' needs more memory than there is", "produce smaller values", offset
+        )
     if isinstance(exc, SecurityError):
         return TemplateProblem(
             f"'{original}' was refused by the template sandbox: {exc.message}",
@@ -66,8 +78,25 @@ def as_problem(
     return TemplateProblem(f"'{original}' failed: {type(exc).__name__}: {message}", offset=offset)
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def budget_problem(message: str, hint: str, offset: int | None = None) -> TemplateProblem:
+    """A template that exceeded its resource budget (``template-budget``)."""
+    return TemplateProblem(message, hint=hint, offset=offset, code="template-budget")
+
+
 def fresh_copy(problem: TemplateProblem) -> TemplateProblem:
     """A copy of ``problem`` to raise: a cached parse problem must not share a traceback."""
-    return TemplateProblem(
-        problem.message, hint=problem.hint, undefined=problem.undefined, offset=problem.offset
-    )
+    copies = [
+        TemplateProblem(
+            each.message,
+            hint=each.hint,
+            undefined=each.undefined,
+            offset=each.offset,
+            code=each.code,
+        )
+        for each in problem.every()
+    ]
+    return TemplateProblem.group(copies)

@@ -44,10 +44,9 @@ from .segments import Expr, FastCall, jinja_string
 __all__ = ["HB_BLOCK_HINT", "expression", "is_variable_name", "subtraction_hint"]
 
 
+# Finding names folds constants; the environment intercepts the operators that could build
+# huge values (`{{ 2 ** 10**9 }}`), so those are not computed while merely reading names.
 _PARSE_ENV = make_environment()
-# Parsing folds constants; with these intercepted, `{{ 2 ** 10**9 }}` is not computed while
-# merely reading names (the engine's own environment refuses it when rendering).
-_PARSE_ENV.intercepted_binops = frozenset({"*", "**"})
 # A Handlebars name segment: raymond's ID minus what Jinja or YAML users would not expect
 # ('$', ':', '?', non-ASCII); '-' inside, not at the end (``-}}`` trims whitespace).
 _SEG = r"[A-Za-z_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"

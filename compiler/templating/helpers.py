@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from runtime.templating import replaced_size
+
 from ..suggest import did_you_mean
 from .fakerkeys import CLOCK_KEYS, FAKER_KEYS
 from .javatime import apply_timezone, format_now, parse_offset
@@ -114,10 +116,23 @@ def cut(value: Any, to_remove: Any) -> str:
     return _text(value).replace(_text(to_remove), "")
 
 
-def replace(value: Any, old: Any, new: Any) -> str:
-    """``{{replace email "@a" "@b"}}``: every ``old`` replaced; an empty ``old`` changes nothing."""
-    text, old_text = _text(value), _text(old)
-    return text.replace(old_text, _text(new)) if old_text else text
+def replace(value: Any, old: Any, new: Any, *, max_chars: int = 1_000_000) -> str:
+    """``{{replace email "@a" "@b"}}``: every ``old`` replaced; an empty ``old`` changes nothing.
+
+    A result longer than ``max_chars`` is refused before it is built.
+    """
+    text, old_text, new_text = _text(value), _text(old), _text(new)
+    if not old_text:
+        return text
+    size = replaced_size(text, old_text, new_text)
+    if size > max_chars:
+        raise TemplateProblem(
+            f"replace would make about {size:,} characters, more than the {max_chars:,} "
+            "one value may hold",
+            hint="replace fewer or shorter pieces",
+            code="template-budget",
+        )
+    return text.replace(old_text, new_text)
 
 
 def substring(value: Any, start: Any = 0, end: Any = None) -> str:
@@ -134,8 +149,9 @@ def substring(value: Any, start: Any = 0, end: Any = None) -> str:
 class Helpers:
     """The helper functions of one engine, bound to its seed and frozen clock."""
 
-    def __init__(self, *, seed: int, now: datetime) -> None:
+    def __init__(self, *, seed: int, now: datetime, max_chars: int = 1_000_000) -> None:
         self._seed = seed
+        self._max_chars = max_chars
         self._rng = random.Random(seed)
         self._now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
         self.clock_read = False
@@ -228,6 +244,10 @@ class Helpers:
             self._faker = fake
         return self._faker
 
+    def replace(self, value: Any, old: Any, new: Any) -> str:
+        """The ``replace`` helper, within this engine's ``max_chars``."""
+        return replace(value, old, new, max_chars=self._max_chars)
+
     def functions(self) -> dict[str, Callable[..., Any]]:
         """The helpers under their template names, for the Jinja environment's globals."""
         return {
@@ -237,6 +257,6 @@ class Helpers:
             "now": self.now,
             "faker": self.faker,
             "cut": cut,
-            "replace": replace,
+            "replace": self.replace,
             "substring": substring,
         }

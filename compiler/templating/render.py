@@ -52,7 +52,17 @@ class Renderer:
         span: Span,
         later: Mapping[str, Span] | None = None,
     ) -> None:
-        """Add the diagnostic for ``problem`` found while rendering ``text`` at ``span``."""
+        """Add a diagnostic for ``problem`` (and each it carries) found rendering ``text`` at ``span``."""
+        for each in problem.every():
+            self._report_one(each, text, span, later)
+
+    def _report_one(
+        self,
+        problem: TemplateProblem,
+        text: str,
+        span: Span,
+        later: Mapping[str, Span] | None,
+    ) -> None:
         where = self._locate(span, text, problem.offset)
         name = problem.undefined
         if name is not None and later and name in later:
@@ -66,7 +76,9 @@ class Renderer:
             return
         code = "undefined-variable" if name is not None else "template"
         text_l = problem.message.lower()
-        if "secret" in text_l:
+        if problem.code is not None:
+            code = problem.code
+        elif "secret" in text_l:
             code = "secret-in-template"
         elif "sandbox" in text_l:
             code = "template-sandbox"

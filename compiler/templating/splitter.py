@@ -54,6 +54,8 @@ class _Tag:
     segment: Segment | None
     trim_before: bool
     trim_after: bool
+    problem: TemplateProblem | None = None
+    """What is wrong inside this tag; reading goes on, so every bad tag is reported."""
 
 
 def _block_for_handlebars(body: str, original: str, offset: int, stack: list[str]) -> Block:
@@ -124,7 +126,10 @@ def _mustache(text: str, start: int, stack: list[str]) -> tuple[_Tag, int]:
             hint=HB_BLOCK_HINT,
             offset=start,
         )
-    return _Tag(expression(stripped, original, start), trim_before, trim_after), tail
+    try:
+        return _Tag(expression(stripped, original, start), trim_before, trim_after), tail
+    except TemplateProblem as exc:
+        return _Tag(None, trim_before, trim_after, exc.at(start)), tail
 
 
 def _statement(text: str, start: int) -> tuple[_Tag, int, Text | None]:
@@ -151,8 +156,13 @@ def _statement(text: str, start: int) -> tuple[_Tag, int, Text | None]:
     return _Tag(Block(body, text[start:tail], start), trim_before, trim_after), tail, None
 
 
-def split(text: str) -> list[Segment]:
-    """Read ``text`` into segments; raises TemplateProblem on malformed syntax."""
+def split(text: str) -> tuple[list[Segment], list[TemplateProblem]]:
+    """Read ``text`` into segments, and the problems of the expressions that could not be read.
+
+    Raises TemplateProblem when the tags themselves are malformed (unclosed, unbalanced
+    blocks); a bad expression inside a well-formed tag leaves the tag out and is returned, so
+    every bad expression of a text is reported, and the others can still be checked.
+    """
     parts: list[Text | _Tag] = []
     stack: list[str] = []
     pos = 0
@@ -206,7 +216,8 @@ def split(text: str) -> list[Segment]:
         raise TemplateProblem(
             f"{{{{#{stack[-1]}}}}} is never closed", hint=f"add {{{{/{stack[-1]}}}}}"
         )
-    return _assemble(parts)
+    problems = [p.problem for p in parts if isinstance(p, _Tag) and p.problem is not None]
+    return _assemble(parts), problems
 
 
 def _assemble(parts: list[Text | _Tag]) -> list[Segment]:

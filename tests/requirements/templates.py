@@ -35,5 +35,7 @@ REQUIREMENTS = {
     "template:determinism": "issue 2: every random value comes from the seed; same seed same values, another seed other values",
     "template:secret-refused": "issue 2: a secret-looking env var in an ordinary field ({{GITHUB_TOKEN}} in a prompt) is refused",
     "template:secret-ref": "issue 2 / DESIGN: env references in credential fields stay references (SecretRef), never values",
+    "template:budget": "issue 10 item 2: a template that would exhaust memory or time (widths, repetitions, huge numbers, loops, recursion, nesting) is a located template-budget diagnostic; the same limits hold at run time",
+    "template:all-errors": "issue 10 item 15: every template error of a field is reported, each located; an undefined name gets a did-you-mean from the names defined there",
     "template:runtime": "DESIGN: values that exist only at run time (extractor outputs) stay templates that render the same text",
 }
