@@ -22,6 +22,7 @@ from ..case_finish import CaseRun
 from ..cost import PriceTable
 from ..judging import Judges
 from ..plan import Case, ExternalAgent, Plan, Unit
+from ..replay.scope import case_scope
 from ..results import CaseResult, result_key
 from ..services import Services
 from ..transcript import Message
@@ -85,9 +86,10 @@ async def run_external_unit(
     for case in unit.cases:
         if draining():
             return  # the unit stays unfinished: a resume runs it again from the start
-        result = await _run_case(
-            unit, agent, pool, case, history, variables, services, judges, prices
-        )
+        with case_scope(case.id, attempt):  # its judges' requests are matched to it
+            result = await _run_case(
+                unit, agent, pool, case, history, variables, services, judges, prices
+            )
         result.attempt = attempt
         if retries:
             result.retry = retries.get(result_key(case.id, attempt), 0)
