@@ -17,7 +17,7 @@ from runtime.plan import (
 from .checks.patterns import check_regex
 from .diagnostics import Diagnostics
 from .includes import Located
-from .infra import StaticFields, lower_env, split_command
+from .infra import StaticFields, lower_env, lower_generation, split_command
 from .suite import AgentDef
 from .suite.scalars import duration_ms
 from .templating.render import Renderer
@@ -52,8 +52,12 @@ def lower_agent(
     diags: Diagnostics,
     *,
     base_dir: Path,
+    provider_type: str | None = None,
 ) -> BuiltinAgent | ExternalAgent | None:
-    """The plan spec of one agent (its system prompt is rendered per unit, in expand.py)."""
+    """The plan spec of one agent (its system prompt is rendered per unit, in expand.py).
+
+    ``provider_type``: the type of the provider it names, for its generation parameters.
+    """
     a = item.value
     if a.command is not None:
         return _lower_external(item, ctx, r, diags, base_dir=base_dir)
@@ -102,7 +106,8 @@ def lower_agent(
         AgentServer(name=s.name, allowed_tools=tuple(s.tools) if s.tools else None)
         for s in a.servers
     )
-    if not ok:
+    generation = lower_generation(item, diags, ptype=provider_type, owner=f"agent '{a.name}'")
+    if not ok or generation is None:
         return None
     return BuiltinAgent(
         name=a.name,
@@ -110,6 +115,7 @@ def lower_agent(
         servers=servers,
         skill=skill,
         clarification=clar,
+        generation=generation,
         span=item.span(),
     )
 

@@ -117,8 +117,16 @@ def _compile(
             )
         servers.append(lower_server(srv, root_ctx, r, diags))
     agents = []
+    provider_types = {p.value.name: p.value.type for p in suite.providers}
     for agent in suite.agents:
-        spec = lower_agent(agent, root_ctx, r, diags, base_dir=agent.doc.path.parent)
+        spec = lower_agent(
+            agent,
+            root_ctx,
+            r,
+            diags,
+            base_dir=agent.doc.path.parent,
+            provider_type=provider_types.get(agent.value.provider or ""),
+        )
         if spec is not None:
             agents.append((agent, spec))
     rows, dataset_sources = load_session_rows(suite, the_seed, diags)

@@ -13,6 +13,7 @@ from runtime.plan import (
     AzureProvider,
     BedrockAnthropicProvider,
     CliServer,
+    Generation,
     GoogleProvider,
     Header,
     HttpServer,
@@ -36,10 +37,11 @@ from .diagnostics import Diagnostics
 from .includes import Located
 from .secrets import is_secret_env_name, is_secret_header, split_header
 from .suite import ProviderDef, ServerDef
+from .suite.providers import GENERATION_KEYS
 from .suite.scalars import duration_ms
 from .templating.render import Renderer
 
-__all__ = ["lower_env", "lower_provider", "lower_server", "split_command"]
+__all__ = ["lower_env", "lower_generation", "lower_provider", "lower_server", "split_command"]
 
 _NEEDS_TOKEN = {"OPENAI", "ANTHROPIC", "GOOGLE", "GROQ", "AMAZON-ANTHROPIC"}
 _APPLIES: dict[str, set[str]] = {
@@ -125,14 +127,54 @@ def _policies(p: ProviderDef) -> tuple[RateLimits, RetryPolicy]:
     rl = RateLimits()
     if p.rate_limits is not None:
         rl = RateLimits(tpm=p.rate_limits.tpm or None, rpm=p.rate_limits.rpm or None)
-    retry = RetryPolicy()
+    keys: dict[str, Any] = {}
     if p.retry is not None:
         # 0 is a count like any other (no retries), so only an absent key takes the default.
-        retry = RetryPolicy(
-            retry_on_429=p.retry.retry_on_429 if p.retry.retry_on_429 is not None else True,
-            max_retries=p.retry.max_retries if p.retry.max_retries is not None else 3,
-        )
-    return rl, retry
+        if p.retry.retry_on_429 is not None:
+            keys["retry_on_429"] = p.retry.retry_on_429
+        if p.retry.max_retries is not None:
+            keys["max_retries"] = p.retry.max_retries
+    if p.timeout is not None:
+        keys["timeout_ms"] = duration_ms(p.timeout)  # "0": no deadline
+    return rl, RetryPolicy(**keys)
+
+
+_UNSUPPORTED: dict[str, tuple[str, ...]] = {
+    "ANTHROPIC": ("temperature", "top_p", "seed"),
+    "AMAZON-ANTHROPIC": ("temperature", "top_p", "seed"),
+    "SCRIPTED": GENERATION_KEYS,
+}
+"""Generation keys a provider type's API does not take (Anthropic's messages API, as its
+SDK defines it, takes only max_tokens and stop_sequences)."""
+
+
+def lower_generation(
+    item: Located[Any], diags: Diagnostics, *, ptype: str | None, owner: str
+) -> Generation | None:
+    """The generation parameters of a provider or agent entry; None when one is wrong.
+
+    ``ptype`` is the provider type they are sent to (None: not known here). A key that type
+    has no use for is a warning and left out of the plan (``temperature`` on Anthropic, any
+    key on SCRIPTED).
+    """
+    g = item.value
+    unsupported = _UNSUPPORTED.get(ptype or "", ())
+    why = "" if ptype == "SCRIPTED" else " (their API has none)"
+    for key in unsupported:
+        if getattr(g, key) is not None:
+            diags.warn(
+                "ignored-key",
+                f"'{key}' does not apply to {ptype} providers{why} and is ignored",
+                item.span(key, key=True),
+            )
+    if ptype == "SCRIPTED":
+        return Generation()
+    stop = (g.stop,) if isinstance(g.stop, str) else tuple(g.stop or ())
+    if any(not s for s in stop):
+        diags.add("invalid-value", f"{owner}: an empty stop sequence", item.span("stop"))
+        return None
+    kept = {k: getattr(g, k) for k in ("temperature", "top_p", "seed") if k not in unsupported}
+    return Generation(max_tokens=g.max_tokens, stop=stop, **kept)
 
 
 def lower_provider(
@@ -169,7 +211,17 @@ def lower_provider(
     token = cred("token", p.token)
     secret = cred("secret", p.secret)
     rl, retry = _policies(p)
-    common = {"name": p.name, "rate_limits": rl, "retry": retry, "span": item.span()}
+    generation = lower_generation(item, diags, ptype=ptype, owner=f"provider '{p.name}'")
+    if generation is None:
+        fields.ok = False
+        generation = Generation()
+    common = {
+        "name": p.name,
+        "rate_limits": rl,
+        "retry": retry,
+        "generation": generation,
+        "span": item.span(),
+    }
     spec: ProviderSpec
     if ptype == "SCRIPTED":
         replies = _replies(item, diags)

@@ -12,6 +12,9 @@ about them is decided here, once:
   Retry-After when a 503 sends one) regardless of ``retry_on_429``.
 - ``fatal``: raised at once.
 
+``policy.timeout_ms`` is the request's total deadline: attempts and the waits between them
+share it, and a retry whose wait would end past it is not made (the error says so).
+
 Backoff is 1 s, 2 s, 4 s ... capped at 60 s. ``max_retries`` bounds the retries (so a call
 makes at most ``max_retries + 1`` attempts). Every wait is reported through ``on_event`` as a
 ``RunEvent`` (``throttle``, ``rate_limited``, ``retry``) so the agent loop can fill the
@@ -70,12 +73,14 @@ async def call_with_retry(
     on_event: Callable[[RunEvent], None],
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     now_ms: Callable[[], float] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[ChatResponse, int]:
     """Call ``provider.generate`` with throttling and retries; return (response, attempts).
 
     ``now_ms`` gives the ``at_ms`` of recorded events (the agent loop passes ms since the
-    case started; by default ms since this call started). ``sleep`` is injectable so tests
-    never wait real seconds. After the last attempt a ``ProviderError`` is raised, chained
+    case started; by default ms since this call started). ``sleep`` and ``clock`` (seconds,
+    for the request deadline ``policy.timeout_ms``) are injectable so tests never wait real
+    seconds. After the last attempt a ``ProviderError`` is raised, chained
     to the provider's exception and carrying its status code and retry-after.
     """
     if now_ms is None:
@@ -87,6 +92,10 @@ async def call_with_retry(
     max_retries = max(0, policy.max_retries)
     estimate = estimate_request_tokens(request.messages) if limiter is not None else 0
     timeout_s = policy.timeout_ms / 1000.0 if policy.timeout_ms > 0 else None
+    # When the answer is due (``clock`` time), set as the first attempt starts: attempts and
+    # the waits between them come out of one budget, so a request queued behind others on a
+    # busy server cannot run for several timeouts in a row.
+    deadline: float | None = None
     attempt = 0
     while True:
         attempt += 1
@@ -98,10 +107,13 @@ async def call_with_retry(
                 on_event(
                     RunEvent(kind="throttle", at_ms=at, wait_ms=waited * 1000.0, attempt=attempt)
                 )
+        if deadline is None and timeout_s is not None:
+            deadline = clock() + timeout_s
+        remaining = None if deadline is None else max(0.0, deadline - clock())
         try:
-            # The SDK enforces the timeout too; this guard also covers the scripted provider
-            # and a stream that trickles bytes slower than the SDK's per-read timeout.
-            with anyio.fail_after(timeout_s):
+            # The SDK's own timeout is per read; this bounds the whole attempt (queueing at a
+            # busy server, a stream that trickles bytes) and covers the scripted provider.
+            with anyio.fail_after(remaining):
                 response = await provider.generate(request)
         except Exception as exc:  # classified below; nothing escapes unclassified
             decision = _classify(provider, exc, timeout_s)
@@ -114,12 +126,16 @@ async def call_with_retry(
                         detail=decision.message,
                     )
                 )
-            if not _should_retry(decision, policy) or attempt > max_retries:
-                error = _final_error(provider, decision, attempt, exc)
+            wait = _wait_for(decision, attempt)
+            retryable = _should_retry(decision, policy) and attempt <= max_retries
+            late = retryable and deadline is not None and clock() + wait >= deadline
+            if not retryable or late:
+                error = _final_error(
+                    provider, decision, attempt, exc, deadline_s=timeout_s if late else None
+                )
                 if error is exc:
                     raise
                 raise error from exc
-            wait = _wait_for(decision, attempt)
             on_event(
                 RunEvent(
                     kind="retry",
@@ -138,7 +154,10 @@ async def call_with_retry(
 
 def _classify(provider: Provider, exc: Exception, timeout_s: float | None) -> RetryDecision:
     if isinstance(exc, TimeoutError):
-        return RetryDecision(kind="transient", message=f"request timed out after {timeout_s:g} s")
+        return RetryDecision(
+            kind="transient",
+            message=f"timed out: no answer within the request deadline ({timeout_s:g} s)",
+        )
     try:
         return provider.classify(exc)
     except Exception:  # a classifier bug must not hide the real error
@@ -146,13 +165,23 @@ def _classify(provider: Provider, exc: Exception, timeout_s: float | None) -> Re
 
 
 def _final_error(
-    provider: Provider, decision: RetryDecision, attempts: int, exc: Exception
+    provider: Provider,
+    decision: RetryDecision,
+    attempts: int,
+    exc: Exception,
+    *,
+    deadline_s: float | None = None,
 ) -> ProviderError:
     if isinstance(exc, ProviderError) and attempts == 1 and decision.kind == "fatal":
         return exc  # already ours and already clear (e.g. the scripted provider's)
     name = provider.spec.name
     message = decision.message or str(exc) or type(exc).__name__
-    if attempts > 1:
+    if deadline_s is not None and not isinstance(exc, TimeoutError):
+        message = (
+            f"{message} (not retried: the next attempt could not start within the request "
+            f"deadline of {deadline_s:g} s; after {attempts} attempt{'s' if attempts > 1 else ''})"
+        )
+    elif attempts > 1:
         message = f"{message} (gave up after {attempts} attempts)"
     elif decision.kind == "rate_limit":
         message = f"{message} (429 not retried: retry.retry_on_429 is false)"

@@ -15,6 +15,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -27,6 +28,7 @@ from .plan import (
     BuiltinAgent,
     Case,
     ExternalAgent,
+    Generation,
     Plan,
     ProviderSpec,
     Unit,
@@ -48,12 +50,27 @@ log = logging.getLogger("bench.runtime")
 class ProviderClient:
     """A provider with its retry policy and rate limiter: the loop's ModelClient."""
 
-    def __init__(self, spec: ProviderSpec, provider: Provider, limiter: Any) -> None:
+    def __init__(
+        self,
+        spec: ProviderSpec,
+        provider: Provider,
+        limiter: Any,
+        generation: Generation | None = None,
+    ) -> None:
         self.name = spec.name
         self.model = spec.model
         self.spec = spec
         self.provider = provider
         self.limiter = limiter
+        self.generation = generation
+        """An agent's generation parameters (over the provider's); None: the provider's."""
+
+    def for_agent(self, agent: BuiltinAgent) -> ProviderClient:
+        """This client with ``agent``'s generation parameters (the same provider and limiter)."""
+        if agent.generation == Generation():
+            return self
+        merged = agent.generation.over(self.spec.generation)
+        return ProviderClient(self.spec, self.provider, self.limiter, merged)
 
     async def chat(
         self,
@@ -65,6 +82,8 @@ class ProviderClient:
         """One call through call_with_retry (the spec's retry policy, this provider's limiter)."""
         from .retry import call_with_retry
 
+        if self.generation is not None and request.generation is None:
+            request = replace(request, generation=self.generation)
         return await call_with_retry(
             self.provider,
             request,
@@ -235,7 +254,7 @@ class UnitRunner:
                     detail="session_delay",
                 )
             )
-        model = self.clients[agent.provider]
+        model = self.clients[agent.provider].for_agent(agent)
         judge: ModelClient | None = None
         if agent.clarification is not None:
             name = agent.clarification.judge_provider

@@ -14,6 +14,7 @@ from ..source import YamlPath
 from ..suggest import did_you_mean
 from ..suite import AgentDef
 from ..suite import assertions as syn
+from ..suite.providers import GENERATION_KEYS
 
 __all__ = ["check_references"]
 
@@ -142,6 +143,11 @@ def _agent_kind(agent: Located[AgentDef], diags: Diagnostics) -> bool:
                       f"external agent '{a.name}' cannot use '{key}': it runs its own program, "
                       "which connects to its own tools",
                       agent.span(key, key=True), hint=f"remove '{key}', or use provider: for bench's loop")  # fmt: skip
+    for key in GENERATION_KEYS:
+        if getattr(a, key) is not None:
+            diags.add("invalid-value",
+                      f"external agent '{a.name}' cannot use '{key}': its program calls its own model",
+                      agent.span(key, key=True), hint="pass it to your program (env:), or use provider: for bench's loop")  # fmt: skip
     if a.clarification_detection is not None:
         diags.warn("ignored-key", "clarification_detection applies only to built-in agents and is ignored",
                    agent.span("clarification_detection", key=True))  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .base import SuiteModel
+from .providers import GenerationKeys
 from .scalars import Duration, Text
 
 __all__ = ["AgentDef", "AgentServerDef", "ClarificationDef", "SkillDef"]
@@ -54,7 +55,7 @@ class ClarificationDef(SuiteModel):
     """Pattern form: extra regexes."""
 
 
-class AgentDef(SuiteModel):
+class AgentDef(GenerationKeys):
     """An agent: the built-in loop over a provider and servers, or a program (``command``).
 
     Exactly one of ``provider`` (built-in) and ``command`` (external) is given.

@@ -14,7 +14,9 @@ from .base import SuiteModel
 from .scalars import Duration, Text
 
 __all__ = [
+    "GENERATION_KEYS",
     "PROVIDER_TYPES",
+    "GenerationKeys",
     "ProviderDef",
     "RateLimitsDef",
     "RetryDef",
@@ -64,6 +66,25 @@ class RetryDef(SuiteModel):
     """Retries (default 3)."""
 
 
+GENERATION_KEYS = ("temperature", "max_tokens", "top_p", "seed", "stop")
+"""The keys of ``GenerationKeys``, in the order they are documented."""
+
+
+class GenerationKeys(SuiteModel):
+    """Generation parameters, on a provider and on an agent (bench extension)."""
+
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    """Sampling temperature, 0 to 2 (not ANTHROPIC / AMAZON-ANTHROPIC: their API has none)."""
+    max_tokens: Annotated[int, Field(ge=1)] | None = None
+    """Output cap in tokens (ANTHROPIC and AMAZON-ANTHROPIC default to 4096)."""
+    top_p: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Nucleus sampling: the probability mass sampled from (not ANTHROPIC / AMAZON-ANTHROPIC)."""
+    seed: int | None = None
+    """Sampling seed, for providers that take one (not ANTHROPIC / AMAZON-ANTHROPIC)."""
+    stop: Text | list[Text] | None = None
+    """A stop sequence, or a list of them."""
+
+
 class ScriptedToolCallDef(SuiteModel):
     """A tool call the scripted provider makes."""
 
@@ -90,7 +111,7 @@ class ScriptedReplyDef(SuiteModel):
     """Simulated latency, e.g. ``200ms``."""
 
 
-class ProviderDef(SuiteModel):
+class ProviderDef(GenerationKeys):
     """An LLM provider, referenced by agents through its ``name``."""
 
     name: Text
@@ -119,6 +140,8 @@ class ProviderDef(SuiteModel):
     """Proactive throttling."""
     retry: RetryDef | None = None
     """Retry policy."""
+    timeout: Duration | None = None
+    """A request's total deadline, retries and their waits included (default 5m)."""
     stream: bool = False
     """Stream responses and record time to first token (bench extension)."""
     replies: list[ScriptedReplyDef] | None = None

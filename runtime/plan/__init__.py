@@ -27,9 +27,11 @@ from .base import Frozen, Span
 from .cases import Case, Unit, attempt_of, unit_attempts, work_items
 from .extractors import Extractor, JsonPathExtractor
 from .providers import (
+    DEFAULT_TIMEOUT_MS,
     AnthropicProvider,
     AzureProvider,
     BedrockAnthropicProvider,
+    Generation,
     GoogleProvider,
     OpenAIProvider,
     ProviderSpec,
@@ -45,6 +47,7 @@ from .servers import CliServer, Header, HttpServer, ServerSpec, SseServer, Stdio
 from .templates import RuntimeTemplate, TemplateStr
 
 __all__ = [
+    "DEFAULT_TIMEOUT_MS",
     "LEAF_TYPES",
     "PLAN_VERSION",
     "AgentServer",
@@ -62,6 +65,7 @@ __all__ = [
     "ExternalAgent",
     "Extractor",
     "Frozen",
+    "Generation",
     "GoogleProvider",
     "Header",
     "HttpServer",

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import Frozen, Span
+from .providers import Generation
 from .secrets import SecretRef
 
 __all__ = [
@@ -60,6 +61,9 @@ class BuiltinAgent(Frozen):
     servers: tuple[AgentServer, ...] = ()
     skill: Skill | None = None
     clarification: ClarificationDetection | None = None
+    generation: Generation = Field(default=Generation(), exclude_if=lambda v: v == Generation())
+    """Generation parameters over its provider's (each set key wins); left out of plan.json
+    while none is set."""
     span: Span | None = None
 
 

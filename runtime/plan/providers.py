@@ -10,9 +10,11 @@ from .base import Frozen, Span
 from .secrets import SecretRef
 
 __all__ = [
+    "DEFAULT_TIMEOUT_MS",
     "AnthropicProvider",
     "AzureProvider",
     "BedrockAnthropicProvider",
+    "Generation",
     "GoogleProvider",
     "OpenAIProvider",
     "ProviderSpec",
@@ -23,6 +25,43 @@ __all__ = [
     "ScriptedToolCall",
     "VertexProvider",
 ]
+
+
+DEFAULT_TIMEOUT_MS = 300_000
+"""A request's deadline when the suite sets none: 5 minutes for the answer, retries included."""
+
+
+def _unset(value: Generation) -> bool:
+    return value == Generation()
+
+
+class Generation(Frozen):
+    """Generation parameters sent with every request (unset ones are left to the model).
+
+    On a provider, and on a built-in agent (its keys win over its provider's). Each wire
+    protocol gets them in its own shape (docs/providers.md#generation-parameters).
+    """
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    """Output cap (OpenAI: max_completion_tokens; compatible servers and Groq: max_tokens)."""
+    top_p: float | None = None
+    seed: int | None = None
+    """Sampling seed (OpenAI-style and Gemini; Anthropic has none)."""
+    stop: tuple[str, ...] = ()
+    """Stop sequences."""
+
+    def over(self, base: Generation) -> Generation:
+        """These parameters, each unset one taken from ``base``."""
+        if base == Generation():
+            return self
+        return Generation(
+            temperature=self.temperature if self.temperature is not None else base.temperature,
+            max_tokens=self.max_tokens if self.max_tokens is not None else base.max_tokens,
+            top_p=self.top_p if self.top_p is not None else base.top_p,
+            seed=self.seed if self.seed is not None else base.seed,
+            stop=self.stop or base.stop,
+        )
 
 
 class RateLimits(Frozen):
@@ -42,8 +81,9 @@ class RetryPolicy(Frozen):
     difference from agent-benchmark, where a 429 fails at once)."""
     max_retries: int = 3
     """Retries for 429 (when enabled) and for 5xx / connection errors."""
-    timeout_ms: int = 120_000
-    """Per-request timeout."""
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    """A request's total deadline: every attempt and every wait between attempts; a retry
+    that cannot start before it is not made (the provider's ``timeout:`` in a suite)."""
 
 
 class _ProviderBase(Frozen):
@@ -53,6 +93,8 @@ class _ProviderBase(Frozen):
     """Model (or Azure deployment) name."""
     rate_limits: RateLimits = RateLimits()
     retry: RetryPolicy = RetryPolicy()
+    generation: Generation = Field(default=Generation(), exclude_if=_unset)
+    """Generation parameters; left out of plan.json while none is set."""
     span: Span | None = None
     """Where the provider is defined."""
 

@@ -18,7 +18,7 @@ from ..errors import ProviderError
 from ..plan import AnthropicProvider, BedrockAnthropicProvider, ProviderSpec
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
-from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
+from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest, generation_of
 from .classify import (
     ProviderCallError,
     call_error,
@@ -135,16 +135,20 @@ class AnthropicMessagesProvider:
     async def generate(self, request: ChatRequest) -> ChatResponse:
         """One messages call (streamed when the spec says so)."""
         # In messages.create()'s order, so the body is byte for byte the one it sends.
+        gen = generation_of(self.spec, request)
         body: dict[str, Any] = {
-            "max_tokens": self._max_tokens,
+            "max_tokens": gen.max_tokens if gen.max_tokens is not None else self._max_tokens,
             "messages": anthropic_messages(request.messages),
             "model": self.spec.model,
         }
+        if gen.stop:
+            body["stop_sequences"] = list(gen.stop)
         system = system_text(request.messages)
         if system:
             body["system"] = system
         if request.tools:
             body["tools"] = anthropic_tools(request.tools)
+        # The messages API takes no temperature, top_p or seed (the compiler warns).
         try:
             if self._stream:
                 return await self._generate_stream(request, body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..plan import ProviderSpec
+from ..plan import Generation, ProviderSpec
 from ..transcript import Message, TokenUsage
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "RetryDecision",
     "ToolRequest",
     "ToolSpec",
+    "generation_of",
 ]
 
 
@@ -43,6 +44,13 @@ class ChatRequest:
     conversation_id: str
     """Stable per (agent, session) unit; the scripted provider keys its cursor on it."""
     purpose: Literal["agent", "judge"] = "agent"
+    generation: Generation | None = None
+    """The agent's generation parameters over its provider's; None: the provider's own."""
+
+
+def generation_of(spec: ProviderSpec, request: ChatRequest) -> Generation:
+    """The generation parameters ``request`` is sent with."""
+    return request.generation if request.generation is not None else spec.generation
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,10 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from ..errors import ProviderError
-from ..plan import GoogleProvider, ProviderSpec, VertexProvider
+from ..plan import Generation, GoogleProvider, ProviderSpec, VertexProvider
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
-from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
+from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest, generation_of
 from .classify import (
     ProviderCallError,
     call_error,
@@ -113,6 +113,7 @@ class GeminiProvider:
             config["system_instruction"] = system
         if request.tools:
             config["tools"] = gemini_tools(request.tools)
+        config.update(_sampling(generation_of(self.spec, request)))
         try:
             if self._stream:
                 return await self._generate_stream(request, config)
@@ -257,3 +258,19 @@ def _usage(meta: Any) -> TokenUsage | None:
         output=int(output),
         cached=int(getattr(meta, "cached_content_token_count", 0) or 0),
     )
+
+
+def _sampling(gen: Generation) -> dict[str, Any]:
+    """The generation parameters as GenerateContentConfig fields (unset ones left out)."""
+    out: dict[str, Any] = {}
+    if gen.temperature is not None:
+        out["temperature"] = gen.temperature
+    if gen.top_p is not None:
+        out["top_p"] = gen.top_p
+    if gen.max_tokens is not None:
+        out["max_output_tokens"] = gen.max_tokens
+    if gen.seed is not None:
+        out["seed"] = gen.seed
+    if gen.stop:
+        out["stop_sequences"] = list(gen.stop)
+    return out

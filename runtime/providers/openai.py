@@ -15,10 +15,10 @@ import openai
 from openai.types.chat import ChatCompletionChunk
 
 from ..errors import ProviderError
-from ..plan import AzureProvider, OpenAIProvider, ProviderSpec
+from ..plan import AzureProvider, Generation, OpenAIProvider, ProviderSpec
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
-from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
+from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest, generation_of
 from .classify import (
     ProviderCallError,
     call_error,
@@ -173,6 +173,7 @@ class OpenAIChatProvider:
         }
         if request.tools:
             kwargs["tools"] = openai_tools(request.tools)
+        kwargs.update(self._sampling(generation_of(self.spec, request)))
         try:
             if self._stream:
                 return await self._generate_stream(request, kwargs)
@@ -189,6 +190,27 @@ class OpenAIChatProvider:
             raise
         except Exception as exc:  # every SDK failure is translated here, once
             raise self._error(exc) from exc
+
+    def _sampling(self, gen: Generation) -> dict[str, Any]:
+        """The generation parameters as chat completions takes them (unset ones left out).
+
+        OpenAI itself takes the output cap as ``max_completion_tokens`` (its reasoning models
+        refuse ``max_tokens``); Azure API versions, Groq and compatible servers (vLLM, Ollama,
+        llama.cpp) know ``max_tokens``.
+        """
+        out: dict[str, Any] = {}
+        if gen.temperature is not None:
+            out["temperature"] = gen.temperature
+        if gen.top_p is not None:
+            out["top_p"] = gen.top_p
+        if gen.max_tokens is not None:
+            native = isinstance(self.spec, OpenAIProvider) and self.spec.flavor == "openai"
+            out["max_completion_tokens" if native else "max_tokens"] = gen.max_tokens
+        if gen.seed is not None:
+            out["seed"] = gen.seed
+        if gen.stop:
+            out["stop"] = list(gen.stop)
+        return out
 
     def _json_object(self, body: bytes) -> dict[str, Any]:
         """A 200 body as a JSON object; anything else is a malformed response."""

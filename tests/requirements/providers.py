@@ -10,6 +10,7 @@ REQUIREMENTS = {
     "provider:tool-calls": "agent-benchmark docs: the agent loop sends tool results back; parallel tool calls in one turn",
     "provider:streaming-ttft": "issue 3: time to first token when streaming",
     "provider:timeout": "issue 3: every provider honours a timeout",
+    "provider:generation-params": "issue 10 item 8: temperature, max_tokens, top_p, seed and stop set on a provider or an agent reach every wire protocol in its own shape",
     "provider:token-required": "semantics §5: a token is required except VERTEX and AZURE with entra_id; a missing key is a clear error",
     "ratelimit:rpm": "docs Rate Limiting: rpm token bucket applied per provider before each request",
     "ratelimit:tpm": "docs Rate Limiting: tpm token bucket applied per provider before each request",
@@ -18,6 +19,7 @@ REQUIREMENTS = {
     "retry:429-error-text": "docs 429 Retry Handling: fallback to the wait named in the error text ('retry after 30 seconds')",
     "retry:max-retries": "docs 429 Retry Handling: max_retries attempts (default 3) with exponential backoff",
     "retry:5xx": "issue 3: 5xx and connection errors retried with backoff",
+    "retry:deadline": "issue 10 item 8: a provider's timeout is one total deadline per request, attempts and retry waits included",
     "retry:recorded": "issue 3: every retry and wait is recorded in the case's transcript (throttle/rate-limit stats)",
     "scripted:replies": "issue 3: the scripted provider replays the suite's replies, tool calls included, with no network",
 }

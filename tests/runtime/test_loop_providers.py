@@ -18,6 +18,7 @@ from runtime import ExecuteOptions, execute
 from runtime.plan import (
     AgentServer,
     BuiltinAgent,
+    Generation,
     ProviderSpec,
     RetryPolicy,
     Settings,
@@ -182,3 +183,24 @@ async def test_500_then_success_is_retried_and_recorded(
     assert r.status == "passed" and r.transcript.llm_calls[0].attempts == 2
     assert [e.kind for e in r.transcript.events] == ["retry"]
     assert r.transcript.rate_limits.retry_count == 1
+
+
+@pytest.mark.requirement("provider:generation-params")
+async def test_an_agents_generation_parameters_reach_the_provider(
+    stand: Stand, tmp_path: Path
+) -> None:
+    stand.fake.push(Reply(text="one"), Reply(text="two"))
+    provider_gen = Generation(max_tokens=50, stop=("END",), seed=9)
+    agent = BuiltinAgent(name="agent", provider="p", generation=Generation(max_tokens=7))
+    plain = BuiltinAgent(name="plain", provider="p")
+    units = [unit("u1", [case("u1", 0, "hi")], agent="agent"),
+             unit("u2", [case("u2", 0, "hi")], agent="plain")]  # fmt: skip
+    plan = make_plan(units, providers=[stand.spec(generation=provider_gen)], agents=[agent, plain])
+    await run(plan, tmp_path)
+    caps = [_output_cap(r.body) for r in stand.fake.requests]
+    assert sorted(caps) == [7, 50]  # the agent's cap wins; the other agent keeps the provider's
+
+
+def _output_cap(body: dict[str, Any]) -> Any:
+    config = body.get("generationConfig") or {}
+    return body.get("max_tokens", body.get("max_completion_tokens", config.get("maxOutputTokens")))

@@ -7,7 +7,7 @@ retry loop so Retry-After and backoff waits are asserted, never waited.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 
 from runtime.errors import ProviderError
 from runtime.plan import (
+    Generation,
     ProviderSpec,
     RetryPolicy,
 )
@@ -220,7 +221,8 @@ async def test_stalled_response_times_out(stand: Stand) -> None:
     spec = stand.spec(retry=RetryPolicy(timeout_ms=300, max_retries=1))
     with pytest.raises(ProviderError, match="timed out") as info:
         await _call(spec, chat_request())
-    assert "gave up after 2 attempts" in str(info.value)
+    # The deadline covers the whole request: nothing is left for the allowed retry.
+    assert "request deadline (0.3 s)" in str(info.value) and len(stand.fake.requests) == 1
 
 
 async def test_malformed_json_is_a_clear_error_and_not_retried(stand: Stand) -> None:
@@ -335,3 +337,51 @@ async def test_a_stream_cut_off_before_its_end_is_an_error(stand: Stand) -> None
     with pytest.raises(ProviderError, match="ended before the answer was complete"):
         await _call(stand.spec(retry=RetryPolicy(max_retries=1)), chat_request())
     assert len(stand.fake.requests) == 2  # retried once, as a dropped connection is
+
+
+_SAMPLING = Generation(temperature=0.25, max_tokens=77, top_p=0.5, seed=11, stop=("END", "STOP"))
+
+
+def _sent_sampling(kit: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The generation parameters a request body carried, in the names bench uses."""
+    if kit.startswith("google"):
+        cfg = body.get("generationConfig") or {}
+        names = {"temperature": "temperature", "maxOutputTokens": "max_tokens",
+                 "topP": "top_p", "seed": "seed", "stopSequences": "stop"}  # fmt: skip
+        return {ours: cfg[theirs] for theirs, ours in names.items() if theirs in cfg}
+    names = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
+             "max_completion_tokens": "max_tokens", "max_tokens": "max_tokens",
+             "stop": "stop", "stop_sequences": "stop"}  # fmt: skip
+    return {ours: body[theirs] for theirs, ours in names.items() if theirs in body}
+
+
+@pytest.mark.requirement("provider:generation-params")
+async def test_generation_parameters_reach_the_wire(stand: Stand) -> None:
+    stand.fake.push(Reply(text="ok"))
+    await _call(stand.spec(generation=_SAMPLING), chat_request())
+    sent = _sent_sampling(stand.kit.name, stand.fake.requests[-1].body)
+    want: dict[str, Any] = {"temperature": 0.25, "max_tokens": 77, "top_p": 0.5,
+                            "seed": 11, "stop": ["END", "STOP"]}  # fmt: skip
+    if stand.kit.name.startswith(("anthropic", "bedrock")):
+        # The messages API takes only the cap and stop sequences (the compiler warns).
+        want = {"max_tokens": 77, "stop": ["END", "STOP"]}
+    assert sent == want
+
+
+async def test_an_agents_generation_parameters_win_over_the_providers(stand: Stand) -> None:
+    stand.fake.push(Reply(text="ok"))
+    agent = Generation(temperature=0.0, stop=("HALT",)).over(_SAMPLING)
+    request = replace(chat_request(), generation=agent)
+    await _call(stand.spec(generation=_SAMPLING), request)
+    sent = _sent_sampling(stand.kit.name, stand.fake.requests[-1].body)
+    assert (sent.get("temperature", 0.0), sent["stop"], sent["max_tokens"]) == (0.0, ["HALT"], 77)
+
+
+async def test_no_generation_parameters_sends_none(stand: Stand) -> None:
+    stand.fake.push(Reply(text="ok"))
+    await _call(stand.spec(), chat_request())
+    sent = _sent_sampling(stand.kit.name, stand.fake.requests[-1].body)
+    # Anthropic's API requires an output cap: its default stays 4096.
+    assert sent == (
+        {"max_tokens": 4096} if stand.kit.name.startswith(("anthropic", "bedrock")) else {}
+    )

@@ -153,21 +153,54 @@ async def test_max_retries_zero_means_one_attempt() -> None:
     assert provider.calls == 1
 
 
-async def test_timeout_guard_is_transient() -> None:
+@pytest.mark.requirement("retry:deadline")
+async def test_a_request_past_its_deadline_is_an_error_not_retried() -> None:
     import anyio
 
     class Slow(FlakyProvider):
         async def generate(self, request: ChatRequest) -> ChatResponse:
             self.calls += 1
-            if self.calls == 1:
-                await anyio.sleep(10)
-            return ChatResponse(text="late but ok")
+            await anyio.sleep(10)
+            return ChatResponse(text="too late")
 
     rec = Recorder()
     provider = Slow([])
-    response, attempts = await _run(provider, RetryPolicy(timeout_ms=20, max_retries=1), rec)
-    assert response.text == "late but ok" and attempts == 2
-    assert "timed out" in rec.events[0].detail
+    with pytest.raises(ProviderError, match=r"within the request deadline \(0.02 s"):
+        await _run(provider, RetryPolicy(timeout_ms=20, max_retries=3), rec)
+    # The deadline covers the whole request: a timed-out attempt leaves nothing to retry in.
+    assert provider.calls == 1 and rec.sleeps == []
+
+
+@pytest.mark.requirement("retry:deadline")
+async def test_attempts_and_waits_share_one_deadline() -> None:
+    """5xx answers back off 1, 2, 4 s; with a 5 s deadline the third wait would end past it."""
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    provider = FlakyProvider([R500] * 10)
+    events: list[RunEvent] = []
+    with pytest.raises(ProviderError) as caught:
+        await call_with_retry(
+            provider,
+            REQ,
+            policy=RetryPolicy(timeout_ms=5000, max_retries=10),
+            limiter=None,
+            on_event=events.append,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+    assert provider.calls == 3 and now[0] == 3.0
+    assert "request deadline of 5 s; after 3 attempts" in str(caught.value)
+    assert caught.value.status_code == 500
+
+
+async def test_no_deadline_when_timeout_is_zero() -> None:
+    rec = Recorder()
+    provider = FlakyProvider([R500] * 3)
+    response, attempts = await _run(provider, RetryPolicy(timeout_ms=0, max_retries=3), rec)
+    assert (response.text, attempts, rec.sleeps) == ("ok", 4, [1.0, 2.0, 4.0])
 
 
 @pytest.mark.requirement("retry:recorded")
