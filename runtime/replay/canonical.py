@@ -1,8 +1,10 @@
 """The canonical form of a request and its sha256 key: what makes two requests "the same".
 
-An LLM request is the provider's type and model, every generation setting the provider spec
-carries (temperature, max_tokens, ... whatever the plan holds besides where and how to connect),
-the messages and the tools; a tool call is its server, tool and arguments; a tool listing is
+An LLM request is the provider's type and model, the generation parameters it is sent with
+(``generation_of``: the agent's over the provider's; temperature, max_tokens, top_p, seed,
+stop, whatever ``Generation`` holds), any other setting the provider spec carries besides where
+and how to connect (Anthropic's max_tokens, a scripted provider's replies), the messages and the
+tools; a tool call is its server, tool and arguments; a tool listing is
 the servers asked (with their allowed_tools) and the skill. Never in a key: the provider's
 name, endpoint, credentials, retry and rate-limit settings, timeouts, streaming (a transport
 choice: the answer is the same), timestamps and durations, conversation ids. So a cassette
@@ -16,7 +18,7 @@ import json
 from typing import Any
 
 from ..plan import BuiltinAgent, ProviderSpec
-from ..providers.base import ChatRequest
+from ..providers.base import ChatRequest, generation_of
 
 __all__ = [
     "NOT_IN_KEY",
@@ -46,6 +48,8 @@ NOT_IN_KEY = frozenset(
         "api_version",
         "flavor",
         "stream",
+        # sent per request: the request's own parameters are keyed instead (llm_request)
+        "generation",
         # how long to wait and how often to try
         "retry",
         "rate_limits",
@@ -114,6 +118,7 @@ def llm_request(spec: ProviderSpec, request: ChatRequest) -> dict[str, Any]:
         messages.append(msg)
     return {
         "provider": provider_identity(spec),
+        "generation": generation_of(spec, request).model_dump(mode="json", exclude_defaults=True),
         "purpose": request.purpose,
         "messages": messages,
         "tools": [
