@@ -528,6 +528,7 @@ def build_from_results(
             if meta.traffic is not None
             else None
         ),
+        rescored_from=meta.rescored_from,
         warnings=list(warnings or []),
     )
 

@@ -222,6 +222,11 @@ def print_console_report(report: Report, console: Console) -> None:
 
 def _traffic(console: Console, report: Report) -> None:
     """Say where the answers came from when it was not (only) the providers."""
+    if report.rescored_from:
+        console.print(
+            Text(f"rescore of run {_t(report.rescored_from, 80)}: its transcripts, the suite's "
+                 "current assertions; nothing was called", style="cyan")
+        )  # fmt: skip
     t = report.traffic
     if t is None:
         return

@@ -509,6 +509,8 @@ class Report(_Model):
     """The LLM-written verdict over the run, when the plan enabled ai_summary."""
     traffic: TrafficReport | None = None
     """Set for a run that recorded a cassette, replayed one or used the response cache."""
+    rescored_from: str | None = None
+    """The run whose transcripts this run re-evaluated (``bench rescore``), if any."""
     warnings: list[str] = []
     """Problems met while reading the run (e.g. a truncated last line)."""
 

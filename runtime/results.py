@@ -191,6 +191,8 @@ class RunMetadata(_Record):
     criteria_met: bool | None = None
     parent_run: str | None = None
     """The run this one retries, if any."""
+    rescored_from: str | None = None
+    """The run whose transcripts this one re-evaluated (``bench rescore``), if any."""
     error: str | None = None
     """Why the run stopped, when it failed."""
     filter: RunFilter | None = None
