@@ -163,7 +163,7 @@ class UnitRunner:
             )
             async with (
                 self.store.writer() as writer,
-                ExternalPools(self.plan, self.env) as pools,
+                ExternalPools(self.plan, self.env, traffic=self.services.traffic) as pools,
                 servers,
             ):
                 self.servers = servers

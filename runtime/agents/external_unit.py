@@ -36,9 +36,11 @@ log = logging.getLogger("bench.runtime")
 class ExternalPools:
     """One pool (behind its own metrics proxy) per external agent a run uses."""
 
-    def __init__(self, plan: Plan, env: Mapping[str, str] | None) -> None:
+    def __init__(self, plan: Plan, env: Mapping[str, str] | None, *, traffic: Any = None) -> None:
+        """``traffic``: the run's record/replay (runtime.replay.seam.Traffic), if any."""
         self.plan = plan
         self.env = env
+        self.traffic = traffic
         self.pools: dict[str, ExternalAgentPool] = {}
         self._stack = AsyncExitStack()
 
@@ -51,8 +53,13 @@ class ExternalPools:
         for name in dict.fromkeys(names):
             agent = self.plan.agent(name)
             assert isinstance(agent, ExternalAgent)
+            tape = None
+            if self.traffic is not None:
+                from ..replay.proxy_tape import ProxyTape
+
+                tape = ProxyTape(self.traffic)
             self.pools[name] = await self._stack.enter_async_context(
-                open_external_agent(agent, self.env)
+                open_external_agent(agent, self.env, tape=tape)
             )
 
     async def __aexit__(self, *exc: Any) -> None:

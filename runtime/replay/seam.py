@@ -131,6 +131,7 @@ def traffic_services(services: Services, traffic: Traffic) -> Services:
         open_pool=pool_factory,
         evaluate=services.evaluate,
         extract=services.extract,
+        traffic=traffic if traffic.cassette is not None else None,
     )
 
 
