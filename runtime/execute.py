@@ -198,13 +198,16 @@ def _open_traffic(plan: Plan, options: ExecuteOptions) -> Any:
         raise InputError("--record-missing needs --replay DIR")
     if options.record is None and options.replay is None and options.cache is None:
         return None
-    from .replay.cassette import Cassette
+    from .replay.cassette import CASSETTE_FILE, Cassette
     from .replay.seam import Traffic
 
     if options.replay is not None:
         cassette = Cassette.load(options.replay, append=options.record_missing)
         return Traffic(cassette=cassette, replay=True, record_missing=options.record_missing)
     if options.record is not None:
+        if options.resume and (options.record / CASSETTE_FILE).is_file():
+            # A resumed recording adds to what the interrupted part recorded.
+            return Traffic(cassette=Cassette.load(options.record, append=True))
         cassette = Cassette.create(
             options.record, bench_version=options.bench_version, plan_hash=plan.hash
         )
