@@ -130,6 +130,7 @@ async def execute(
     if traffic is not None:
         from .replay.seam import traffic_services
 
+        traffic.redact = redact
         if traffic.cassette is not None:
             traffic.cassette.redact = redact
         if traffic.cache is not None:

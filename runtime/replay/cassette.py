@@ -27,7 +27,7 @@ from typing import Any
 from ..clock import utc_now
 from ..errors import InputError
 
-__all__ = ["CASSETTE_FILE", "CASSETTE_VERSION", "Cassette", "CassetteError"]
+__all__ = ["CASSETTE_FILE", "CASSETTE_VERSION", "Cassette", "CassetteError", "redacted"]
 
 CASSETTE_FILE = "cassette.jsonl"
 CASSETTE_FORMAT = "bench-cassette"
@@ -41,13 +41,14 @@ class CassetteError(InputError):
     """A cassette directory that is missing, unreadable or of an unknown format version."""
 
 
-def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+def redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """``value`` with ``redact`` applied to every string in it."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {k: _redacted(v, redact) for k, v in value.items()}
+        return {k: redacted(v, redact) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redacted(v, redact) for v in value]
+        return [redacted(v, redact) for v in value]
     return value
 
 
@@ -169,7 +170,7 @@ class Cassette:
         """Append ``entry`` (redacted) and index it; nothing when not open for writing."""
         if self._fd is None:
             return
-        clean = _redacted(entry, self.redact)
+        clean = redacted(entry, self.redact)
         self._write_line(clean)
         self._index(clean)
         self.written += 1

@@ -72,13 +72,15 @@ class ProxyTape:
             return await forward(None)
         traffic = self.traffic
         raw = await request.body()  # Starlette keeps it: forward() reads it again for free
-        doc = {
-            "upstream": upstream,
-            "method": request.method,
-            "path": rest,
-            "query": _query(request.url.query),
-            "body": _body(raw),
-        }
+        doc = traffic.clean(
+            {
+                "upstream": upstream,
+                "method": request.method,
+                "path": rest,
+                "query": _query(request.url.query),
+                "body": _body(raw),
+            }
+        )
         key = key_of(doc)
         scope = start.scope or traffic.scope()
         n = scope.occurrence(key)

@@ -44,7 +44,7 @@ from ..providers.base import (
 from ..services import Services, ToolPool
 from ..transcript import TokenUsage, ToolResult
 from .canonical import key_of, llm_request, scoped_key, tool_call_request, tools_request
-from .cassette import Cassette
+from .cassette import Cassette, redacted
 from .diff import describe_miss, nearest
 from .scope import CallScope, current_scope
 
@@ -77,7 +77,17 @@ class Traffic:
     cache: Any = None
     """runtime.replay.cache.ResponseCache for live runs, or None."""
     counts: TrafficCounts = field(default_factory=TrafficCounts)
+    redact: Callable[[str], str] | None = None
+    """The run's redactor: keys are taken over requests with secrets already replaced, so a
+    replay (which knows no secret and gets redacted answers back) makes the same keys."""
     _run_scope: CallScope = field(default_factory=lambda: CallScope(""))
+
+    def clean(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """``doc`` as it is keyed and written: every known secret value replaced."""
+        if self.redact is None:
+            return doc
+        out: dict[str, Any] = redacted(doc, self.redact)
+        return out
 
     @property
     def recording(self) -> bool:
@@ -209,7 +219,7 @@ class TrafficProvider:
     async def generate(self, request: ChatRequest) -> ChatResponse:
         """Answer from the cassette or the cache when they have it, else ask the provider."""
         traffic, started = self.traffic, time.perf_counter()
-        doc = llm_request(self.spec, request)
+        doc = traffic.clean(llm_request(self.spec, request))
         key = key_of(doc)
         scope = traffic.scope()
         judge = request.purpose == "judge"  # judges are matched on the request alone
@@ -276,7 +286,8 @@ class TrafficPool:
 
     async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
         """The agent's tools, from the cassette in replay."""
-        traffic, doc = self.traffic, tools_request(agent)
+        traffic = self.traffic
+        doc = traffic.clean(tools_request(agent))
         key = key_of(doc)
         if traffic.replay and traffic.cassette is not None:
             entry = traffic.cassette.find_any("tools", key)
@@ -310,7 +321,7 @@ class TrafficPool:
     ) -> ToolResult:
         """Call ``tool``, or give its recorded result (or recorded error) in replay."""
         traffic, started = self.traffic, time.perf_counter()
-        doc = tool_call_request(server, tool, arguments)
+        doc = traffic.clean(tool_call_request(server, tool, arguments))
         key = key_of(doc)
         scope = traffic.scope()
         n = scope.occurrence(key)
