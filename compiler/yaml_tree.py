@@ -62,6 +62,10 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
+_NOT_TEXT_START = frozenset("-+.0123456789")
+"""First characters of the scalars that may be numbers (``.inf`` and ``.nan`` included)."""
+
+
 def _int(value: int, text: str) -> int:
     return SourceInt(value, text) if str(value) != text else value
 
@@ -73,10 +77,18 @@ def resolve_plain(text: str) -> Any:
     resolves YAML 1.1, where ``yes`` is a boolean; here, as in YAML 1.2, it stays a string;
     dates stay strings too, as every field that holds one is a string).
     """
-    if _NULL.match(text):
+    # Most suite scalars are words: the first character rules out every other type at once.
+    first = text[:1]
+    if first in _NOT_TEXT_START:
+        pass
+    elif first in "~nN":
+        return None if _NULL.match(text) else text
+    elif first in "tTfF":
+        return _BOOL.get(text, text)
+    else:
+        return text
+    if not text:
         return None
-    if text in _BOOL:
-        return _BOOL[text]
     if _INT.match(text):
         return _int(int(text), text)
     if _OCT.match(text):
@@ -150,8 +162,10 @@ class NodeWalker:
 
     def scalar(self, node: Node) -> Any:
         """A scalar's value: quoted and block scalars as written, plain ones resolved."""
-        tag = str(node.tag or "")
-        if tag.startswith("!") and not tag.startswith("!!"):
+        tag = node.tag
+        if type(tag) is not str:  # ruamel's nodes carry a Tag object
+            tag = str(tag or "")
+        if tag[:1] == "!" and not tag.startswith("!!"):
             m = node.start_mark
             self.diags.add(
                 "yaml-tag",
@@ -167,6 +181,11 @@ class NodeWalker:
         """The plain value of ``node`` at ``path``, recording its position."""
         m = node.start_mark
         self.positions.set_value(path, m.line + 1, m.column + 1)
+        kind = node.id
+        if kind == "scalar":
+            return self.scalar(node)
+        if kind == "sequence":
+            return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
         unquoted = unquoted_template(node)
         if unquoted is not None:
             self.diags.add(
@@ -176,17 +195,13 @@ class NodeWalker:
                 hint=f'write "{{{{{unquoted}}}}}" (agent-benchmark rejects the whole file here)',
             )
             return "{{" + unquoted + "}}"
-        if is_kind(node, "scalar"):
-            return self.scalar(node)
-        if is_kind(node, "sequence"):
-            return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
-        if is_kind(node, "mapping"):
+        if kind == "mapping":
             return self.mapping(node, path)
         return None  # pragma: no cover - ruamel has no other node kinds
 
     def key_text(self, node: Node) -> str | None:
         """A mapping key as text; None (after a diagnostic) when it is not a plain scalar."""
-        if not is_kind(node, "scalar"):
+        if node.id != "scalar":
             m = node.start_mark
             hint = None
             if "{{" in line_text(self.text, m.line):
@@ -212,7 +227,7 @@ class NodeWalker:
         first_seen: dict[str, int] = {}
         merges: list[Node] = []
         for knode, vnode in node.value:
-            if is_kind(knode, "scalar") and knode.value == "<<" and not knode.style:
+            if knode.id == "scalar" and knode.value == "<<" and not knode.style:
                 merges.append(vnode)
                 continue
             key = self.key_text(knode)

@@ -102,6 +102,24 @@ def test_plan_round_trips_and_hash_verifies(write: Callable[..., Path]) -> None:
     assert plan.sources[0].path.endswith("suite.yaml") and len(plan.sources[0].sha256) == 64
 
 
+def test_a_plan_hashed_the_older_way_still_verifies_and_an_edit_does_not(
+    write: Callable[..., Path],
+) -> None:
+    import json
+
+    from runtime.errors import PlanError
+
+    plan = compile_ok(write(TWO_AGENTS))
+    older = json.loads(plan.dumps())
+    older["hash"] = plan.legacy_hash()  # what bench before 2026-12 wrote (key-sorted content)
+    assert older["hash"] != plan.hash
+    assert parse_plan(older) == plan.model_copy(update={"hash": older["hash"]})
+    for doc in (older, json.loads(plan.dumps())):
+        doc["settings"]["concurrency"] = 99
+        with pytest.raises(PlanError, match="does not match its content"):
+            parse_plan(doc)
+
+
 EXTRACT = """\
 providers:
   - {name: p, type: SCRIPTED, replies: [{text: ok}]}
