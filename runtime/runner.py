@@ -297,7 +297,8 @@ class UnitRunner:
         attempt: int = 0,
     ) -> CaseResult:
         # Every request the case makes is matched to it (record/replay), on the case's clock.
-        with case_scope(case.id, attempt):
+        label = f"{session.unit.agent} / {session.unit.session} / {case.test}"
+        with case_scope(case.id, attempt, label):
             return await self._run_case_in_scope(setup, agent, session, case, events, attempt)
 
     async def _run_case_in_scope(

@@ -93,7 +93,8 @@ async def run_external_unit(
     for case in unit.cases:
         if draining():
             return  # the unit stays unfinished: a resume runs it again from the start
-        with case_scope(case.id, attempt):  # its judges' requests are matched to it
+        label = f"{unit.agent} / {unit.session} / {case.test}"
+        with case_scope(case.id, attempt, label):  # its judges' requests are matched to it
             result = await _run_case(
                 unit, agent, pool, case, history, variables, services, judges, prices
             )

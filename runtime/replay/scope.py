@@ -26,6 +26,8 @@ class CallScope:
     case: str
     """The case id ('' outside any case: the run's AI summary)."""
     attempt: int = 0
+    label: str = ""
+    """The case as users name it (``agent / session / test``), for messages."""
     _seen: dict[str, int] = field(default_factory=dict)
 
     def occurrence(self, key: str) -> int:
@@ -46,9 +48,12 @@ def current_scope() -> CallScope | None:
 
 
 @contextmanager
-def case_scope(case_id: str, attempt: int) -> Iterator[CallScope]:
-    """Run the block as case ``case_id``'s attempt ``attempt``, on the case's own clock."""
-    scope = CallScope(case_id, attempt)
+def case_scope(case_id: str, attempt: int, label: str = "") -> Iterator[CallScope]:
+    """Run the block as case ``case_id``'s attempt ``attempt``, on the case's own clock.
+
+    ``label`` names the case in messages (an id such as ``u0002/2`` means nothing to a user).
+    """
+    scope = CallScope(case_id, attempt, label or case_id)
     token = _scope.set(scope)
     try:
         with own_clock():

@@ -104,7 +104,7 @@ class Traffic:
         assert self.cassette is not None
         entries = self.cassette.of_case(kind, scope.case)
         same = [e for e in entries if e.get("attempt") == scope.attempt] or entries
-        where = f"case {scope.case} (attempt {scope.attempt})" if scope.case else "the run"
+        where = f"case {scope.label} (attempt {scope.attempt})" if scope.case else "the run"
         return (
             f"replay: no recorded answer for this {what} of {where} in {self.cassette.path}; "
             f"the request differs from the nearest recorded one:\n"

@@ -78,6 +78,6 @@ async def test_a_call_the_cassette_lacks_is_a_case_error(tmp_path: Path) -> None
     assert by_id["u1/0"].status == "passed"
     error = by_id["u2/0"].error or ""
     assert by_id["u2/0"].status == "error"
-    assert "no recorded answer for this LLM request (metrics proxy) of case u2/0" in error
+    assert "LLM request (metrics proxy) of case ext / session u2 / test 0 (attempt 0)" in error
     assert "nothing was recorded for this case" in error
     assert edited.metadata.traffic is not None and edited.metadata.traffic.misses == 1

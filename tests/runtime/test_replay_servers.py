@@ -93,7 +93,9 @@ async def test_an_edited_prompt_is_a_case_error_with_a_diff(tmp_path: Path) -> N
     )
     result = {r.case_id: r for r in summary.results}["u3/0"]
     assert result.status == "error"
-    assert "u3/0" in (result.error or "")
+    # named as the user wrote it (agent / session / test), never by its internal id
+    assert "case agent / session u3 / test 0 (attempt 0)" in (result.error or "")
+    assert "u3/0" not in (result.error or "")
     assert '- recorded messages[0].content = "fresh notes"' in (result.error or "")
     assert '+ made     messages[0].content = "fresh notes, please"' in (result.error or "")
     assert summary.metadata.traffic is not None and summary.metadata.traffic.misses == 1
