@@ -25,6 +25,7 @@ __all__ = [
     "canonical_json",
     "key_of",
     "llm_request",
+    "provider_identity",
     "scoped_key",
     "tool_call_request",
     "tools_request",
@@ -100,8 +101,11 @@ def provider_identity(spec: ProviderSpec) -> dict[str, Any]:
     return out
 
 
-def llm_request(spec: ProviderSpec, request: ChatRequest) -> dict[str, Any]:
-    """The canonical form of one model call."""
+def llm_request(
+    spec: ProviderSpec, request: ChatRequest, *, identity: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The canonical form of one model call (``identity``: ``provider_identity(spec)``, when
+    the caller keeps it)."""
     messages = []
     for m in request.messages:
         msg: dict[str, Any] = {"role": m.role, "content": m.content}
@@ -117,7 +121,7 @@ def llm_request(spec: ProviderSpec, request: ChatRequest) -> dict[str, Any]:
             msg["name"] = m.name
         messages.append(msg)
     return {
-        "provider": provider_identity(spec),
+        "provider": identity if identity is not None else provider_identity(spec),
         "generation": generation_of(spec, request).model_dump(mode="json", exclude_defaults=True),
         "purpose": request.purpose,
         "messages": messages,

@@ -27,7 +27,6 @@ from ..proxy.forward import CallStart, Capture
 from ..proxy.usage import Meter, detect_wire
 from ..sanitize import looks_secret
 from ..transcript import LlmCall
-from .canonical import key_of
 from .seam import Traffic
 
 __all__ = ["ProxyTape"]
@@ -72,16 +71,14 @@ class ProxyTape:
             return await forward(None)
         traffic = self.traffic
         raw = await request.body()  # Starlette keeps it: forward() reads it again for free
-        doc = traffic.clean(
-            {
-                "upstream": upstream,
-                "method": request.method,
-                "path": rest,
-                "query": _query(request.url.query),
-                "body": _body(raw),
-            }
-        )
-        key = key_of(doc)
+        doc = {
+            "upstream": upstream,
+            "method": request.method,
+            "path": rest,
+            "query": _query(request.url.query),
+            "body": _body(raw),
+        }
+        key = traffic.key(doc)
         scope = start.scope or traffic.scope()
         n = scope.occurrence(key)
         cassette = traffic.cassette

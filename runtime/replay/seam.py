@@ -18,6 +18,7 @@ latency (runtime/clock.py), so the run's latency figures are the recorded ones.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -43,8 +44,15 @@ from ..providers.base import (
 )
 from ..services import Services, ToolPool
 from ..transcript import TokenUsage, ToolResult
-from .canonical import key_of, llm_request, scoped_key, tool_call_request, tools_request
-from .cassette import Cassette, redacted
+from .canonical import (
+    canonical_json,
+    llm_request,
+    provider_identity,
+    scoped_key,
+    tool_call_request,
+    tools_request,
+)
+from .cassette import Cassette
 from .diff import describe_miss, nearest
 from .scope import CallScope, current_scope
 
@@ -82,12 +90,16 @@ class Traffic:
     replay (which knows no secret and gets redacted answers back) makes the same keys."""
     _run_scope: CallScope = field(default_factory=lambda: CallScope(""))
 
-    def clean(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """``doc`` as it is keyed and written: every known secret value replaced."""
-        if self.redact is None:
-            return doc
-        out: dict[str, Any] = redacted(doc, self.redact)
-        return out
+    def key(self, doc: dict[str, Any]) -> str:
+        """The key of ``doc``: sha256 of its canonical JSON with known secret values replaced.
+
+        Redacting the text once is much cheaper than walking the request (tool schemas ride
+        along with every call); the cassette redacts what it stores field by field.
+        """
+        text = canonical_json(doc)
+        if self.redact is not None:
+            text = self.redact(text)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def recording(self) -> bool:
@@ -201,6 +213,7 @@ class TrafficProvider:
         self.traffic = traffic
         self._make_inner = make_inner
         self._inner = inner
+        self._identity = provider_identity(spec)  # the same for every request
 
     def _real(self) -> Provider:
         if self._inner is None:
@@ -219,8 +232,8 @@ class TrafficProvider:
     async def generate(self, request: ChatRequest) -> ChatResponse:
         """Answer from the cassette or the cache when they have it, else ask the provider."""
         traffic, started = self.traffic, time.perf_counter()
-        doc = traffic.clean(llm_request(self.spec, request))
-        key = key_of(doc)
+        doc = llm_request(self.spec, request, identity=self._identity)
+        key = traffic.key(doc)
         scope = traffic.scope()
         judge = request.purpose == "judge"  # judges are matched on the request alone
         n = 0 if judge else scope.occurrence(key)
@@ -287,8 +300,8 @@ class TrafficPool:
     async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
         """The agent's tools, from the cassette in replay."""
         traffic = self.traffic
-        doc = traffic.clean(tools_request(agent))
-        key = key_of(doc)
+        doc = tools_request(agent)
+        key = traffic.key(doc)
         if traffic.replay and traffic.cassette is not None:
             entry = traffic.cassette.find_any("tools", key)
             if entry is not None:
@@ -321,8 +334,8 @@ class TrafficPool:
     ) -> ToolResult:
         """Call ``tool``, or give its recorded result (or recorded error) in replay."""
         traffic, started = self.traffic, time.perf_counter()
-        doc = traffic.clean(tool_call_request(server, tool, arguments))
-        key = key_of(doc)
+        doc = tool_call_request(server, tool, arguments)
+        key = traffic.key(doc)
         scope = traffic.scope()
         n = scope.occurrence(key)
         if traffic.replay and traffic.cassette is not None:
