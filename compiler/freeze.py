@@ -99,6 +99,7 @@ def build_settings(suite: Suite, diags: Diagnostics) -> Settings:
         session_delay_ms=duration_ms(s.session_delay) if s.session_delay else 0,
         concurrency=s.concurrency or 4,
         verbose=s.verbose,
+        budget_usd=s.budget_usd,
     )
 
 

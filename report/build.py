@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,6 +25,7 @@ from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
 from .perf import no_gc
+from .run_reader import LeanResult, read_results
 from .schema import (
     REPORT_VERSION,
     AgentStats,
@@ -35,6 +36,7 @@ from .schema import (
     ComparisonRow,
     LlmCallReport,
     MessageReport,
+    OmittedDetails,
     PassHatKRequirement,
     Report,
     SpanReport,
@@ -48,6 +50,8 @@ from .stability import stability_of, suite_stability
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
 M = TypeVar("M", bound=BaseModel)
+Result = CaseResult | LeanResult
+"""A record of results.jsonl, whole or lean (report/run_reader.py)."""
 
 _FIELDS: dict[type[BaseModel], tuple[frozenset[str], set[str] | None]] = {}
 """Per model: its field names, and the fields-set its direct instances share (None when it
@@ -139,30 +143,6 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "report_version": REPORT_VERSION}
 
 
-def _read_results(path: Path, warnings: list[str]) -> list[CaseResult]:
-    """Latest line per result key (case id, attempt), in order of first appearance; bad lines
-    become warnings."""
-    latest: dict[str, CaseResult] = {}
-    if not path.exists():
-        return []
-    # Bytes straight to pydantic's JSON parser: no str decoding per line (faster), and a
-    # line that is not UTF-8 becomes a warning like any other unreadable record.
-    with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = CaseResult.model_validate_json(line)
-            except ValidationError as exc:
-                # A run killed mid-write leaves a truncated last line; report what we can.
-                warnings.append(
-                    f"{path.name}:{lineno}: skipped an unreadable record ({exc.error_count()} problem(s))"
-                )
-                continue
-            latest[rec.key] = rec
-    return list(latest.values())
-
-
 def build_from_run(run_dir: Path) -> Report:
     """Build the report of a finished or partial run directory."""
     with no_gc():
@@ -198,13 +178,13 @@ def _build_from_run(run_dir: Path) -> Report:
             plan = load_plan(run_dir / "plan.json")
         except PlanError as exc:
             warnings.append(f"plan.json ignored: {exc}")
-    results = _read_results(run_dir / "results.jsonl", warnings)
+    results = read_results(run_dir / "results.jsonl", warnings)
     return build_from_results(results, meta, plan, warnings=warnings)
 
 
-def _ordered(results: list[CaseResult], plan: Plan | None) -> list[CaseResult]:
+def _ordered(results: Sequence[Result], plan: Plan | None) -> list[Result]:
     if plan is None:
-        return results
+        return list(results)
     order = {case.id: i for i, case in enumerate(plan.cases)}
     return sorted(results, key=lambda r: (order.get(r.case_id, len(order)), r.attempt))
 
@@ -247,47 +227,17 @@ def failed_messages(case: CaseReport) -> list[str]:
     return out
 
 
-def _case(r: CaseResult, definitions: dict[str, str] | None = None) -> CaseReport:
-    # model_construct: everything here comes from a validated CaseResult, and validating
-    # it again costs seconds on a 10,000-case run.
+def _case(r: Result, definitions: dict[str, str] | None = None) -> CaseReport:
+    # _make: everything here comes from a validated record, and validating it again costs
+    # seconds on a 10,000-case run.
+    if isinstance(r, LeanResult):
+        return _lean_case(r, definitions)
     t = r.transcript
     agent_calls = [c for c in t.llm_calls if c.purpose == "agent"]
     rl = t.rate_limits.model_dump()
-    return _make(
-        CaseReport,
-        case_id=r.case_id,
-        key=case_key(r.file, r.session, r.test),
-        agent=r.agent,
-        provider=r.provider,
-        provider_type=r.provider_type,
-        model=r.model,
-        file=r.file,
-        session=r.session,
-        test=r.test,
-        description=r.description,
-        span=_span(r.span),
-        status=r.status,
-        error=r.error,
-        prompt=r.prompt,
-        started_at=r.started_at,
-        ended_at=r.ended_at,
-        duration_ms=r.duration_ms,
-        tokens=_make(
-            Tokens,
-            input=t.usage.input,
-            output=t.usage.output,
-            cached=t.usage.cached,
-            total=t.usage.total,
-            estimated=t.usage.estimated,
-        ),
-        latency_ms=t.latency_ms,
+    return _case_report(
+        _outcome(r, definitions),
         ttft_ms=next((c.ttft_ms for c in agent_calls if c.ttft_ms is not None), None),
-        cost_usd=r.cost_usd,
-        judge_cost_usd=r.judge_cost_usd,
-        iterations=t.iterations,
-        attempt=r.attempt,
-        retry=r.retry,
-        definition=definitions.get(r.case_id) if definitions else None,
         tool_calls=[
             _make(
                 ToolCallReport,
@@ -340,7 +290,74 @@ def _case(r: CaseResult, definitions: dict[str, str] | None = None) -> CaseRepor
         extracted=dict(r.extracted),
         rate_limits=rl if any(rl.values()) else None,
         clarification=t.clarification.model_dump() if t.clarification.enabled else None,
+        omitted=None,
     )
+
+
+def _lean_case(r: LeanResult, definitions: dict[str, str] | None) -> CaseReport:
+    """An attempt of a repeated test whose transcript the report leaves out (run_reader.py)."""
+    return _case_report(
+        _outcome(r, definitions),
+        ttft_ms=None,
+        tool_calls=[],
+        llm_calls=[],
+        messages=[],
+        final_output="",
+        errors=[],
+        assertions=[],
+        extracted={},
+        rate_limits=None,
+        clarification=None,
+        omitted=_make(OmittedDetails, tool_calls=len(r.transcript.tool_calls)),
+    )
+
+
+_CASE_FIELDS = tuple(CaseReport.model_fields)
+
+
+def _case_report(outcome: dict[str, Any], **details: Any) -> CaseReport:
+    """A CaseReport whose fields are in the model's order (its JSON follows that order)."""
+    values = {**outcome, **details}
+    return _make(CaseReport, **{name: values[name] for name in _CASE_FIELDS})
+
+
+def _outcome(r: Result, definitions: dict[str, str] | None) -> dict[str, Any]:
+    """The fields of a case's report that every record has in full, lean or whole."""
+    t = r.transcript
+    return {
+        "case_id": r.case_id,
+        "key": case_key(r.file, r.session, r.test),
+        "agent": r.agent,
+        "provider": r.provider,
+        "provider_type": r.provider_type,
+        "model": r.model,
+        "file": r.file,
+        "session": r.session,
+        "test": r.test,
+        "description": r.description,
+        "span": _span(r.span),
+        "status": r.status,
+        "error": r.error,
+        "prompt": r.prompt,
+        "started_at": r.started_at,
+        "ended_at": r.ended_at,
+        "duration_ms": r.duration_ms,
+        "tokens": _make(
+            Tokens,
+            input=t.usage.input,
+            output=t.usage.output,
+            cached=t.usage.cached,
+            total=t.usage.total,
+            estimated=t.usage.estimated,
+        ),
+        "latency_ms": t.latency_ms,
+        "cost_usd": r.cost_usd,
+        "judge_cost_usd": r.judge_cost_usd,
+        "iterations": t.iterations,
+        "attempt": r.attempt,
+        "retry": r.retry,
+        "definition": definitions.get(r.case_id) if definitions else None,
+    }
 
 
 def _rate(passed: int, total: int) -> float:
@@ -459,7 +476,7 @@ def _wall_ms(meta: RunMetadata, cases: list[CaseReport]) -> float:
 
 
 def build_from_results(
-    results: list[CaseResult],
+    results: Sequence[Result],
     meta: RunMetadata,
     plan: Plan | None = None,
     *,
@@ -498,7 +515,9 @@ def build_from_results(
         judge_cost_usd=_sum_cost(c.judge_cost_usd for c in cases),
         price_version=meta.price_version,
         duration_ms=_wall_ms(meta, cases),
-        tool_calls=sum(len(c.tool_calls) for c in cases),
+        tool_calls=sum(
+            len(c.tool_calls) + (c.omitted.tool_calls if c.omitted else 0) for c in cases
+        ),
         agents=len({c.agent for c in cases}),
         files=len({c.file for c in cases}),
         sessions=len({(c.file, c.session) for c in cases}),
@@ -516,6 +535,7 @@ def build_from_results(
         seed=plan.seed if plan is not None else None,
         status=meta.status,
         run_error=meta.error,
+        stop_reason=meta.stop_reason,
         started_at=meta.started_at,
         ended_at=meta.ended_at,
         summary=summary,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .render import md_env
+from .environments import md_env
 from .schema import Report
 from .views import layout
 

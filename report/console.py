@@ -28,8 +28,8 @@ from rich.text import Text
 
 from runtime.sanitize import for_terminal
 
+from .environments import fmt_ms, fmt_pct, fmt_usd
 from .escape import to_json
-from .render import fmt_ms, fmt_pct, fmt_usd
 from .schema import AssertionReport, CaseReport, Report
 from .views import Layout, layout
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "REPORT_VERSION",
@@ -149,6 +149,18 @@ class AssertionReport(_Model):
     span: SpanReport | None = None
 
 
+class OmittedDetails(_Model):
+    """What a case entry leaves out: the transcript of an attempt of a repeated test.
+
+    One attempt per repeated test carries its transcript (its first failed or errored
+    attempt, else its first); the others carry their outcome, error, tokens, timing and cost.
+    Every transcript stays in the run's results.jsonl.
+    """
+
+    tool_calls: int
+    """How many tool calls the attempt made (its ``tool_calls`` list is left out)."""
+
+
 class CaseReport(_Model):
     """Everything about one case (one test as one agent ran it)."""
 
@@ -200,6 +212,9 @@ class CaseReport(_Model):
     """Throttle/429/retry counters, present only when any is non-zero."""
     clarification: dict[str, Any] | None = None
     """Clarification detection stats, present only when detection was enabled."""
+    omitted: OmittedDetails | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Set when this entry leaves the attempt's transcript out (messages, tool and LLM calls,
+    assertion results, final output): one attempt per repeated test carries them."""
 
 
 class Summary(_Model):
@@ -496,6 +511,8 @@ class Report(_Model):
     status: Literal["running", "completed", "interrupted", "failed"]
     """The run's status from its metadata."""
     run_error: str | None = None
+    stop_reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Why bench stopped an interrupted run itself (its budget), when it did."""
     started_at: str | None = None
     ended_at: str | None = None
     summary: Summary

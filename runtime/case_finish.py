@@ -2,17 +2,21 @@
 
 The built-in loop (``runtime.runner``) and external agents (``runtime.agents.external_unit``)
 differ only in how a case's transcript comes to be. Everything after that lives here once:
-extractors bind the session's variables, llm_judge nodes are asked, assertions evaluate, a
-judge fault makes the case an error, and the ``CaseResult`` is built with the agent's and the
+extractors bind the session's variables, llm_judge nodes are asked, assertions evaluate (the
+extractors and assertions in a worker thread, off the event loop), a judge fault makes the case
+an error, and the ``CaseResult`` is built with the agent's and the
 judges' cost apart.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio.to_thread
 
 from .clock import elapsed_ms, monotonic_ms, utc_now
 from .errors import InputError
@@ -29,6 +33,18 @@ if TYPE_CHECKING:  # judging and cost load with the run, not with `import runtim
 __all__ = ["CaseRun"]
 
 log = logging.getLogger("bench.runtime")
+
+T = TypeVar("T")
+
+
+async def _off_loop(func: Callable[..., T], *args: object) -> T:
+    """``func(*args)`` in a worker thread: checking untrusted text never blocks the event loop.
+
+    Agent output, tool results and datasets can be large; while a case's extractors and
+    assertions run, other units keep running and a signal is handled at once. A stop abandons
+    the thread (its result is dropped with the case, which a resume runs again).
+    """
+    return await anyio.to_thread.run_sync(partial(func, *args), abandon_on_cancel=True)
 
 
 @dataclass
@@ -94,7 +110,9 @@ class CaseRun:
         """
         case = self.case
         if case.extractors:
-            self.extracted, warnings = services.extract(case.extractors, self.transcript)
+            self.extracted, warnings = await _off_loop(
+                services.extract, case.extractors, self.transcript
+            )
             variables.update(self.extracted)
             for warning in warnings:
                 # Named as the user wrote them: ids such as u0001/2 mean nothing to a reader.
@@ -111,14 +129,17 @@ class CaseRun:
             expected=case.expected,
             conversation_id=case.id,
         )
-        self.assertions = services.evaluate(
+        self.assertions = await _off_loop(
+            partial(
+                services.evaluate,
+                expected=case.expected,
+                metadata=case.metadata,
+                judgements=judged.verdicts,
+            ),
             case.assertions,
             self.transcript,
-            variables,
+            dict(variables),
             clarification_enabled,
-            expected=case.expected,
-            metadata=case.metadata,
-            judgements=judged.verdicts,
         )
         if judged.fault is not None:
             self.fault(judged.fault)

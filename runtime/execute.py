@@ -27,6 +27,7 @@ from typing import Any
 
 import anyio
 
+from .budget import Budget
 from .clock import utc_now
 from .criteria import criteria_met
 from .errors import BenchError, InputError
@@ -61,6 +62,9 @@ class ExecuteOptions:
     """Called after each result is durable (for live progress)."""
     stop: StopRequest | None = None
     """Lets the caller stop the run early (drain, or at once); see runtime/interrupt.py."""
+    budget_usd: float | None = None
+    """USD the run may cost (agent and judge calls, every earlier part of a resumed run
+    included); overrides the plan's settings.budget_usd. Reached: no new case starts."""
     selection: RunFilter | None = None
     """The case filter the (already filtered) plan was made with; recorded in a new run."""
     retries: Mapping[str, int] | None = None
@@ -158,6 +162,10 @@ async def execute(
 
     status = "interrupted"
     error: str | None = None
+    runner: UnitRunner | None = None
+    budget = options.budget_usd if options.budget_usd is not None else plan.settings.budget_usd
+    stop = options.stop if options.stop is not None or budget is None else StopRequest()
+    spent = sum((r.cost_usd or 0.0) + (r.judge_cost_usd or 0.0) for r in done.values())
     try:
         runner = UnitRunner(
             plan,
@@ -166,12 +174,15 @@ async def execute(
             concurrency=options.concurrency,
             env=options.env,
             on_result=options.on_result,
-            stop=options.stop,
+            stop=stop,
             retries=options.retries,
+            budget=Budget(budget, spent) if budget is not None else None,
         )
         with anyio.CancelScope() as scope:
-            if options.stop is not None:
-                options.stop.attach(scope)
+            if stop is not None:
+                stop.attach(scope)
+            if runner.budget is not None and runner.budget.reached:
+                todo = []  # resumed at or past the budget: nothing starts
             await runner.run(todo)
         status = "completed"  # _finish downgrades it when a stop left cases without a result
     except BenchError as exc:
@@ -182,7 +193,8 @@ async def execute(
     finally:
         if traffic is not None:
             _record_traffic(store, traffic)
-        summary = _finish(plan, store, status, error)
+        reason = _budget_reason(runner)
+        summary = _finish(plan, store, status, error, stop_reason=reason)
     if summary.metadata.status == "completed" and plan.ai_summary.enabled:
         await _summarise(plan, store, summary, services, options)
     return summary
@@ -252,7 +264,17 @@ async def _summarise(
     summary.metadata = write_summary(store, record)
 
 
-def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunSummary:
+def _budget_reason(runner: UnitRunner | None) -> str | None:
+    """The stop reason to record when the runner's budget stopped the run."""
+    if runner is None or runner.budget is None or not runner.budget.reached:
+        return None
+    b = runner.budget
+    return f"budget reached: ${b.spent:.4f} spent of ${b.limit:.4f}"
+
+
+def _finish(
+    plan: Plan, store: RunStore, status: str, error: str | None, *, stop_reason: str | None = None
+) -> RunSummary:
     latest = store.done_results()
     keys = (result_key(c.id, a) for c, a in plan.attempts())
     results = [latest[k] for k in keys if k in latest]
@@ -275,6 +297,7 @@ def _finish(plan: Plan, store: RunStore, status: str, error: str | None) -> RunS
             "totals": totals,
             "criteria_met": met,
             "error": error,
+            "stop_reason": stop_reason if status == "interrupted" else None,
         }
     )
     store.write_metadata(metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from .plan import Span
 from .transcript import Transcript
@@ -79,13 +79,16 @@ class CaseResult(_Record):
     retry: int = 0
     """0 for the first run of the case; each ``bench retry`` that re-ran it counts up."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _before_repeats(cls, data: Any) -> Any:
-        """Read records written before repeats, whose ``attempt`` counted retries from 1."""
-        if isinstance(data, dict) and "attempt" in data and "retry" not in data:
-            return {**data, "retry": max(0, int(data["attempt"]) - 1), "attempt": 0}
-        return data
+    def model_post_init(self, context: Any, /) -> None:
+        """Read records written before repeats, whose ``attempt`` counted retries from 1.
+
+        Such records have no ``retry`` key (every record written since has one). A hook
+        after validation rather than a ``mode="before"`` validator: that one made pydantic
+        build the whole record as Python data before validating it, a quarter of the cost
+        of reading results.jsonl.
+        """
+        if "retry" not in self.model_fields_set and "attempt" in self.model_fields_set:
+            self.retry, self.attempt = max(0, self.attempt - 1), 0
 
     @property
     def key(self) -> str:
@@ -199,6 +202,8 @@ class RunMetadata(_Record):
     """The case filter the run was started with; the plan.json beside it is the filtered plan."""
     ai_summary: AiSummaryRecord | None = None
     """The judge's verdict over the run, when the plan's ai_summary is enabled."""
+    stop_reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Why bench itself stopped an interrupted run (its budget), beside a user's signal."""
     price_version: str | None = None
     """The price table's version the costs come from (``+suite`` when the plan has ``prices:``);
     None in runs recorded before it was kept."""

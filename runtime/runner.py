@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import replace
@@ -21,6 +22,7 @@ from typing import Any
 import anyio
 
 from .agents.loop import AgentSetup, ModelClient, history_messages, run_turn
+from .budget import Budget
 from .case_finish import CaseRun
 from .errors import ToolServerError
 from .interrupt import StopRequest
@@ -94,6 +96,36 @@ class ProviderClient:
         )
 
 
+def import_mcp_client() -> None:
+    """Import the MCP client library (about 2 s of CPU here), if it is installed."""
+    try:
+        import runtime.toolservers.client  # noqa: F401
+    except ImportError:  # the pool reports a missing mcp when a server starts
+        return
+
+
+class _Preload:
+    """The provider adapters' SDK imports, in a worker thread (see ``UnitRunner.run``)."""
+
+    def __init__(self, specs: Sequence[ProviderSpec]) -> None:
+        from .providers.registry import preload_adapters
+
+        self._thread = threading.Thread(
+            target=preload_adapters, args=(tuple(specs),), name="bench-sdk-import", daemon=True
+        )
+        self._started = False
+
+    def start(self) -> None:
+        """Begin importing."""
+        self._thread.start()
+        self._started = True
+
+    async def wait(self) -> None:
+        """Until the imports are done (at once when never started)."""
+        if self._started and self._thread.is_alive():
+            await anyio.to_thread.run_sync(self._thread.join, abandon_on_cancel=True)
+
+
 class UnitRunner:
     """Runs units of one plan against one store: providers once, units under the scheduler."""
 
@@ -109,6 +141,7 @@ class UnitRunner:
         stop: StopRequest | None = None,
         retries: Mapping[str, int] | None = None,
         warm_ahead: int | None = None,
+        budget: Budget | None = None,
     ) -> None:
         """``warm_ahead``: how many units' per-session servers may be started ahead of the
         units that use them (default: ``concurrency``; 0 turns the warm pool off)."""
@@ -131,6 +164,8 @@ class UnitRunner:
         self.servers: Any = None
         """runtime.unit_servers.RunServers while a run is in progress."""
         self.warm_ahead = warm_ahead
+        self.budget = budget
+        """The run's budget (runtime/budget.py); reached: the run drains like a first Ctrl-C."""
         self.last_case_id = plan.cases[-1].id if plan.cases else ""
         self.first_unit_of_agent: dict[str, str] = {}
         for unit in plan.units:
@@ -145,12 +180,18 @@ class UnitRunner:
 
         units = [u for u, _ in work]
         external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
+        specs = self._needed_providers(units)
+        preload = _Preload(specs)
         try:
-            self._create_providers(units)
+            if self._uses_mcp(units):
+                # The MCP client library first (servers cannot start without it), then the
+                # provider SDKs in a worker thread while the servers' processes start: their
+                # start-up runs on another core instead of after the SDK import.
+                import_mcp_client()
+            preload.start()
             self.prices = table_for(self.plan.prices)
             cache = JudgeCache.for_run(self.store.path, redact=self.store.redact)
             await cache.load()
-            self.judges = Judges(self.clients, cache)
             # A repeated unit's later attempts reuse its id: the warm pool starts servers
             # for each unit's first run; later attempts start theirs when they begin.
             first_runs = list({u.id: u for u, a in reversed(work) if a == 0}.values())[::-1]
@@ -166,6 +207,9 @@ class UnitRunner:
                 ExternalPools(self.plan, self.env, traffic=self.services.traffic) as pools,
                 servers,
             ):
+                await preload.wait()
+                self._create_providers(specs)
+                self.judges = Judges(self.clients, cache)
                 self.servers = servers
                 self.writer = writer
                 self.external_pools = pools
@@ -173,6 +217,7 @@ class UnitRunner:
                 with _frozen_heap(), prompt_request_writes():
                     await run_concurrently(work, self._run_unit, concurrency=self.concurrency)
         finally:
+            await preload.wait()
             with anyio.CancelScope(shield=True):
                 for client in self.clients.values():
                     try:
@@ -180,9 +225,10 @@ class UnitRunner:
                     except Exception as exc:  # closing must not hide the run's outcome
                         log.warning("closing provider %s failed: %s", client.name, exc)
 
-    def _create_providers(self, units: Sequence[Unit]) -> None:
+    def _needed_providers(self, units: Sequence[Unit]) -> list[ProviderSpec]:
+        """The providers these units call: their built-in agents', clarification and llm_judge
+        judges' (external agents bring their own LLM clients)."""
         from .judging import judge_providers
-        from .ratelimit import RateLimiter
 
         needed: list[str] = []
         for unit in units:
@@ -190,23 +236,37 @@ class UnitRunner:
                 needed.extend(judge_providers(case.assertions))  # llm_judge, any agent kind
             agent = self.plan.agent(unit.agent)
             if not isinstance(agent, BuiltinAgent):
-                continue  # external agents bring their own LLM clients
+                continue
             needed.append(agent.provider)
             judge = agent.clarification.judge_provider if agent.clarification else None
             if judge and judge != "$self":
                 needed.append(judge)
-        for name in dict.fromkeys(needed):
-            spec = self.plan.provider(name)
+        return [self.plan.provider(name) for name in dict.fromkeys(needed)]
+
+    def _uses_mcp(self, units: Sequence[Unit]) -> bool:
+        """True when these units' agents use an MCP server (stdio, SSE or HTTP)."""
+        used = {
+            s.name
+            for u in units
+            if isinstance(agent := self.plan.agent(u.agent), BuiltinAgent)
+            for s in agent.servers
+        }
+        return any(s.name in used and s.type != "cli" for s in self.plan.servers)
+
+    def _create_providers(self, specs: Sequence[ProviderSpec]) -> None:
+        from .ratelimit import RateLimiter
+
+        for spec in specs:
             provider = self.services.create_provider(spec, self.env)
             limiter = RateLimiter.from_spec(spec.rate_limits)
-            self.clients[name] = ProviderClient(spec, provider, limiter)
+            self.clients[spec.name] = ProviderClient(spec, provider, limiter)
 
     def _warm_ahead(self, units: Sequence[Unit]) -> int:
-        """Units whose per-session servers start ahead: ``concurrency`` unless set, and none
-        when every unit runs at once anyway."""
+        """Units whose per-session servers start ahead: ``concurrency`` unless set. Even when
+        every unit runs at once this starts the first servers while the SDKs import."""
         if self.warm_ahead is not None:
             return self.warm_ahead
-        return self.concurrency if len(units) > self.concurrency else 0
+        return self.concurrency
 
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
@@ -215,6 +275,8 @@ class UnitRunner:
         """Append ``result`` (durable before the unit's next case starts), then report it."""
         assert self.writer is not None
         await self.writer.append(result)
+        if self.budget is not None and self.budget.add(result) and self.stop is not None:
+            self.stop.drain()
         if self.on_result is not None:
             self.on_result(result)
 

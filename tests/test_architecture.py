@@ -29,11 +29,13 @@ PROJECT = set(ALLOWED) | {"templates"}
 # contract and a few leaf modules, never the machinery (providers, servers, the loop, the store).
 RUNTIME_SURFACE = {
     # runtime.sanitize: secret-looking names are one rule for compile-time refusal and redaction.
+    # runtime.regex: a suite regex compiles at compile time exactly as the run compiles it.
     "compiler": {
         "runtime.plan",
         "runtime.templating",
         "runtime.errors",
         "runtime.jsonpath",
+        "runtime.regex",
         "runtime.sanitize",
     },
     # runtime.criteria: the one rule for criteria_met, shared by the exit code and the report.

@@ -51,6 +51,11 @@ def register(subparsers: Any) -> None:
         "--repeat", type=positive, default=None, metavar="K",
         help="run every test K times, overriding the suite's repeat: (recorded in the run)",
     )  # fmt: skip
+    p.add_argument(
+        "--budget", type=usd, default=None, metavar="USD",
+        help="start no new case once the run has cost USD (agent and judge calls); the run "
+        "ends interrupted, resumable with a higher --budget (overrides settings.budget_usd)",
+    )  # fmt: skip
     add_traffic_options(p)
     p.set_defaults(handler=run)
 
@@ -75,6 +80,17 @@ def add_traffic_options(p: argparse.ArgumentParser) -> None:
         "--cache", action="store_true",
         help="reuse LLM answers from the response cache (off by default; `bench cache`)",
     )  # fmt: skip
+
+
+def usd(text: str) -> float:
+    """An amount of USD greater than 0 (argparse type)."""
+    try:
+        value = float(text.lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of USD, e.g. 2.50") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a budget must be more than 0 USD, got {text!r}")
+    return value
 
 
 def add_run_options(p: argparse.ArgumentParser, *, concurrency: str, output_dir: str) -> None:
@@ -136,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         replay=args.replay,
         record_missing=args.record_missing,
         cache=_cache(args),
+        budget_usd=args.budget,
     )
     summary = run_plan(console, plan, options, quiet=args.quiet, target=args.target)
     if summary.metadata.status == "interrupted":
@@ -196,13 +213,16 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         )
     if summary.metadata.status == "interrupted":
         totals = summary.metadata.totals
+        if summary.metadata.stop_reason:
+            err.print(f"run {summary.run_id} stopped: {summary.metadata.stop_reason}", markup=False)
         err.print(
             f"run {summary.run_id} interrupted: {totals.total} of {plan.attempt_count} cases done "
             f"({totals.passed} passed, {totals.failed} failed, {totals.errors} errors). "
             f"Resume with: bench execute {target or ''} --resume {summary.run_id}".replace(
                 "  ", " "
             )
-            + (f" --output-dir {options.output_dir}" if options.output_dir else ""),
+            + (f" --output-dir {options.output_dir}" if options.output_dir else "")
+            + (" --budget <a higher USD amount>" if summary.metadata.stop_reason else ""),
             markup=False,
             soft_wrap=True,
         )

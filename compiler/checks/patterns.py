@@ -1,18 +1,17 @@
 """Every regex and every JSONPath is compiled at compile time, so a bad one is an error at its line.
 
-Regexes are Python ``re``; agent-benchmark used Go's RE2. Patterns valid in both mean the same,
-except that Python only takes global flags such as ``(?i)`` at the very start.
+Regexes are Go's ``regexp`` (RE2 syntax), compiled by runtime/regex.py exactly as the run will
+compile them: a pattern Go refuses (look-around, back-references, ``\\Z``, ``\\C``) is a
+``bad-regex`` diagnostic with a hint.
 """
 
 from __future__ import annotations
-
-import re
-import warnings
 
 from jinja2 import TemplateSyntaxError, meta
 
 from runtime.jsonpath import compile_path
 from runtime.plan import Span
+from runtime.regex import RegexError, compile_go, hint_for
 from runtime.templating import make_environment
 
 from ..diagnostics import Diagnostics
@@ -26,22 +25,16 @@ RUBRIC_VARIABLES = ("input", "output", "expected")
 def check_regex(pattern: str, span: Span, diags: Diagnostics, *, what: str = "pattern") -> bool:
     """Compile ``pattern``; report a diagnostic and return False when it is not a valid regex."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "error"
-            )  # Python warns on some ambiguous patterns; treat as errors
-            re.compile(pattern)
-    except (re.error, FutureWarning, DeprecationWarning) as exc:
-        hint = None
+        compile_go(pattern)
+    except RegexError as exc:
         text = str(exc)
-        if "global flags not at the start" in text:
-            hint = "move the flag to the very start, e.g. '(?i)abc', or scope it: '(?i:abc)'"
-        elif "unbalanced parenthesis" in text or "missing )" in text:
-            hint = "escape a literal parenthesis as \\( or \\)"
-        elif "nothing to repeat" in text:
-            hint = "escape a literal *, + or ? with a backslash"
         # The YAML may quote or escape the pattern, so the value's start is the honest column.
-        diags.add("bad-regex", f"invalid regular expression in {what}: {text}", span, hint=hint)
+        diags.add(
+            "bad-regex",
+            f"invalid regular expression in {what}: {text}",
+            span,
+            hint=hint_for(text),
+        )
         return False
     return True
 

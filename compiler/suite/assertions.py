@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
 
 from .base import SuiteModel
-from .scalars import Text
+from .scalars import GoInt, Text
 
 __all__ = ["COMBINATOR_KEYS", "LEAF_MODELS", "AssertionSyntax", "assertion_tag"]
 
@@ -156,14 +156,14 @@ class MaxTokensA(_Leaf):
     """Tokens used by the test are at most ``value``."""
 
     type: Literal["max_tokens"]
-    value: int
+    value: GoInt
 
 
 class MaxLatencyMsA(_Leaf):
     """The agent loop took at most ``value`` milliseconds."""
 
     type: Literal["max_latency_ms"]
-    value: int
+    value: GoInt
 
 
 class NoErrorMessagesA(_Leaf):
@@ -196,7 +196,7 @@ class CliExitCodeEqualsA(_Leaf):
     type: Literal["cli_exit_code_equals"]
     tool: Text | None = None
     """Tool name; default ``cli_execute``."""
-    value: int | None = None
+    value: GoInt | None = None
     expected: int | None = None
     """Same as ``value`` (agent-benchmark documents it but always compares with 0)."""
 

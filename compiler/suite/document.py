@@ -40,6 +40,10 @@ class SettingsDef(SuiteModel):
     """Suite files: whose variables apply (default ``suite-only``)."""
     concurrency: Annotated[int, Field(ge=1)] | None = None
     """(agent, session) pairs run at once (default 4; bench extension)."""
+    budget_usd: Annotated[float, Field(gt=0)] | None = None
+    """Stop starting cases once the run has cost this many USD (agent and judge calls, from the
+    price table); cases in flight finish and the run ends interrupted, resumable with a higher
+    ``--budget`` (bench extension)."""
     repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
     """Attempts of every test (default 1; a session or test may set its own): each attempt runs the session afresh, so attempts are independent samples (bench extension)."""
 

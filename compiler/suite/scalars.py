@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema
 
 __all__ = [
     "DURATION_RE",
     "Duration",
+    "GoInt",
     "SourceFloat",
     "SourceInt",
     "Text",
@@ -73,6 +74,38 @@ Text = Annotated[
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
 """A string field; numbers and booleans are taken as their text, as yaml.v3 does."""
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_INT64 = 2**63
+
+
+def _go_int(value: Any, info: ValidationInfo) -> int:
+    """An integer as Go's ``strconv.Atoi`` reads the text yaml.v3 gives it, else an error.
+
+    agent-benchmark reads these values from a string field with ``Atoi``/``ParseInt``: only
+    ASCII digits with an optional sign, within int64. Anything else (``100.0``, ``1_000``,
+    ``1e3``, ``0x10``, `` 100``) makes its assertion fail on every run, so it is refused here.
+    """
+    text = scalar_text(value)
+    if isinstance(value, bool) or not isinstance(text, str) or not _GO_INT.fullmatch(text):
+        raise ValueError(
+            f"'{info.field_name}' must be a whole number written in digits (an optional sign), "
+            f"got {text!r}; "
+            "agent-benchmark cannot read it either (Go's strconv.Atoi), so its assertion "
+            "always failed"
+        )
+    number = int(text)
+    if not -_INT64 <= number < _INT64:
+        raise ValueError(f"'{info.field_name}' is out of range (a 64-bit integer): {text}")
+    return number
+
+
+GoInt = Annotated[
+    int,
+    BeforeValidator(_go_int),
+    WithJsonSchema({"type": ["integer", "string"]}),
+]
+"""An integer field agent-benchmark parses from text with Go's ``strconv.Atoi``."""
 
 _UNIT_MS = {
     "ns": 1e-6,

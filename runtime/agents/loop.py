@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import anyio
+import anyio.to_thread
 
 from ..clock import elapsed_ms, monotonic_ms
 from ..errors import InputError, ProviderError, ServerGoneError, ToolServerError
@@ -341,7 +342,10 @@ async def _check_clarification(
     if cfg.mode == "patterns":
         from ..evaluate.clarification import detect_by_patterns
 
-        asked = detect_by_patterns(text, cfg.patterns, False)
+        # Off the event loop, as every check of untrusted text (runtime/case_finish.py).
+        asked = await anyio.to_thread.run_sync(
+            detect_by_patterns, text, cfg.patterns, False, abandon_on_cancel=True
+        )
     else:
         asked = await _ask_judge(setup, tr, text, conversation_id)
     if not asked:

@@ -109,9 +109,13 @@ def f1(node: F1Score, ctx: EvalContext) -> AssertionResult:
 def regex(node: RegexEvaluator, ctx: EvalContext) -> AssertionResult:
     """The output matches ``pattern`` (or the case's expected answer read as a regex)."""
     pattern = node.pattern if node.pattern is not None else _reference(None, ctx, node.type)
-    if node.ignore_case:
-        pattern = f"(?i:{pattern})"
-    return regex_result(node.type, pattern, ctx.transcript.final_output, span=node.span)
+    return regex_result(
+        node.type,
+        pattern,
+        ctx.transcript.final_output,
+        span=node.span,
+        ignore_case=node.ignore_case,
+    )
 
 
 # Ordered from most to least explicit; the first rule that finds a letter decides.

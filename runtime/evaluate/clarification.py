@@ -9,9 +9,9 @@ check and records the stats; this module only owns the phrases, the prompt and t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import lru_cache
+
+from ..regex import GoRegex, RegexError, compile_go
 
 __all__ = [
     "BUILTIN_PATTERNS",
@@ -86,11 +86,10 @@ def parse_judge_reply(reply: str) -> bool:
     return reply.lstrip(_REPLY_WRAPPERS).upper().startswith("YES")
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str] | None:
+def _regex(pattern: str) -> GoRegex | None:
     try:
-        return re.compile(pattern)
-    except re.error:
+        return compile_go(pattern)
+    except RegexError:
         # The compiler checks every pattern; one that still fails here cannot match anything.
         return None
 
@@ -108,6 +107,6 @@ def detect_by_patterns(text: str, patterns: Sequence[str], use_builtin: bool) ->
             return True
     for pattern in patterns:
         compiled = _regex(pattern)
-        if compiled is not None and compiled.search(text):
+        if compiled is not None and compiled.search(text) is not None:
             return True
     return False

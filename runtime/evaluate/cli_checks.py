@@ -5,6 +5,9 @@ its text. agent-benchmark picks the FIRST call whose name equals ``tool`` or end
 ``_execute`` and whose text parses as a JSON object. bench picks the first such call named
 exactly ``tool``, and only when there is none falls back to the first other ``*_execute`` call:
 the same call whenever the suite names its tool, and no surprise from a second cli server.
+A call counts only when its text decodes as Go decodes it into ``CLIResult`` (an integer
+``exit_code``, string ``stdout``/``stderr``); a result without ``exit_code`` fails
+``cli_exit_code_equals`` rather than reading as 0 (docs/compatibility.md).
 """
 
 from __future__ import annotations
@@ -41,13 +44,33 @@ def select_cli_call(ctx: EvalContext, tool: str) -> tuple[ToolCall, dict[str, An
         if not exact and not call.name.endswith("_execute"):
             continue
         data, problem = call_json(call)
-        if problem is not None or not isinstance(data, dict):
+        if problem is not None or not _is_cli_result(data):
             continue
         if exact:
             return call, data
         if fallback is None:
             fallback = (call, data)
     return fallback
+
+
+_INT64 = 2**63
+
+
+def _is_cli_result(data: object) -> bool:
+    """Whether Go's ``json.Unmarshal`` into agent-benchmark's ``CLIResult`` succeeds.
+
+    A JSON object whose ``exit_code`` (when present and not null) is an integer in int64 range
+    and whose ``stdout`` / ``stderr`` are strings; ``"0"``, ``2.0`` or ``true`` as the exit code
+    is a type error there, and such a call is passed over for the next one.
+    """
+    if not isinstance(data, dict):
+        return False
+    code = data.get("exit_code")
+    if code is not None and (
+        isinstance(code, bool) or not isinstance(code, int) or not -_INT64 <= code < _INT64
+    ):
+        return False
+    return all(data.get(key) is None or isinstance(data[key], str) for key in ("stdout", "stderr"))
 
 
 def _not_found(kind: str, tool: str, expected: Any, node_span: Any) -> AssertionResult:
@@ -80,18 +103,16 @@ def cli_exit_code_equals(node: CliExitCodeEquals, ctx: EvalContext) -> Assertion
     if picked is None:
         return _not_found(node.type, node.tool, node.value, node.span)
     call, data = picked
-    raw = data.get("exit_code")
-    try:
-        code = int(raw) if raw is not None and not isinstance(raw, bool) else None
-    except (TypeError, ValueError):
-        code = None
+    code = data.get("exit_code")
     if code is None:
+        # agent-benchmark reads a missing exit_code as 0 (Go's zero value), so any JSON object
+        # "exited 0"; bench fails: a result without an exit code is not a command that ran.
         return result(
             node.type,
             False,
-            f"CLI call '{call.name}' has no numeric exit_code (got {raw!r})",
+            f"CLI call '{call.name}' has no exit_code in its result",
             expected=node.value,
-            actual=raw,
+            actual=None,
             details={"tool": call.name},
             span=node.span,
         )

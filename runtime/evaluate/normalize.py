@@ -15,9 +15,11 @@ True / False            ``true`` / ``false``        ``true`` / ``false``
 {"b": 1, "a": [2]}      ``map[a:[2] b:1]``          ``map[a:[2] b:1]``
 ======================  ==========================  ==========================================
 
-One deliberate difference: Go decodes every JSON number as float64, so its ``%v`` prints a JSON
-``1000000`` as ``1e+06``. Python keeps integers, and we print integral numbers as digits in both
-functions, so a regex such as ``^\\d+$`` matches a large integer argument.
+One deliberate difference (docs/compatibility.md): Go decodes every JSON number as float64, so
+its ``%v`` prints a JSON ``1000000`` as ``1e+06`` (at the top level of ``go_format`` and inside
+objects for both functions) and integers beyond 2^53 lose digits. Python keeps integers exact,
+and we print integral numbers as digits everywhere, so a regex such as ``^\\d+$`` matches a
+large integer argument and ``9007199254740993`` equals only itself.
 """
 
 from __future__ import annotations

@@ -22,10 +22,10 @@ from ..plan.assertions import (
     OutputNotContains,
     OutputRegex,
 )
+from ..regex import RegexError, compile_go
 from ..results import AssertionResult
 from .context import EvalContext, result, value_of
 from .normalize import normalize
-from .tool_checks import compile_regex
 
 __all__ = [
     "file_created",
@@ -58,22 +58,24 @@ def regex_result(
     label: str = "Output",
     shown: str | None = None,
     details: dict[str, Any] | None = None,
+    ignore_case: bool = False,
 ) -> AssertionResult:
-    """Search ``text`` for ``pattern``; an invalid pattern fails with the regex error.
+    """Search ``text`` for ``pattern`` (Go's regexp, runtime/regex.py); an invalid pattern
+    fails with the regex error.
 
     ``actual`` is the match, else ``shown`` (default: the text's preview).
     """
     try:
-        regex = compile_regex(pattern)
-    except re.error as exc:
+        regex = compile_go(pattern, ignore_case=ignore_case)
+    except RegexError as exc:
         return result(kind, False, f"Invalid regex: {exc}", expected=pattern, span=span)
     found = regex.search(text)
     return result(
         kind,
         found is not None,
-        f"{label} matches regex '{pattern}': {'true' if found else 'false'}",
+        f"{label} matches regex '{pattern}': {'true' if found is not None else 'false'}",
         expected=pattern,
-        actual=found.group(0) if found else (preview(text) if shown is None else shown),
+        actual=found if found is not None else (preview(text) if shown is None else shown),
         details=details,
         span=span,
     )

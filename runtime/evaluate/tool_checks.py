@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from .. import jsonpath
@@ -17,13 +15,13 @@ from ..plan.assertions import (
     ToolParamMatchesRegex,
     ToolResultMatchesJson,
 )
+from ..regex import RegexError, compile_go
 from ..results import AssertionResult
 from ..transcript import ToolCall
 from .context import EvalContext, call_json, result, value_of
 from .normalize import go_format, normalize
 
 __all__ = [
-    "compile_regex",
     "lookup_param",
     "tool_call_count",
     "tool_call_order",
@@ -39,12 +37,6 @@ _MISSING = object()
 
 def _calls(ctx: EvalContext, tool: str) -> list[ToolCall]:
     return [c for c in ctx.transcript.tool_calls if c.name == tool]
-
-
-@lru_cache(maxsize=512)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a suite regex once (re.error propagates; callers turn it into a mismatch)."""
-    return re.compile(pattern)
 
 
 def lookup_param(arguments: dict[str, Any], key: str) -> Any:
@@ -177,11 +169,11 @@ def tool_param_matches_regex(node: ToolParamMatchesRegex, ctx: EvalContext) -> A
 
     def mismatch(key: str, pattern: Any, got: Any) -> str | None:
         try:
-            regex = compile_regex(pattern)
-        except re.error as exc:
+            regex = compile_go(pattern)
+        except RegexError as exc:
             return f"param '{key}': invalid regex pattern '{pattern}': {exc}"
         text = go_format(got)
-        if regex.search(text):
+        if regex.search(text) is not None:
             return None
         return f"param '{key}': value '{text}' does not match regex '{pattern}'"
 

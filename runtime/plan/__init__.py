@@ -116,6 +116,9 @@ class Settings(Frozen):
     concurrency: int = 4
     """(agent, session) units run at once."""
     verbose: bool = False
+    budget_usd: float | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Stop starting cases once the run's measured cost (agent and judge calls) reaches this
+    many USD; None: no budget. Left out of plan.json while unset."""
 
 
 class PassHatK(Frozen):

@@ -7,6 +7,7 @@ limits and timeouts live once in ``runtime/retry.py`` and ``runtime/ratelimit.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -21,6 +22,7 @@ __all__ = [
     "ToolRequest",
     "ToolSpec",
     "generation_of",
+    "sampling_params",
 ]
 
 
@@ -51,6 +53,19 @@ class ChatRequest:
 def generation_of(spec: ProviderSpec, request: ChatRequest) -> Generation:
     """The generation parameters ``request`` is sent with."""
     return request.generation if request.generation is not None else spec.generation
+
+
+def sampling_params(gen: Generation, names: Mapping[str, str]) -> dict[str, Any]:
+    """``gen``'s set parameters under a wire's own names (``names``: bench's name -> the
+    wire's), in bench's order; unset ones are left out."""
+    values = {
+        "temperature": gen.temperature,
+        "top_p": gen.top_p,
+        "max_tokens": gen.max_tokens,
+        "seed": gen.seed,
+        "stop": list(gen.stop) or None,
+    }
+    return {names[k]: v for k, v in values.items() if v is not None and k in names}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,17 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from ..errors import ProviderError
-from ..plan import Generation, GoogleProvider, ProviderSpec, VertexProvider
+from ..plan import GoogleProvider, ProviderSpec, VertexProvider
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
-from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest, generation_of
+from .base import (
+    ChatRequest,
+    ChatResponse,
+    RetryDecision,
+    ToolRequest,
+    generation_of,
+    sampling_params,
+)
 from .classify import (
     ProviderCallError,
     call_error,
@@ -35,6 +42,15 @@ from .convert import gemini_contents, gemini_tools, system_text
 from .usage import estimated_usage
 
 __all__ = ["GeminiProvider", "create"]
+
+_CONFIG_NAMES = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "max_output_tokens",
+    "seed": "seed",
+    "stop": "stop_sequences",
+}
+"""Generation parameters as GenerateContentConfig names them."""
 
 
 def _http_options(spec: GoogleProvider | VertexProvider) -> types.HttpOptions:
@@ -113,7 +129,7 @@ class GeminiProvider:
             config["system_instruction"] = system
         if request.tools:
             config["tools"] = gemini_tools(request.tools)
-        config.update(_sampling(generation_of(self.spec, request)))
+        config.update(sampling_params(generation_of(self.spec, request), _CONFIG_NAMES))
         try:
             if self._stream:
                 return await self._generate_stream(request, config)
@@ -258,19 +274,3 @@ def _usage(meta: Any) -> TokenUsage | None:
         output=int(output),
         cached=int(getattr(meta, "cached_content_token_count", 0) or 0),
     )
-
-
-def _sampling(gen: Generation) -> dict[str, Any]:
-    """The generation parameters as GenerateContentConfig fields (unset ones left out)."""
-    out: dict[str, Any] = {}
-    if gen.temperature is not None:
-        out["temperature"] = gen.temperature
-    if gen.top_p is not None:
-        out["top_p"] = gen.top_p
-    if gen.max_tokens is not None:
-        out["max_output_tokens"] = gen.max_tokens
-    if gen.seed is not None:
-        out["seed"] = gen.seed
-    if gen.stop:
-        out["stop_sequences"] = list(gen.stop)
-    return out

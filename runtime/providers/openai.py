@@ -18,7 +18,14 @@ from ..errors import ProviderError
 from ..plan import AzureProvider, Generation, OpenAIProvider, ProviderSpec
 from ..secrets import Redactor, resolve
 from ..transcript import TokenUsage
-from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest, generation_of
+from .base import (
+    ChatRequest,
+    ChatResponse,
+    RetryDecision,
+    ToolRequest,
+    generation_of,
+    sampling_params,
+)
 from .classify import (
     ProviderCallError,
     call_error,
@@ -45,6 +52,11 @@ _CHAT_OPTIONS: Any = (
 )
 """Request options of chat.completions.create(): only the API key authenticates (SDKs that
 have per-request security options would otherwise also offer OPENAI_ADMIN_KEY)."""
+
+_COMPATIBLE_NAMES = {k: k for k in ("temperature", "top_p", "max_tokens", "seed", "stop")}
+"""Generation parameters as chat completions names them (compatible servers, Azure, Groq)."""
+_NATIVE_NAMES = {**_COMPATIBLE_NAMES, "max_tokens": "max_completion_tokens"}
+"""The same for OpenAI itself."""
 
 _UNUSED_KEY = "unused"
 """Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK demands one."""
@@ -198,19 +210,8 @@ class OpenAIChatProvider:
         refuse ``max_tokens``); Azure API versions, Groq and compatible servers (vLLM, Ollama,
         llama.cpp) know ``max_tokens``.
         """
-        out: dict[str, Any] = {}
-        if gen.temperature is not None:
-            out["temperature"] = gen.temperature
-        if gen.top_p is not None:
-            out["top_p"] = gen.top_p
-        if gen.max_tokens is not None:
-            native = isinstance(self.spec, OpenAIProvider) and self.spec.flavor == "openai"
-            out["max_completion_tokens" if native else "max_tokens"] = gen.max_tokens
-        if gen.seed is not None:
-            out["seed"] = gen.seed
-        if gen.stop:
-            out["stop"] = list(gen.stop)
-        return out
+        native = isinstance(self.spec, OpenAIProvider) and self.spec.flavor == "openai"
+        return sampling_params(gen, _NATIVE_NAMES if native else _COMPATIBLE_NAMES)
 
     def _json_object(self, body: bytes) -> dict[str, Any]:
         """A 200 body as a JSON object; anything else is a malformed response."""

@@ -13,7 +13,7 @@ from ..errors import ProviderError
 from ..plan import ProviderSpec, ScriptedProvider
 from .base import Provider
 
-__all__ = ["create_provider", "optional_extras", "provider_types"]
+__all__ = ["create_provider", "optional_extras", "preload_adapters", "provider_types"]
 
 _Factory = Callable[[ProviderSpec, Mapping[str, str] | None], Provider]
 
@@ -52,6 +52,33 @@ _FACTORIES: dict[str, _Factory] = {
     "google": _google,
     "vertex": _google,
 }
+
+
+_ADAPTERS = {
+    "openai": "openai",
+    "azure": "openai",
+    "anthropic": "anthropic",
+    "bedrock_anthropic": "anthropic",
+    "google": "google",
+    "vertex": "google",
+}
+"""Provider type -> its adapter module under runtime.providers (each imports its SDK)."""
+
+
+def preload_adapters(specs: Iterable[ProviderSpec]) -> None:
+    """Import the adapter modules (and so the SDKs) these providers need; errors are left to
+    ``create_provider``, which reports them properly.
+
+    Meant for a worker thread: an SDK import costs 1.5-3.4 s of CPU here, which can overlap
+    with MCP server processes starting (runtime/runner.py).
+    """
+    import importlib
+
+    for module in dict.fromkeys(_ADAPTERS[s.type] for s in specs if s.type in _ADAPTERS):
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except Exception:  # create_provider raises it with a clear message
+            continue
 
 
 _PACKAGES = {

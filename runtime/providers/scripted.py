@@ -9,13 +9,12 @@ estimated (chars / 4) and marked ``estimated``. ``delay_ms`` is slept with ``any
 
 from __future__ import annotations
 
-import re
-
 import anyio
 
 from ..errors import ProviderError
 from ..plan import ProviderSpec, ScriptedProvider, ScriptedReply
 from ..ratelimit import estimate_tokens
+from ..regex import compile_go
 from ..transcript import Message, TokenUsage
 from .base import ChatRequest, ChatResponse, RetryDecision, ToolRequest
 
@@ -43,7 +42,7 @@ class ScriptedChatProvider:
         self.spec: ProviderSpec = spec
         self._spec = spec
         self._patterns = [
-            re.compile(reply.when) if reply.when is not None else None for reply in spec.replies
+            compile_go(reply.when) if reply.when is not None else None for reply in spec.replies
         ]
         self._used: dict[str, set[int]] = {}
         self._calls: dict[str, int] = {}
@@ -53,7 +52,7 @@ class ScriptedChatProvider:
         for index, pattern in enumerate(self._patterns):
             if index in used:
                 continue
-            if pattern is None or pattern.search(prompt):
+            if pattern is None or pattern.search(prompt) is not None:
                 used.add(index)
                 return index
         return None

@@ -180,3 +180,31 @@ def test_expected_may_use_unit_names_and_extracted_variables(write: Callable[...
     node = compile_ok(write(text)).units[0].cases[1].assertions[0]
     assert isinstance(node, ExactMatch) and isinstance(node.expected, RuntimeTemplate)
     assert node.expected.variables == ("rid",) and "by a" in node.expected.source
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hint"),
+    [
+        ("'^(?!error).*'", "look-around"),
+        ("'(\\w)\\1'", "back-references"),
+        ("'done\\Z'", "\\z"),
+        ("'\\C'", None),
+    ],
+)
+def test_patterns_go_refuses_are_bad_regex_with_a_hint(
+    write: Callable[..., Path], pattern: str, hint: str | None
+) -> None:
+    errors = compile_errors(write(suite(f"- type: output_regex\n  pattern: {pattern}")))
+    [error] = [e for e in errors if e.code == "bad-regex"]
+    assert error.line == 19
+    if hint is not None:
+        assert error.hint is not None and hint in error.hint
+
+
+def test_go_only_regex_syntax_compiles(write: Callable[..., Path]) -> None:
+    text = suite(
+        "- type: output_regex\n  pattern: '[[:alpha:]]+\\pL\\z'\n"
+        "- type: output_regex\n  pattern: 'a(?i)b\\Qc.d'\n"
+        "- type: output_regex\n  pattern: '(?U)x+'"
+    )
+    assert len(compile_ok(write(text)).units[0].cases[0].assertions) == 3

@@ -2,6 +2,7 @@
 Ctrl-C", "Three outcomes"; issue 3 ai_summary; semantics §8 "AI summary"; PacaBench CLI)."""
 
 REQUIREMENTS = {
+    "run:budget": "issue 13: settings.budget_usd / bench execute --budget: once the measured cost reaches it no new case starts, the run ends interrupted (exit 130) with the reason, and --resume with a higher budget finishes it without running anything twice",
     "runs:list": "PacaBench list-runs/show + issue 6: `bench runs` lists runs newest first with status, plan hash, totals",
     "runs:show": "PacaBench `show <run-id> [--cases]` + issue 6: `bench show [RUN] [--cases|--failures]`, latest run when omitted",
     "runs:partial-id": "issue 6: partial run ids accepted when unambiguous; ambiguous or unknown ids are exit 2",

@@ -134,7 +134,13 @@ def test_cli_selection_prefers_the_named_tool_then_any_execute() -> None:
     weird = check(
         {"type": "cli_exit_code_equals", "value": 0}, transcript([_cli("cli_execute", "x")])
     )
-    assert not weird.passed and "no numeric exit_code" in weird.message
+    # exit_code "x" does not decode into Go's CLIResult: the call is passed over, as there
+    assert not weird.passed and "No CLI call" in weird.message
+    missing = check(
+        {"type": "cli_exit_code_equals", "value": 0},
+        transcript([call("cli_execute", text=json.dumps({"stdout": "ok"}))]),
+    )
+    assert not missing.passed and "no exit_code" in missing.message
 
 
 @pytest.mark.requirement("assert:cli_stdout_contains")

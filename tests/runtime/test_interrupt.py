@@ -178,9 +178,10 @@ def test_one_sigint_drains_then_resume_equals_an_uninterrupted_run(
     meta = json.loads((run_dir / "metadata.json").read_text())
     assert meta["status"] == "interrupted"
     after = read_results(results)
-    # The two cases in flight (one per concurrent unit) finished and were written; no unit
-    # beyond the first two started.
-    assert before < len(after) <= before + 2
+    # The cases in flight (at most one per concurrent unit) finished and were written; no
+    # unit beyond the first two started. (On a loaded machine both may have finished before
+    # the signal arrived: then nothing was in flight.)
+    assert before <= len(after) <= before + 2
     assert {cid.split("/")[0] for cid in after} <= {"u0", "u1"}
     assert all(r.status == "passed" for r in after.values())
     resumed = _spawn(plan_path, tmp_path, "--resume", run_dir.name)

@@ -258,3 +258,40 @@ def test_no_server_outlives_an_interrupted_run(
     assert proc.returncode == 130, err.decode()
     time.sleep(0.2)
     assert not [pid for pid in starts(log) if alive(pid)]
+
+
+async def test_servers_start_while_the_provider_sdk_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 19: the first unit's servers start while the SDK imports (in a thread),
+    not after: here the import takes 0.5 s, and the pool is opened before it ends."""
+    import threading
+
+    from runtime.providers import registry
+
+    events: list[str] = []
+    importing = threading.Event()
+
+    def slow_preload(specs: Any) -> None:
+        importing.set()
+        time.sleep(0.5)
+        events.append("sdk imported")
+
+    monkeypatch.setattr(registry, "preload_adapters", slow_preload)
+
+    @asynccontextmanager
+    async def pool(specs: Sequence[ServerSpec], env: Any) -> AsyncIterator[FakePool]:
+        events.append("server started" if importing.is_set() else "server started first")
+        yield FakePool({"echo": ("notes", lambda a: "ok")})
+
+    plan = make_plan(
+        [unit("u1", [case("u1", 0, "hi")])],
+        agents=[BuiltinAgent(name="agent", provider="p", servers=(AgentServer(name="notes"),))],
+        servers=[StdioServer(name="notes", command=("unused",))],
+        replies=[reply("done")],
+    )
+    services = Services.default()
+    services.open_pool = pool  # type: ignore[assignment]
+    summary = await execute(plan, ExecuteOptions(output_dir=tmp_path), services=services)
+    assert summary.results[0].status == "passed"
+    assert events == ["server started", "sdk imported"]

@@ -143,7 +143,9 @@ async def test_process_delay_waits_before_initialize(tmp_path) -> None:  # type:
             StdioServer.model_validate(late | {"process_delay_ms": 0, "server_delay_ms": 200})
         ):
             pass
-    spec = StdioServer.model_validate(late | {"process_delay_ms": 700, "server_delay_ms": 5000})
+    # A generous handshake budget: the notes server imports mcp (~2 s of CPU, far more on a
+    # loaded machine) after its 0.4 s sleep.
+    spec = StdioServer.model_validate(late | {"process_delay_ms": 700, "server_delay_ms": 60_000})
     async with open_server(spec) as server:
         assert (await server.call_tool("echo", {"text": "ok"}, timeout_s=10)).text == "ok"
 

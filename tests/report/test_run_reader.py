@@ -1,0 +1,95 @@
+"""Reports of repeated runs: every attempt's outcome, one transcript per repeated test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from report import build_report
+from report.run_reader import LeanResult, read_results
+from runtime.results import CaseResult
+from tests.report.samples import Sample, sample, write_run
+
+
+def _repeated(s: Sample, attempts: int, failing: dict[int, set[int]]) -> Sample:
+    """``s`` with every case run ``attempts`` times; ``failing[i]``: failed attempts of case i."""
+    units = [
+        u.model_copy(
+            update={"cases": tuple(c.model_copy(update={"repeat": attempts}) for c in u.cases)}
+        )
+        for u in s.plan.units
+    ]
+    plan = s.plan.model_copy(update={"units": tuple(units), "hash": ""}).sealed()
+    results = []
+    for i, r in enumerate(s.results):
+        for a in range(attempts):
+            status = "failed" if a in failing.get(i, set()) else "passed"
+            results.append(r.model_copy(update={"attempt": a, "status": status}))
+    meta = s.meta.model_copy(update={"case_count": len(results)})
+    return Sample(s.name, plan, meta, results, [])
+
+
+def test_one_transcript_per_repeated_test_its_first_failing_attempt(tmp_path: Path) -> None:
+    base = sample("02_single_agent_multi_test")
+    base = Sample(base.name, base.plan, base.meta, [r.model_copy(update={"status": "passed"}) for r in base.results], [])  # fmt: skip
+    run = write_run(_repeated(base, 3, {0: {1, 2}}), tmp_path)
+    report = build_report(run)
+    whole = {(c.case_id, c.attempt) for c in report.detailed_results if c.omitted is None}
+    ids = [r.case_id for r in base.results]
+    # Case 0 failed on attempts 1 and 2: attempt 1 carries its transcript; the others attempt 0.
+    assert whole == {(ids[0], 1), *((cid, 0) for cid in ids[1:])}
+    assert len(report.detailed_results) == 3 * len(ids)
+    shown = next(c for c in report.detailed_results if (c.case_id, c.attempt) == (ids[0], 1))
+    assert shown.messages and shown.assertions and shown.status == "failed"
+    lean = next(c for c in report.detailed_results if (c.case_id, c.attempt) == (ids[0], 2))
+    assert lean.status == "failed" and lean.messages == [] and lean.assertions == []
+    # Outcome, tokens and timing stay for every attempt; tool calls are counted.
+    calls = {r.case_id: len(r.transcript.tool_calls) for r in base.results}
+    assert lean.omitted is not None and lean.omitted.tool_calls == calls[ids[0]]
+    assert lean.tokens.total == shown.tokens.total and lean.duration_ms == shown.duration_ms
+    assert report.summary.tool_calls == 3 * sum(calls.values())
+    assert report.summary.total == 3 * len(ids) and report.summary.failed == 2
+    # The JSON says which entries leave their transcript out, and only those.
+    doc = json.loads(report.model_dump_json())
+    assert sum("omitted" in c for c in doc["detailed_results"]) == 2 * len(ids)
+
+
+def test_a_run_without_repeats_is_read_whole(tmp_path: Path) -> None:
+    run = write_run(sample("09_failed_with_errors"), tmp_path)
+    records = read_results(run / "results.jsonl", [])
+    assert records and all(isinstance(r, CaseResult) for r in records)
+
+
+def test_records_written_before_repeats_read_the_same_lean_or_whole(tmp_path: Path) -> None:
+    # Before repeats, ``attempt`` counted bench retries from 1 and there was no ``retry``.
+    r = sample("01_single_agent_single_test").results[0]
+    old = r.model_dump(mode="json")
+    old.pop("retry")
+    old["attempt"] = 3
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps(old) + "\n", encoding="utf-8")
+    whole = CaseResult.model_validate_json(json.dumps(old))
+    lean = LeanResult.model_validate_json(json.dumps(old))
+    assert (whole.attempt, whole.retry) == (lean.attempt, lean.retry) == (0, 2)
+    (read,) = read_results(path, [])
+    assert isinstance(read, CaseResult) and (read.attempt, read.retry) == (0, 2)
+
+
+def test_a_truncated_last_line_is_a_warning(tmp_path: Path) -> None:
+    run = write_run(_repeated(sample("02_single_agent_multi_test"), 2, {}), tmp_path)
+    with (run / "results.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"case_id": "u0/0", "attempt": 1, "sta')
+    warnings: list[str] = []
+    records = read_results(run / "results.jsonl", warnings)
+    assert len(records) == 2 * len(sample("02_single_agent_multi_test").results)
+    assert len(warnings) == 1 and "skipped an unreadable record" in warnings[0]
+
+
+def test_the_lean_record_keeps_in_step_with_case_result() -> None:
+    lean, whole = LeanResult.model_fields, CaseResult.model_fields
+    twins = {"span", "transcript", "retry"}  # lean twins, and retry's None for old records
+    assert set(lean) <= set(whole)
+    assert {n: lean[n].annotation for n in set(lean) - twins} == {
+        n: whole[n].annotation for n in set(lean) - twins
+    }
+    assert set(whole) - set(lean) == {"assertions", "extracted"}
