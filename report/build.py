@@ -43,6 +43,7 @@ from .schema import (
     Summary,
     Tokens,
     ToolCallReport,
+    TrafficReport,
 )
 from .stability import stability_of, suite_stability
 
@@ -549,6 +550,12 @@ def build_from_results(
         comparison_summary=_comparison(cases),
         detailed_results=cases,
         ai_summary=_ai_summary(meta),
+        traffic=(
+            TrafficReport.model_validate(meta.traffic.model_dump())
+            if meta.traffic is not None
+            else None
+        ),
+        rescored_from=meta.rescored_from,
         warnings=list(warnings or []),
     )
 

@@ -216,7 +216,32 @@ def print_console_report(report: Report, console: Console) -> None:
         _differences(console, v)
     console.print()
     _totals(console, report, v)
+    _traffic(console, report)
     _ai_summary(console, report)
+
+
+def _traffic(console: Console, report: Report) -> None:
+    """Say where the answers came from when it was not (only) the providers."""
+    if report.rescored_from:
+        console.print(
+            Text(f"rescore of run {_t(report.rescored_from, 80)}: its transcripts, the suite's "
+                 "current assertions; nothing was called", style="cyan")
+        )  # fmt: skip
+    t = report.traffic
+    if t is None:
+        return
+    where = _t(t.cassette or "", 200)
+    if t.mode == "replay":
+        text = f"replay of cassette {where}: no provider called, latency and tokens as recorded"
+        if t.misses:
+            text += f"; {t.misses} request(s) not in the cassette (their cases are errors)"
+        if t.record_missing and t.recorded:
+            text += f"; {t.recorded} missing answer(s) recorded live"
+        console.print(Text(text, style="cyan"))
+    elif t.mode == "record":
+        console.print(Text(f"recorded {t.recorded} answer(s) to cassette {where}", style="cyan"))
+    elif t.cache_hits:
+        console.print(Text(f"{t.cache_hits} LLM answer(s) from the response cache", style="cyan"))
 
 
 def _ai_summary(console: Console, report: Report) -> None:

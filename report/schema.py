@@ -37,6 +37,7 @@ __all__ = [
     "SuiteStability",
     "Summary",
     "SummaryDelta",
+    "TrafficReport",
     "Tokens",
     "TestVerdict",
     "ToolCallReport",
@@ -285,6 +286,22 @@ class AgentStats(_Model):
     """No case passed: ranked below every agent that passed something."""
 
 
+class TrafficReport(_Model):
+    """Where the run's LLM answers and tool results came from, when not (only) from live calls."""
+
+    mode: Literal["record", "replay", "cache"]
+    """record: live, written to a cassette; replay: every answer from a cassette (no provider
+    called, latency and tokens as recorded); cache: live, with answers reused from the cache."""
+    cassette: str | None = None
+    """The cassette directory as given (record and replay)."""
+    record_missing: bool = False
+    replayed: int = 0
+    recorded: int = 0
+    misses: int = 0
+    """Requests the cassette had no answer for (each one's case is an error)."""
+    cache_hits: int = 0
+
+
 class AiSummaryReport(_Model):
     """The judge's verdict over the run (the plan's ``ai_summary``), from the run metadata."""
 
@@ -507,6 +524,10 @@ class Report(_Model):
     baseline: Baseline | None = None
     ai_summary: AiSummaryReport | None = None
     """The LLM-written verdict over the run, when the plan enabled ai_summary."""
+    traffic: TrafficReport | None = None
+    """Set for a run that recorded a cassette, replayed one or used the response cache."""
+    rescored_from: str | None = None
+    """The run whose transcripts this run re-evaluated (``bench rescore``), if any."""
     warnings: list[str] = []
     """Problems met while reading the run (e.g. a truncated last line)."""
 

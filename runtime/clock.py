@@ -2,14 +2,24 @@
 
 Kept in one place so records always carry RFC 3339 UTC times and durations never come from
 the wall clock (which can jump).
+
+A replayed case runs on a clock of its own (``own_clock``): each answer taken from a cassette
+moves it on by the recorded duration (``advance``), so every latency the case measures (its
+LLM calls, its tool calls, the case itself) comes out as it was recorded, though nothing waited.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
-__all__ = ["elapsed_ms", "monotonic_ms", "utc_now"]
+__all__ = ["advance", "elapsed_ms", "monotonic_ms", "own_clock", "utc_now"]
+
+_shift: ContextVar[list[float] | None] = ContextVar("bench_clock_shift", default=None)
+"""The current case's clock offset in ms (a shared cell: child tasks move it too)."""
 
 
 def utc_now() -> str:
@@ -19,7 +29,26 @@ def utc_now() -> str:
 
 def monotonic_ms() -> float:
     """A monotonic clock in milliseconds (only differences are meaningful)."""
-    return time.perf_counter() * 1000.0
+    cell = _shift.get()
+    now = time.perf_counter() * 1000.0
+    return now + cell[0] if cell is not None else now
+
+
+@contextmanager
+def own_clock() -> Iterator[None]:
+    """Give the block (and the tasks it starts) a clock that ``advance`` can move on."""
+    token = _shift.set([0.0])
+    try:
+        yield
+    finally:
+        _shift.reset(token)
+
+
+def advance(ms: float) -> None:
+    """Move the block's clock on by ``ms`` (nothing outside an ``own_clock`` block)."""
+    cell = _shift.get()
+    if cell is not None and ms > 0:
+        cell[0] += ms
 
 
 def elapsed_ms(start_ms: float) -> float:

@@ -8,8 +8,10 @@ The tree (compile-time errors subclass ``BenchError`` in ``compiler/errors.py``)
     │   └── RunStoreError           a run directory that cannot be resumed or read
     └── InfrastructureError         exit_code 3   something outside the suite stopped the run
         ├── ProviderError           an LLM provider failed (after retries)
+        │   └── ReplayMissError     a replayed request the cassette has no answer for
         ├── ToolServerError         an MCP tool server failed to start or answer
         │   └── ServerGoneError     its connection is gone (the pool restarts it)
+        │       └── ToolReplayMissError  a replayed tool call the cassette lacks
         └── AgentError              an external agent process failed
 
 The CLI catches ``BenchError``, prints ``str(exc)`` without a traceback and exits with
@@ -27,8 +29,10 @@ __all__ = [
     "InputError",
     "PlanError",
     "ProviderError",
+    "ReplayMissError",
     "RunStoreError",
     "ServerGoneError",
+    "ToolReplayMissError",
     "ToolServerError",
 ]
 
@@ -98,3 +102,19 @@ class ServerGoneError(ToolServerError):
 
 class AgentError(InfrastructureError):
     """An external agent process crashed, hung, or spoke something other than JSON lines."""
+
+
+class ReplayMissError(ProviderError):
+    """A replayed run made an LLM request its cassette has no answer for.
+
+    A ``ProviderError`` so the agent loop makes the case an error (never a failure); the
+    message names the case and shows how the request differs from the nearest recorded one.
+    """
+
+
+class ToolReplayMissError(ServerGoneError):
+    """A replayed run made a tool call its cassette has no answer for.
+
+    A ``ServerGoneError`` because the loop treats it the same way: an infrastructure fault
+    that makes the case an error, not a tool error the agent could recover from.
+    """

@@ -74,6 +74,16 @@ class ExecuteOptions:
     retries: Mapping[str, int] | None = None
     """Retry count per result key for the results of this execution (``bench retry``);
     default 0."""
+    record: Path | None = None
+    """Record every LLM answer and tool result into a cassette in this directory."""
+    replay: Path | None = None
+    """Answer every LLM request and tool call from the cassette in this directory: no
+    provider is called, no tool server starts, no key is needed."""
+    record_missing: bool = False
+    """With ``replay``: ask the real provider or server on a miss and append its answer."""
+    cache: Any = None
+    """A ``runtime.replay.cache.ResponseCache`` LLM answers are looked up in and stored to
+    (live runs only; ignored with ``record`` and ``replay``)."""
 
 
 @dataclass
@@ -113,7 +123,9 @@ async def execute(
     options = options or ExecuteOptions()
     services = services or Services.default()
     base = options.output_dir or Path.cwd()
-    check_env(plan, options.env)  # every missing key at once, before the store is touched
+    traffic = _open_traffic(plan, options)  # a bad cassette is an input error: nothing written
+    if traffic is None or not traffic.replay:
+        check_env(plan, options.env)  # every missing key at once, before the store is touched
     if options.resume:
         store = RunStore.open_for_resume(base, options.resume, plan)
     else:
@@ -126,6 +138,15 @@ async def execute(
         _keep_whole_plan(store, options.shard_of)
         store.write_metadata(store.metadata.model_copy(update={"shard": options.shard}))
     store.redact = redact = _redactor_for(plan, options.env)
+    if traffic is not None:
+        from .replay.seam import traffic_services
+
+        traffic.redact = redact
+        if traffic.cassette is not None:
+            traffic.cassette.redact = redact
+        if traffic.cache is not None:
+            traffic.cache.redact = redact
+        services = traffic_services(services, traffic)
     done = store.done_results()
     # A (unit, attempt) runs again unless every case of it has a result: its cases share a
     # conversation, so a half-done attempt starts over.
@@ -177,11 +198,61 @@ async def execute(
         status, error = "failed", str(exc)
         raise
     finally:
+        if traffic is not None:
+            _record_traffic(store, traffic)
         reason = _budget_reason(runner)
         summary = _finish(plan, store, status, error, stop_reason=reason)
     if summary.metadata.status == "completed" and plan.ai_summary.enabled:
         await _summarise(plan, store, summary, services, options)
     return summary
+
+
+def _open_traffic(plan: Plan, options: ExecuteOptions) -> Any:
+    """The run's ``runtime.replay.seam.Traffic``, or None for an ordinary live run."""
+    if options.record is not None and options.replay is not None:
+        raise InputError(
+            "--record and --replay exclude each other (to add the missing "
+            "answers to a cassette, use --replay DIR --record-missing)"
+        )
+    if options.record_missing and options.replay is None:
+        raise InputError("--record-missing needs --replay DIR")
+    if options.record is None and options.replay is None and options.cache is None:
+        return None
+    from .replay.cassette import CASSETTE_FILE, Cassette
+    from .replay.seam import Traffic
+
+    if options.replay is not None:
+        cassette = Cassette.load(options.replay, append=options.record_missing)
+        return Traffic(cassette=cassette, replay=True, record_missing=options.record_missing)
+    if options.record is not None:
+        if options.resume and (options.record / CASSETTE_FILE).is_file():
+            # A resumed recording adds to what the interrupted part recorded.
+            return Traffic(cassette=Cassette.load(options.record, append=True))
+        cassette = Cassette.create(
+            options.record, bench_version=options.bench_version, plan_hash=plan.hash
+        )
+        return Traffic(cassette=cassette)
+    return Traffic(cache=options.cache)
+
+
+def _record_traffic(store: RunStore, traffic: Any) -> None:
+    """Close the cassette and note in the run's metadata where its answers came from."""
+    from .results import TrafficRecord
+
+    cassette, counts = traffic.cassette, traffic.counts
+    if cassette is not None:
+        cassette.close()
+    mode = "replay" if traffic.replay else "record" if cassette is not None else "cache"
+    record = TrafficRecord(
+        mode=mode,
+        cassette=str(cassette.path) if cassette is not None else None,
+        record_missing=traffic.record_missing,
+        replayed=counts.replayed,
+        recorded=counts.recorded,
+        misses=counts.misses,
+        cache_hits=counts.cache_hits,
+    )
+    store.write_metadata(store.metadata.model_copy(update={"traffic": record}))
 
 
 async def _summarise(

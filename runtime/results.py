@@ -19,6 +19,7 @@ __all__ = [
     "RunMetadata",
     "RunShard",
     "RunTotals",
+    "TrafficRecord",
     "result_key",
 ]
 
@@ -206,6 +207,24 @@ class AiSummaryRecord(_Record):
     generated_at: str
 
 
+class TrafficRecord(_Record):
+    """Where a run's LLM answers and tool results came from (``--record``, ``--replay``, ``--cache``)."""
+
+    mode: Literal["record", "replay", "cache"]
+    cassette: str | None = None
+    """The cassette directory (record and replay)."""
+    record_missing: bool = False
+    """Replay asked the real providers and servers for what the cassette lacked."""
+    replayed: int = 0
+    """Answers taken from the cassette."""
+    recorded: int = 0
+    """Answers appended to the cassette."""
+    misses: int = 0
+    """Requests the cassette had no answer for (each made its case an error)."""
+    cache_hits: int = 0
+    """LLM answers taken from the response cache."""
+
+
 class RunMetadata(_Record):
     """metadata.json of a run directory."""
 
@@ -222,6 +241,8 @@ class RunMetadata(_Record):
     criteria_met: bool | None = None
     parent_run: str | None = None
     """The run this one retries, if any."""
+    rescored_from: str | None = None
+    """The run whose transcripts this one re-evaluated (``bench rescore``), if any."""
     error: str | None = None
     """Why the run stopped, when it failed."""
     filter: RunFilter | None = None
@@ -238,3 +259,5 @@ class RunMetadata(_Record):
     price_version: str | None = None
     """The price table's version the costs come from (``+suite`` when the plan has ``prices:``);
     None in runs recorded before it was kept."""
+    traffic: TrafficRecord | None = None
+    """Set when the run recorded a cassette, replayed one or used the response cache."""

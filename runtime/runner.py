@@ -37,6 +37,7 @@ from .plan import (
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
+from .replay.scope import case_scope
 from .results import CaseResult, result_key
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
@@ -203,7 +204,7 @@ class UnitRunner:
             )
             async with (
                 self.store.writer() as writer,
-                ExternalPools(self.plan, self.env) as pools,
+                ExternalPools(self.plan, self.env, traffic=self.services.traffic) as pools,
                 servers,
             ):
                 await preload.wait()
@@ -356,6 +357,20 @@ class UnitRunner:
         case: Case,
         events: list[RunEvent],
         attempt: int = 0,
+    ) -> CaseResult:
+        # Every request the case makes is matched to it (record/replay), on the case's clock.
+        label = f"{session.unit.agent} / {session.unit.session} / {case.test}"
+        with case_scope(case.id, attempt, label):
+            return await self._run_case_in_scope(setup, agent, session, case, events, attempt)
+
+    async def _run_case_in_scope(
+        self,
+        setup: AgentSetup,
+        agent: BuiltinAgent,
+        session: _Session,
+        case: Case,
+        events: list[RunEvent],
+        attempt: int,
     ) -> CaseResult:
         run = CaseRun(session.unit, case, Transcript(events=list(events)))
         if case.start_delay_ms > 0:

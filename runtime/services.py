@@ -66,6 +66,9 @@ class Services:
     ]
     evaluate: Evaluator
     extract: Callable[[Sequence[Extractor], Transcript], tuple[dict[str, str], list[str]]]
+    traffic: Any = None
+    """runtime.replay.seam.Traffic when the run records or replays (the metrics proxy of
+    external agents consults it too); None for a live run."""
 
     @classmethod
     def default(cls) -> Services:

@@ -62,7 +62,30 @@ def register(subparsers: Any) -> None:
         help="run only the I-th of N slices of the plan, balanced by estimated cost and never "
         "splitting a session (recorded in the run; pool the slices with bench merge)",
     )  # fmt: skip
+    add_traffic_options(p)
     p.set_defaults(handler=run)
+
+
+def add_traffic_options(p: argparse.ArgumentParser) -> None:
+    """--record, --replay, --record-missing and --cache (docs/replay.md)."""
+    g = p.add_argument_group("record and replay (docs/replay.md)")
+    g.add_argument(
+        "--record", type=Path, default=None, metavar="DIR",
+        help="write every LLM answer and tool result to a cassette in DIR",
+    )  # fmt: skip
+    g.add_argument(
+        "--replay", type=Path, default=None, metavar="DIR",
+        help="answer from the cassette in DIR: no provider call, no server start, no key "
+        "needed; a request it lacks is a case error",
+    )  # fmt: skip
+    g.add_argument(
+        "--record-missing", action="store_true",
+        help="with --replay: call the provider (or server) for the misses and append them",
+    )  # fmt: skip
+    g.add_argument(
+        "--cache", action="store_true",
+        help="reuse LLM answers from the response cache (off by default; `bench cache`)",
+    )  # fmt: skip
 
 
 def usd(text: str) -> float:
@@ -144,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         resume=args.resume,
         selection=selection,
+        record=args.record,
+        replay=args.replay,
+        record_missing=args.record_missing,
+        cache=_cache(args),
         budget_usd=args.budget,
         shard=shard,
         shard_of=whole if shard is not None else None,
@@ -186,7 +213,11 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
 
     live = None if not quiet else False
     with RunProgress(
-        console, plan.attempt_count, live=live, starting=_starting(plan), repeated=_repeated(plan)
+        console,
+        plan.attempt_count,
+        live=live,
+        starting="replaying" if options.replay else _starting(plan),
+        repeated=_repeated(plan),
     ) as progress:
         options.bench_version = __version__
         options.stop = stop
@@ -218,6 +249,19 @@ def run_plan(console: Any, plan: Any, options: Any, *, quiet: bool, target: str)
         )
     _warn_summary(err, summary)
     return summary
+
+
+def _cache(args: argparse.Namespace) -> Any:
+    """The response cache when --cache is given (never with --record or --replay)."""
+    if not getattr(args, "cache", False):
+        return None
+    from runtime.errors import InputError
+
+    if args.record is not None or args.replay is not None:
+        raise InputError("--cache is for live runs; drop it with --record or --replay")
+    from runtime.replay.cache import ResponseCache
+
+    return ResponseCache.default()
 
 
 def _starting(plan: Any) -> str:

@@ -42,6 +42,11 @@ class ActionInputs:
     fail_on: Literal["criteria", "any-failure", "regression", "never"] = "criteria"
     report_formats: list[str] = field(default_factory=lambda: list(FORMATS))
     output_dir: str = ""
+    replay: str = ""
+    """A cassette directory to answer from (``bench execute --replay``): no provider call, no
+    key needed (pull requests from forks)."""
+    record: str = ""
+    """A cassette directory to record into (``bench execute --record``)."""
     token_env: str = "GITHUB_TOKEN"
     """Name of the variable holding the token (its value is never stored here)."""
 
@@ -64,6 +69,9 @@ class ActionInputs:
             args = shlex.split(get("ARGS"))
         except ValueError as exc:
             raise InputError(f"input 'args' is not valid shell words: {exc}") from exc
+        replay, record = get("REPLAY"), get("RECORD")
+        if replay and record:
+            raise InputError("give at most one of the inputs 'replay' and 'record'")
         return cls(
             suite=suite,
             plan=plan,
@@ -79,6 +87,8 @@ class ActionInputs:
             fail_on=_choice(get("FAIL_ON") or "criteria", FAIL_ON, "fail-on"),  # type: ignore[arg-type]
             report_formats=_formats(get("REPORT_FORMATS")),
             output_dir=get("OUTPUT_DIR"),
+            replay=replay,
+            record=record,
         )
 
 

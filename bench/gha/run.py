@@ -99,6 +99,10 @@ def run_action(
     json_path = base.with_name("report.json")
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
     cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
+    if inputs.replay:
+        cmd += ["--replay", inputs.replay]
+    elif inputs.record:
+        cmd += ["--record", inputs.record]
     echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
     # The run prints what agents and servers wrote: no workflow command acts until it is over,
     # even if it is killed before it can end its own ::stop-commands:: block.
@@ -124,6 +128,9 @@ def run_action(
     outputs.update(digest.outputs())
     outputs.update({f"report-{fmt}": str(p) for fmt, p in paths.items()})
     outputs["comment-url"] = published.comment.url
+    if inputs.record:  # uploaded with the reports, for committing as the forks' cassette
+        cassette = Path(inputs.record)
+        outputs["cassette"] = str(cassette if cassette.is_absolute() else workdir / cassette)
     write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
     code = exit_code_for(inputs.fail_on, digest, executed.returncode, regressions)
     if code:
@@ -138,6 +145,7 @@ def run_action(
 def _empty_outputs() -> dict[str, str]:
     names = ["passed", "failed", "errors", "pass-rate", "criteria-met"]
     names += ["report-json", "report-md", "report-html", "report-junit", "comment-url"]
+    names += ["cassette"]
     return dict.fromkeys(names, "")
 
 

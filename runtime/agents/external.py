@@ -248,6 +248,9 @@ class ExternalAgentPool:
         if worker is not None:
             result.stderr = worker.stderr.take()
         if slot.channel is not None:
+            misses = slot.channel.take_misses()
+            if misses:  # a replay lacked an answer: that, not what the agent made of it
+                result.error = misses[0]
             result.llm_calls = slot.channel.end()
         return result
 
@@ -357,10 +360,12 @@ async def open_external_agent(
     env: Mapping[str, str] | None = None,
     *,
     measure: bool = True,
+    tape: Any = None,
 ) -> AsyncIterator[ExternalAgentPool]:
     """A pool for ``spec`` behind its own metrics proxy (upstreams from the agent's env).
 
     This is what the runtime uses per external agent; ``measure=False`` runs without a proxy.
+    ``tape`` (runtime.replay.proxy_tape.ProxyTape) records or replays the agent's LLM calls.
     """
     if not measure:
         async with ExternalAgentPool(spec, env=env) as pool:
@@ -369,7 +374,7 @@ async def open_external_agent(
     from ..proxy import MetricsProxy
 
     pool = ExternalAgentPool(spec, env=env)  # resolves the agent's env once, starts nothing
-    async with MetricsProxy(proxy_upstreams(pool.env)) as proxy:
+    async with MetricsProxy(proxy_upstreams(pool.env), tape=tape) as proxy:
         pool.proxy = proxy
         async with pool:
             yield pool

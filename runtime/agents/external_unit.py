@@ -22,6 +22,7 @@ from ..case_finish import CaseRun
 from ..cost import PriceTable
 from ..judging import Judges
 from ..plan import Case, ExternalAgent, Plan, Unit
+from ..replay.scope import case_scope
 from ..results import CaseResult, result_key
 from ..services import Services
 from ..transcript import Message
@@ -35,9 +36,11 @@ log = logging.getLogger("bench.runtime")
 class ExternalPools:
     """One pool (behind its own metrics proxy) per external agent a run uses."""
 
-    def __init__(self, plan: Plan, env: Mapping[str, str] | None) -> None:
+    def __init__(self, plan: Plan, env: Mapping[str, str] | None, *, traffic: Any = None) -> None:
+        """``traffic``: the run's record/replay (runtime.replay.seam.Traffic), if any."""
         self.plan = plan
         self.env = env
+        self.traffic = traffic
         self.pools: dict[str, ExternalAgentPool] = {}
         self._stack = AsyncExitStack()
 
@@ -50,8 +53,13 @@ class ExternalPools:
         for name in dict.fromkeys(names):
             agent = self.plan.agent(name)
             assert isinstance(agent, ExternalAgent)
+            tape = None
+            if self.traffic is not None:
+                from ..replay.proxy_tape import ProxyTape
+
+                tape = ProxyTape(self.traffic)
             self.pools[name] = await self._stack.enter_async_context(
-                open_external_agent(agent, self.env)
+                open_external_agent(agent, self.env, tape=tape)
             )
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -85,9 +93,11 @@ async def run_external_unit(
     for case in unit.cases:
         if draining():
             return  # the unit stays unfinished: a resume runs it again from the start
-        result = await _run_case(
-            unit, agent, pool, case, history, variables, services, judges, prices
-        )
+        label = f"{unit.agent} / {unit.session} / {case.test}"
+        with case_scope(case.id, attempt, label):  # its judges' requests are matched to it
+            result = await _run_case(
+                unit, agent, pool, case, history, variables, services, judges, prices
+            )
         result.attempt = attempt
         if retries:
             result.retry = retries.get(result_key(case.id, attempt), 0)

@@ -11,7 +11,10 @@ agent's start-up, say) are counted in ``channel.stray``.
 Routes: ``/{token}/{upstream}/{rest}`` is forwarded to ``<upstream base URL>/{rest}`` with the
 query string; the upstream base URLs default to the real providers and can be replaced (a
 vLLM server, a fake on loopback). The proxy records method-independent facts only: provider,
-model, latency, time to first token, tokens, status. It never records a header or a body.
+model, latency, time to first token, tokens, status. It never records a header or a body,
+except into a cassette when the run records one (``bench execute --record``: the request's body
+and the answer, never a header; runtime/replay/proxy_tape.py), which also answers the calls in
+a replay without forwarding them.
 
 Served by uvicorn on the caller's event loop (asyncio), in the caller's task group; its own
 signal handling is off so that Ctrl-C stays with bench.
@@ -25,6 +28,7 @@ import socket
 from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
+from typing import Any
 
 import anyio
 import httpx
@@ -67,6 +71,8 @@ class ProxyChannel:
         self._case: str | None = None
         self._case_t0 = 0.0
         self._calls: list[LlmCall] = []
+        self._scope: Any = None
+        self._misses: list[str] = []
         self.stray: list[LlmCall] = []
         """Calls that arrived while no case was active."""
 
@@ -81,16 +87,29 @@ class ProxyChannel:
         return {var: urls[name] for name, var in ENV_VARS.items() if name in urls}
 
     def begin(self, case_id: str) -> None:
-        """Attribute the calls that arrive from now on to ``case_id``."""
+        """Attribute the calls that arrive from now on to ``case_id``.
+
+        Called from the case's own task: the case's record/replay scope is taken from there.
+        """
+        from ..replay.scope import current_scope
+
         self._case = case_id
         self._case_t0 = monotonic_ms()
         self._calls = []
+        self._scope = current_scope()
+        self._misses = []
+
+    def take_misses(self) -> list[str]:
+        """Why replayed calls of the current case had no recorded answer (then forgotten)."""
+        misses, self._misses = self._misses, []
+        return misses
 
     def end(self) -> list[LlmCall]:
         """Stop attributing to the current case; its calls in order of completion."""
         calls = self._calls
         self._case = None
         self._calls = []
+        self._scope = None
         return calls
 
     def _start(self, provider: str) -> CallStart:
@@ -101,6 +120,8 @@ class ProxyChannel:
             provider=provider,
             started_ms=round(monotonic_ms() - self._case_t0, 2),
             record=self._calls.append,
+            scope=self._scope,
+            miss=self._misses.append,
         )
 
 
@@ -134,7 +155,9 @@ class MetricsProxy:
         *,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 600.0,
+        tape: Any = None,
     ) -> None:
+        """``tape`` (``runtime.replay.proxy_tape.ProxyTape``) records or replays LLM calls."""
         merged = dict(DEFAULT_UPSTREAMS)
         merged.update(upstreams or {})
         self.upstreams: dict[str, str] = {k: v.rstrip("/") for k, v in merged.items()}
@@ -145,6 +168,7 @@ class MetricsProxy:
         self._server: _Server | None = None
         self._stack: AsyncExitStack | None = None
         self._default: ProxyChannel | None = None
+        self.tape = tape
         self.url = ""
         """``http://127.0.0.1:PORT`` once started."""
 
@@ -201,7 +225,17 @@ class MetricsProxy:
             )
         assert self._client is not None
         url = f"{base}/{request.path_params['rest']}"
-        return await forward(request, self._client, url, channel._start(name))
+        start = channel._start(name)
+        if self.tape is not None:
+            client = self._client
+
+            async def upstream(capture: Any) -> Response:
+                return await forward(request, client, url, start, capture)
+
+            rest = request.path_params["rest"]
+            answer: Response = await self.tape.serve(request, name, rest, start, upstream)
+            return answer
+        return await forward(request, self._client, url, start)
 
     def app(self) -> Starlette:
         """The ASGI app (one catch-all route)."""

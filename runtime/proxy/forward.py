@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import httpx
@@ -23,7 +23,7 @@ from ..clock import monotonic_ms
 from ..transcript import LlmCall, TokenUsage
 from .usage import Meter, detect_wire
 
-__all__ = ["CallStart", "forward"]
+__all__ = ["CallStart", "Capture", "forward"]
 
 # RFC 9110 §7.6.1 hop-by-hop headers, plus the ones httpx and uvicorn set themselves.
 _DROP_REQUEST = frozenset(
@@ -66,6 +66,14 @@ class CallStart:
     """Arrival, in ms since the case began (0 when no case was active)."""
     record: Callable[[LlmCall], None]
     """Receives the finished call."""
+    scope: Any = None
+    """The case's ``runtime.replay.scope.CallScope`` (record and replay match calls on it)."""
+    miss: Callable[[str], None] | None = None
+    """Told when a replay has no recorded answer (the case becomes an error)."""
+
+
+Capture = Callable[[int, dict[str, str], bytes, float, float | None], None]
+"""Receives a finished answer: status, headers kept, body as sent, latency ms, TTFT ms."""
 
 
 def _error_kind(status: int, body: bytes) -> str:
@@ -99,8 +107,12 @@ async def forward(
     client: httpx.AsyncClient,
     url: str,
     start: CallStart,
+    capture: Capture | None = None,
 ) -> Response:
-    """Send ``request`` to ``url`` and relay the response; measure it when it is an LLM call."""
+    """Send ``request`` to ``url`` and relay the response; measure it when it is an LLM call.
+
+    ``capture`` (record mode) receives a finished LLM answer whole, once it is relayed.
+    """
     t0 = monotonic_ms()
     body = await request.body()
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST]
@@ -135,7 +147,11 @@ async def forward(
     meter.start(
         upstream.headers.get("content-type", ""), upstream.headers.get("content-encoding", "")
     )
-    return RelayResponse(_metered(upstream, meter, start, t0), upstream.status_code, out_headers)
+    kept = {
+        k: v for k, v in out_headers.items() if k.lower() in ("content-type", "content-encoding")
+    }
+    body_iter = _metered(upstream, meter, start, t0, capture, kept)
+    return RelayResponse(body_iter, upstream.status_code, out_headers)
 
 
 def _model_in_path(path: str) -> str | None:
@@ -183,11 +199,17 @@ async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
 
 
 async def _metered(
-    upstream: httpx.Response, meter: Meter, start: CallStart, t0: float
+    upstream: httpx.Response,
+    meter: Meter,
+    start: CallStart,
+    t0: float,
+    capture: Capture | None = None,
+    headers: dict[str, str] | None = None,
 ) -> AsyncIterator[bytes]:
     """Relay the body as it arrives, then record the call (also when the agent hangs up)."""
     ttft: float | None = None
     error_body = bytearray()
+    whole = bytearray() if capture is not None else None
     failed = upstream.status_code >= 400
     finished = False
     try:
@@ -197,6 +219,8 @@ async def _metered(
                     error_body += chunk
             elif meter.feed(chunk) and ttft is None:
                 ttft = round(monotonic_ms() - t0, 2)
+            if whole is not None:
+                whole += chunk
             yield chunk
         finished = True
     finally:
@@ -208,6 +232,9 @@ async def _metered(
             status, error = "error", "response not finished (agent disconnected or upstream failed)"
         # usage() parses a buffered JSON body, which also sets the model: call it first.
         usage = meter.usage() if not failed else TokenUsage()
+        latency = round(monotonic_ms() - t0, 2)
+        if capture is not None and whole is not None and finished and not failed:
+            capture(upstream.status_code, headers or {}, bytes(whole), latency, ttft)
         # Recorded before closing: on a disconnect this block runs under cancellation, and
         # the record must not depend on another await succeeding.
         start.record(
@@ -215,7 +242,7 @@ async def _metered(
                 provider=start.provider,
                 model=meter.model or "unknown",
                 started_ms=start.started_ms,
-                latency_ms=round(monotonic_ms() - t0, 2),
+                latency_ms=latency,
                 # TTFT is a streaming measure: a JSON body arrives all at once.
                 ttft_ms=ttft if meter.streaming else None,
                 usage=usage,

@@ -273,9 +273,39 @@ def test_inputs_from_env() -> None:
     )
 
 
+def test_replay_and_record_inputs_reach_bench_execute(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def runner(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 3)  # no report: the step stops there
+
+    env = _env(tmp_path, None, event="push")
+    got = ActionInputs.from_env({"INPUT_PLAN": "p.json", "INPUT_REPLAY": " cassettes/a "})
+    assert (got.replay, got.record) == ("cassettes/a", "")
+    run_action(_inputs(tmp_path, replay="cassettes/a"), env, runner=runner, echo=lambda _l: None)
+    run_action(_inputs(tmp_path, record="cas"), env, runner=runner, echo=lambda _l: None)
+    assert calls[0][-2:] == ["--replay", "cassettes/a"] and "--record" not in calls[0]
+    assert calls[1][-2:] == ["--record", "cas"] and "--replay" not in calls[1]
+
+
+@pytest.mark.slow
+def test_a_recorded_cassette_is_an_output_and_replays(tmp_path: Path) -> None:
+    env = _env(tmp_path, None, event="push")
+    run_action(_inputs(tmp_path, record="cas", fail_on="never"), env, echo=lambda _l: None)
+    outputs = _outputs(tmp_path)
+    assert outputs["cassette"] == str(tmp_path / "cas")
+    assert (tmp_path / "cas" / "cassette.jsonl").is_file()
+    (tmp_path / "output.txt").unlink()
+    result = run_action(_inputs(tmp_path, replay="cas", fail_on="never"), env, echo=lambda _l: None)
+    assert result.exit_code == 0 and _outputs(tmp_path)["cassette"] == ""
+    assert "**Replay** of cassette" in Path(_outputs(tmp_path)["report-md"]).read_text()
+
+
 @pytest.mark.parametrize(
     ("env", "words"),
     [
+        ({"INPUT_SUITE": "a", "INPUT_REPLAY": "x", "INPUT_RECORD": "y"}, "at most one"),
         ({}, "exactly one"),
         ({"INPUT_SUITE": "a", "INPUT_PLAN": "b"}, "exactly one"),
         ({"INPUT_SUITE": "a", "INPUT_FAIL_ON": "sometimes"}, "fail-on"),
