@@ -205,17 +205,19 @@ class UnitRunner:
             async with (
                 self.store.writer() as writer,
                 ExternalPools(self.plan, self.env, traffic=self.services.traffic) as pools,
-                servers,
             ):
-                await preload.wait()
-                self._create_providers(specs)
-                self.judges = Judges(self.clients, cache)
-                self.servers = servers
-                self.writer = writer
-                self.external_pools = pools
+                # Before the servers: the pools' task groups (agent processes, proxies) must
+                # be entered, and so exited, on the same side of the servers' task group.
                 await pools.open(external)  # setup commands and metrics proxies, once per agent
-                with _frozen_heap(), prompt_request_writes():
-                    await run_concurrently(work, self._run_unit, concurrency=self.concurrency)
+                async with servers:
+                    await preload.wait()
+                    self._create_providers(specs)
+                    self.judges = Judges(self.clients, cache)
+                    self.servers = servers
+                    self.writer = writer
+                    self.external_pools = pools
+                    with _frozen_heap(), prompt_request_writes():
+                        await run_concurrently(work, self._run_unit, concurrency=self.concurrency)
         finally:
             await preload.wait()
             with anyio.CancelScope(shield=True):
@@ -262,11 +264,11 @@ class UnitRunner:
             self.clients[spec.name] = ProviderClient(spec, provider, limiter)
 
     def _warm_ahead(self, units: Sequence[Unit]) -> int:
-        """Units whose per-session servers start ahead: ``concurrency`` unless set, and none
-        when every unit runs at once anyway."""
+        """Units whose per-session servers start ahead: ``concurrency`` unless set. Even when
+        every unit runs at once this starts the first servers while the SDKs import."""
         if self.warm_ahead is not None:
             return self.warm_ahead
-        return self.concurrency if len(units) > self.concurrency else 0
+        return self.concurrency
 
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining

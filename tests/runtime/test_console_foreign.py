@@ -71,7 +71,9 @@ TOOLED = """\
 """
 
 
-def _run(tmp_path: Path, dying_server: bool, **env: str) -> tuple[int, str]:
+def _run(
+    tmp_path: Path, dying_server: bool, extra: tuple[str, ...] = (), **env: str
+) -> tuple[int, str]:
     """Run the suite; with ``dying_server`` the server's death stops the run (a BenchError
     quoting its stderr), without it the run ends and prints its report."""
     suite = tmp_path / "suite.yaml"
@@ -94,7 +96,16 @@ def _run(tmp_path: Path, dying_server: bool, **env: str) -> tuple[int, str]:
     environ.pop("GITHUB_ACTIONS", None)
     environ.update(env)
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "execute", str(suite), "--output-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "execute",
+            str(suite),
+            "--output-dir",
+            str(tmp_path),
+            *extra,
+        ],
         cwd=tmp_path,
         env=environ,
         capture_output=True,
@@ -178,3 +189,12 @@ def test_bench_show_prints_foreign_text_inert(tmp_path: Path, view: list[str]) -
     assert not CONTROL.search(out), repr(CONTROL.search(out))
     assert not [ln for ln in re.split(r"\r\n|\r|\n", out) if ln.lstrip().startswith("::")]
     assert "##[" not in out
+
+
+def test_a_dying_server_beside_an_external_agent_with_the_warm_pool_on(tmp_path: Path) -> None:
+    """More sessions than --concurrency turns the warm pool on: the run still ends cleanly
+    with its error (it raised "Attempted to exit a cancel scope that isn't the current
+    task's": the external agents' task groups were entered inside the servers' one)."""
+    code, out = _run(tmp_path, True, extra=("--concurrency", "1"))
+    assert code == 3, out
+    assert "Traceback" not in out and "cancel scope" not in out
