@@ -12,6 +12,7 @@ read whole. Every transcript stays in results.jsonl (``bench show``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def read_results(path: Path, warnings: list[str]) -> list[CaseResult | LeanResul
     return out
 
 
-def _shown_attempts(records: Any) -> set[str]:
+def _shown_attempts(records: Iterable[LeanResult]) -> set[str]:
     """Per case, the key of the attempt read whole: its first failed or errored attempt,
     else its first."""
     chosen: dict[str, LeanResult] = {}

@@ -8,6 +8,7 @@ drains the run: no new case starts, the cases in flight finish, and the run ends
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .results import CaseResult
@@ -23,6 +24,22 @@ class Budget:
     """USD."""
     spent: float = 0.0
     """USD of the results written so far."""
+
+    @classmethod
+    def for_run(cls, limit: float | None, done: Iterable[CaseResult]) -> Budget | None:
+        """The budget of a run at ``limit`` USD (None: no budget), with what ``done`` (the
+        results of an earlier part of a resumed run) already cost."""
+        if limit is None:
+            return None
+        budget = cls(limit)
+        for result in done:
+            budget.add(result)
+        return budget
+
+    @property
+    def reason(self) -> str:
+        """What the run's metadata and reports say when the budget stopped it."""
+        return f"budget reached: ${self.spent:.4f} spent of ${self.limit:.4f}"
 
     @property
     def reached(self) -> bool:

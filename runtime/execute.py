@@ -169,10 +169,11 @@ async def execute(
 
     status = "interrupted"
     error: str | None = None
-    runner: UnitRunner | None = None
-    budget = options.budget_usd if options.budget_usd is not None else plan.settings.budget_usd
-    stop = options.stop if options.stop is not None or budget is None else StopRequest()
-    spent = sum((r.cost_usd or 0.0) + (r.judge_cost_usd or 0.0) for r in done.values())
+    budget = Budget.for_run(
+        options.budget_usd if options.budget_usd is not None else plan.settings.budget_usd,
+        done.values(),
+    )
+    stop = options.stop or (StopRequest() if budget is not None else None)
     try:
         runner = UnitRunner(
             plan,
@@ -183,12 +184,12 @@ async def execute(
             on_result=options.on_result,
             stop=stop,
             retries=options.retries,
-            budget=Budget(budget, spent) if budget is not None else None,
+            budget=budget,
         )
         with anyio.CancelScope() as scope:
             if stop is not None:
                 stop.attach(scope)
-            if runner.budget is not None and runner.budget.reached:
+            if budget is not None and budget.reached:
                 todo = []  # resumed at or past the budget: nothing starts
             await runner.run(todo)
         status = "completed"  # _finish downgrades it when a stop left cases without a result
@@ -200,7 +201,7 @@ async def execute(
     finally:
         if traffic is not None:
             _record_traffic(store, traffic)
-        reason = _budget_reason(runner)
+        reason = budget.reason if budget is not None and budget.reached else None
         summary = _finish(plan, store, status, error, stop_reason=reason)
     if summary.metadata.status == "completed" and plan.ai_summary.enabled:
         await _summarise(plan, store, summary, services, options)
@@ -269,14 +270,6 @@ async def _summarise(
         plan, summary.results, services.create_provider, env=options.env, stop=options.stop
     )
     summary.metadata = write_summary(store, record)
-
-
-def _budget_reason(runner: UnitRunner | None) -> str | None:
-    """The stop reason to record when the runner's budget stopped the run."""
-    if runner is None or runner.budget is None or not runner.budget.reached:
-        return None
-    b = runner.budget
-    return f"budget reached: ${b.spent:.4f} spent of ${b.limit:.4f}"
 
 
 def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
