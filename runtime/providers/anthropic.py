@@ -44,7 +44,7 @@ def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Anthropi
     """Build the adapter for an ``anthropic`` or ``bedrock_anthropic`` spec."""
     redactor = Redactor()
     what = f"provider '{spec.name}'"
-    timeout = spec.retry.timeout_ms / 1000.0
+    timeout = spec.retry.timeout_ms / 1000.0 or None  # 0: no deadline (not zero seconds)
     client: Any
     if isinstance(spec, BedrockAnthropicProvider):
         client = _bedrock_client(spec, env, redactor, timeout)
@@ -71,7 +71,7 @@ def _bedrock_client(
     spec: BedrockAnthropicProvider,
     env: Mapping[str, str] | None,
     redactor: Redactor,
-    timeout: float,
+    timeout: float | None,
 ) -> Any:
     """``AsyncAnthropicBedrock`` for ``spec``, or a ``ProviderError`` saying what is missing."""
     what = f"provider '{spec.name}'"

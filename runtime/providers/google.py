@@ -56,7 +56,7 @@ _CONFIG_NAMES = {
 def _http_options(spec: GoogleProvider | VertexProvider) -> types.HttpOptions:
     return types.HttpOptions(
         base_url=spec.base_url,
-        timeout=spec.retry.timeout_ms,  # google-genai takes milliseconds
+        timeout=spec.retry.timeout_ms or None,  # milliseconds; 0: no deadline
         retry_options=types.HttpRetryOptions(attempts=1),
     )
 

@@ -65,7 +65,7 @@ _UNUSED_KEY = "unused"
 def create(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> OpenAIChatProvider:
     """Build the adapter for an ``openai`` or ``azure`` spec."""
     redactor = Redactor()
-    timeout = spec.retry.timeout_ms / 1000.0
+    timeout = spec.retry.timeout_ms / 1000.0 or None  # 0: no deadline (not zero seconds)
     what = f"provider '{spec.name}'"
     client: openai.AsyncOpenAI
     if isinstance(spec, AzureProvider):

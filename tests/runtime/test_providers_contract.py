@@ -385,3 +385,11 @@ async def test_no_generation_parameters_sends_none(stand: Stand) -> None:
     assert sent == (
         {"max_tokens": 4096} if stand.kit.name.startswith(("anthropic", "bedrock")) else {}
     )
+
+
+@pytest.mark.requirement("retry:deadline")
+async def test_a_zero_timeout_means_no_deadline(stand: Stand) -> None:
+    # ``timeout: 0`` in a suite: no deadline at all, not an SDK timeout of zero seconds.
+    stand.fake.push(Reply(text="no rush"))
+    response, attempts, _ = await _call(stand.spec(retry=RetryPolicy(timeout_ms=0)), chat_request())
+    assert (response.text, attempts) == ("no rush", 1)
