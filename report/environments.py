@@ -33,6 +33,8 @@ __all__ = [
     "fmt_num",
     "fmt_p",
     "fmt_pct",
+    "fmt_rps",
+    "fmt_tok_s",
     "fmt_usd",
     "html_env",
     "md_env",
@@ -62,6 +64,16 @@ def fmt_ms(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value / 1000:.2f} s"
     return f"{value:.0f} ms"
+
+
+def fmt_tok_s(value: float | None) -> str:
+    """Tokens per second: 812.345 -> '812.3'."""
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def fmt_rps(value: float | None) -> str:
+    """Requests per second: 2.3456 -> '2.35'."""
+    return "—" if value is None else f"{value:,.2f}"
 
 
 def fmt_pct(value: float | None) -> str:
@@ -121,6 +133,8 @@ def _common(env: Environment) -> Environment:
     env.filters.update(
         ms=fmt_ms,
         pct=fmt_pct,
+        toks=fmt_tok_s,
+        rps=fmt_rps,
         pval=fmt_p,
         num=fmt_num,
         usd=fmt_usd,
@@ -169,7 +183,7 @@ def md_env() -> Environment:
     )
     _common(env)
     # Our own formatted numbers are trusted Markdown: keep them free of escapes.
-    for name in ("ms", "pct", "pval", "num", "usd", "delta", "mark"):
+    for name in ("ms", "pct", "toks", "rps", "pval", "num", "usd", "delta", "mark"):
         env.filters[name] = _trusted(env.filters[name])
     return env
 

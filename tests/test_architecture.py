@@ -39,7 +39,9 @@ RUNTIME_SURFACE = {
         "runtime.sanitize",
     },
     # runtime.criteria: the one rule for criteria_met, shared by the exit code and the report.
+    # runtime.load: the load result document (runtime/load/result.py) that report/ renders.
     "report": {
+        "runtime.load",
         "runtime.plan",
         "runtime.results",
         "runtime.transcript",

@@ -20,10 +20,12 @@ _REFERENCE = """
 import sys
 from pydantic._internal import _config
 _config.config_defaults["use_attribute_docstrings"] = True  # every model parses its source
-import compiler.schema, report.schema, runtime.plan.docstrings as d
+import compiler.schema, report.load, report.schema, runtime.plan.docstrings as d
 d.json_schema = lambda model, **kw: model.model_json_schema(**kw)  # pydantic's own reading
 compiler.schema.json_schema = d.json_schema
-print(compiler.schema.schema_json() if sys.argv[1] == "suite" else report.schema.schema_text(), end="")
+texts = {"suite": compiler.schema.schema_json, "report": report.schema.schema_text,
+         "load": report.load.load_schema_text}
+print(texts[sys.argv[1]](), end="")
 """
 
 
@@ -65,3 +67,11 @@ def test_importing_the_models_parses_none_of_their_source() -> None:
         "assert not ours, sorted(set(ours))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT.parent)
+
+
+def test_load_schema_descriptions_match_pydantic_attribute_docstrings() -> None:
+    from report.load import load_schema_text
+
+    text = load_schema_text()
+    assert '"description": "Counted requests sent (warm-up excluded)."' in text
+    assert text == _reference("load")

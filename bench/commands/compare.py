@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
             "written as NAME.<ext>. Every test x agent gets a verdict (regressed, improved, "
             "unchanged, within-noise, new, removed, insufficient-data, not-comparable) from a "
             "one-sided Fisher exact test over its attempts, Holm-corrected at alpha 0.05. "
-            "Exit code 0, or 1 with --fail-on regression when any verdict is regressed."
+            "Exit code 0, or 1 with --fail-on regression when any verdict is regressed. "
+            "Two load results (bench load's JSON) compare per level: tok/s, TTFT p50/p99, "
+            "TPOT, goodput and the knee; a table on a terminal, Markdown when piped or with -o."
         ),
     )
     p.add_argument("base", metavar="BASE", help="base JSON report, run directory or run id")
@@ -53,8 +55,21 @@ def run(args: argparse.Namespace) -> int:
     from runtime.errors import InputError
 
     formats = normalise_formats(args.format)
-    base = build_report(report_source(args.base, args.output_dir))
-    head = build_report(report_source(args.head, args.output_dir))
+    base_path = report_source(args.base, args.output_dir)
+    head_path = report_source(args.head, args.output_dir)
+    from report.load import is_load_document
+
+    loads = (is_load_document(base_path), is_load_document(head_path))
+    if any(loads):
+        if not all(loads):
+            which = "BASE" if loads[0] else "HEAD"
+            raise InputError(
+                f"cannot compare a load result ({which}) with a test report: give two load "
+                "results (bench load's JSON) or two test reports"
+            )
+        return _compare_load(args, formats, base_path, head_path)
+    base = build_report(base_path)
+    head = build_report(head_path)
     if args.output is None:
         if formats != ["md"] and len(formats) > 1:
             raise InputError("several formats need -o NAME to write them to files")
@@ -79,3 +94,29 @@ def _exit_code(base: Any, head: Any, fail_on: str) -> int:
         line = f"bench: regressed: {v.test} ({v.agent}), p = {v.p_value:.3g}"
         print(for_terminal(line), file=sys.stderr)
     return 1 if regressed else 0
+
+
+def _compare_load(
+    args: argparse.Namespace, formats: list[str], base_path: Path, head_path: Path
+) -> int:
+    """Two load results: per-level deltas as a console table (on a terminal) or Markdown."""
+    from bench.terminal import is_terminal, make_console
+    from report.load import read_load_result
+    from report.load_compare import compare_load, print_load_compare, render_load_compare_md
+    from runtime.errors import InputError
+
+    if formats != ["md"]:
+        raise InputError("two load results compare as Markdown only (-f md)")
+    if args.fail_on != "never":
+        raise InputError("--fail-on applies to test reports, not to load results")
+    cmp = compare_load(read_load_result(base_path), read_load_result(head_path))
+    if args.output is not None:
+        path = Path(args.output + ".md")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_load_compare_md(cmp), encoding="utf-8")
+        print(f"wrote {path}")
+    elif is_terminal(sys.stdout):
+        print_load_compare(cmp, make_console())
+    else:
+        sys.stdout.write(render_load_compare_md(cmp))
+    return 0

@@ -19,12 +19,14 @@ def register(subparsers: Any) -> None:
         description=(
             "Render the reports of a run directory (runs/<id>/, finished or partial) or "
             "re-render a JSON report written earlier, so templates can change without "
-            "re-running anything. Prints the console report unless --quiet."
+            "re-running anything. A load result (bench load's JSON) renders as html, md "
+            "and json with its saturation charts. Prints the console report unless --quiet."
         ),
     )
     p.add_argument(
         "source", metavar="RUN",
-        help="a run directory, a report .json, or a run id (or an unambiguous part of one)",
+        help="a run directory, a report .json, a load result .json (bench load), "
+        "or a run id (or an unambiguous part of one)",
     )  # fmt: skip
     p.add_argument("--output-dir", type=Path, default=None,
                    help="where runs/ is, for a run id (default: the current directory)")  # fmt: skip
@@ -67,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from bench.sources import report_source
 
     source = report_source(args.source, args.output_dir)
+    from report.load import is_load_document
+
+    if is_load_document(source):
+        return _run_load(args, source)
     built = build_report(source)
     base_report = build_report(Path(args.baseline)) if args.baseline else None
     console = make_console()
@@ -76,5 +82,26 @@ def run(args: argparse.Namespace) -> int:
     for path in write_reports(
         built, formats, out, baseline=base_report, full_report=args.full_report
     ):
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    return 0
+
+
+def _run_load(args: argparse.Namespace, source: Path) -> int:
+    """A load result (``bench load``'s JSON): its console table, then each format written."""
+    from bench.terminal import make_console
+    from report.load import print_load_console, read_load_result, write_load_reports
+    from runtime.errors import InputError
+
+    if args.baseline:
+        raise InputError(
+            "--baseline compares test reports; compare two load results with "
+            "`bench compare BASE.json HEAD.json`"
+        )
+    result = read_load_result(source)
+    console = make_console()
+    if not args.quiet:
+        print_load_console(result, console)
+    out = Path(args.output) if args.output else default_base(source)
+    for path in write_load_reports(result, args.format, out):
         console.print(f"wrote {path}", markup=False, highlight=False)
     return 0
