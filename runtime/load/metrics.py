@@ -26,15 +26,25 @@ refused, HTML, JSON) gives ``None``: never an error of the run.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+import anyio
 import httpx
 
 from .result import ServerMetrics
 
-__all__ = ["KNOWN", "MetricsSnapshot", "level_metrics", "metrics_url", "scrape"]
+__all__ = [
+    "KNOWN",
+    "LevelWatch",
+    "MetricsSnapshot",
+    "level_metrics",
+    "metrics_url",
+    "scrape",
+    "watch_level",
+]
 
 Kind = Literal["counter", "gauge"]
 Merge = Literal["sum", "max"]
@@ -259,3 +269,41 @@ def _ratio(raw: dict[str, float], pairs: Sequence[tuple[str, str]]) -> float | N
         if raw.get(whole, 0.0) > 0 and part in raw:
             return min(raw[part] / raw[whole], 1.0)
     return None
+
+
+@dataclass
+class LevelWatch:
+    """What ``watch_level`` saw; ``metrics`` is set when the level's block has ended."""
+
+    before: MetricsSnapshot | None = None
+    during: list[MetricsSnapshot | None] = field(default_factory=list)
+    metrics: ServerMetrics | None = None
+
+
+@asynccontextmanager
+async def watch_level(
+    client: httpx.AsyncClient, base_url: str, *, interval_s: float = 1.0
+) -> AsyncIterator[LevelWatch]:
+    """Scrape before the block, every ``interval_s`` while it runs, and after it.
+
+    ``async with watch_level(client, url) as watch: ...run the level...`` then
+    ``watch.metrics`` is the level's :class:`ServerMetrics` (None when /metrics is not
+    served: then nothing more is asked of the server after the first scrape).
+    """
+    watch = LevelWatch(before=await scrape(client, base_url))
+    if watch.before is None:
+        yield watch
+        return
+
+    async def poll() -> None:
+        while True:
+            await anyio.sleep(interval_s)
+            watch.during.append(await scrape(client, base_url))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(poll)
+        try:
+            yield watch
+        finally:
+            tg.cancel_scope.cancel()
+    watch.metrics = level_metrics(watch.before, await scrape(client, base_url), watch.during)

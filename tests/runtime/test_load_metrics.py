@@ -19,7 +19,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from runtime.load.metrics import MetricsSnapshot, level_metrics, metrics_url, parse, scrape
+from runtime.load.metrics import (
+    MetricsSnapshot,
+    level_metrics,
+    metrics_url,
+    parse,
+    scrape,
+    watch_level,
+)
 from tests.fakes.serve import serve_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -173,6 +180,7 @@ def test_metrics_live_beside_the_api_root(base: str, want: str) -> None:
 # ---- a live scrape -----------------------------------------------------------------------
 
 SERVED: dict[str, str] = {"mode": "vllm"}
+LIVE = {"calls": 0}
 
 
 async def _metrics(request: Request) -> Response:
@@ -189,6 +197,16 @@ async def _metrics(request: Request) -> Response:
         return Response('{"requests": 12}', media_type="application/json")
     if mode == "garbage":
         return PlainTextResponse("up and running")
+    if mode == "live":
+        LIVE["calls"] += 1
+        n = LIVE["calls"]
+        usage = 0.8 if n == 3 else 0.1  # a peak that only a scrape during the level sees
+        return PlainTextResponse(
+            "# TYPE vllm:kv_cache_usage_perc gauge\n"
+            f'vllm:kv_cache_usage_perc{{engine="0"}} {usage}\n'
+            "# TYPE vllm:generation_tokens_total counter\n"
+            f'vllm:generation_tokens_total{{engine="0"}} {100 * n}\n'
+        )
     if mode == "slow":
         await anyio.sleep(2)
         return PlainTextResponse(text("tgi"))
@@ -230,3 +248,24 @@ async def test_connection_refused_gives_none() -> None:
         port = s.getsockname()[1]  # bound, never listening: the connection is refused
         async with httpx.AsyncClient() as client:
             assert await scrape(client, f"http://127.0.0.1:{port}/v1") is None
+
+
+async def test_watch_level_sees_the_peak_while_the_level_runs(server: str) -> None:
+    SERVED["mode"] = "live"
+    LIVE["calls"] = 0
+    async with httpx.AsyncClient() as client:
+        async with watch_level(client, server + "/v1", interval_s=0.05) as watch:
+            while LIVE["calls"] < 4:  # the level "runs" until a few samples were taken
+                await anyio.sleep(0.02)
+    assert watch.metrics is not None
+    assert watch.metrics.kv_cache_usage == pytest.approx(0.8)
+    calls = LIVE["calls"]
+    assert watch.metrics.raw["vllm:generation_tokens"] == 100 * (calls - 1)
+
+
+async def test_watch_level_asks_nothing_more_of_a_server_without_metrics(server: str) -> None:
+    SERVED["mode"] = "404"
+    async with httpx.AsyncClient() as client:
+        async with watch_level(client, server, interval_s=0.01) as watch:
+            await anyio.sleep(0.1)
+    assert watch.before is None and watch.during == [] and watch.metrics is None
