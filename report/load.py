@@ -12,6 +12,7 @@ the prompts' description) is escaped by the environments' rules (report/environm
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,16 +104,26 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
 
 
+_KIND = re.compile(r'"kind"\s*:\s*"bench-load"')
+_PEEK = 64 * 1024
+
+
 def is_load_document(path: str | Path) -> bool:
-    """True when ``path`` is a JSON file whose ``kind`` is "bench-load" (a load result)."""
+    """True when ``path`` is a JSON file whose ``kind`` is "bench-load" (a load result).
+
+    Only the file's head is read: ``kind`` comes near the top of every load result (bench
+    writes it second; sorted keys put it before ``levels``), and a test report of many
+    megabytes is not parsed twice to learn that it is not one.
+    """
     p = Path(path)
-    if p.is_dir() or p.suffix.lower() != ".json" or not p.is_file():
+    if p.suffix.lower() != ".json" or not p.is_file():
         return False
     try:
-        data = _read_json(p)
-    except InputError:
+        with p.open("rb") as fh:
+            head = fh.read(_PEEK)
+    except OSError:
         return False
-    return isinstance(data, dict) and data.get("kind") == KIND
+    return bool(_KIND.search(head.decode("utf-8", "replace")))
 
 
 def read_load_result(path: str | Path) -> LoadResult:

@@ -73,6 +73,14 @@ def test_reading_what_is_not_a_load_result_is_a_clear_error(tmp_path: Path) -> N
         read_load_result(tmp_path / "x.json")
 
 
+def test_a_report_quoting_a_load_kind_in_a_string_is_not_a_load_result(tmp_path: Path) -> None:
+    # The kind is found from the file's head; text inside a JSON string is escaped there.
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"report_version": 3, "output": '{"kind": "bench-load"}'}))
+    assert not is_load_document(report)
+    assert not is_load_document(tmp_path)  # a run directory
+
+
 def test_junit_is_refused_for_a_load_result(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no JUnit form"):
         write_load_reports(result(), "html,junit", tmp_path / "r")
