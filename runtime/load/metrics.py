@@ -26,8 +26,8 @@ refused, HTML, JSON) gives ``None``: never an error of the run.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,6 +42,7 @@ __all__ = [
     "MetricsSnapshot",
     "level_metrics",
     "metrics_url",
+    "level_watcher",
     "scrape",
     "watch_level",
 ]
@@ -307,3 +308,20 @@ async def watch_level(
         finally:
             tg.cancel_scope.cancel()
     watch.metrics = level_metrics(watch.before, await scrape(client, base_url), watch.during)
+
+
+def level_watcher(
+    base_url: str, headers: Mapping[str, str] | None = None, *, interval_s: float = 1.0
+) -> Callable[[], AbstractAsyncContextManager[LevelWatch]]:
+    """A ``watch_level`` per level with its own short-lived client (what a sweep holds).
+
+    ``headers`` go to the server with every scrape (a /metrics behind the API's key).
+    """
+
+    @asynccontextmanager
+    async def watch() -> AsyncIterator[LevelWatch]:
+        async with httpx.AsyncClient(headers=dict(headers or {})) as client:
+            async with watch_level(client, base_url, interval_s=interval_s) as w:
+                yield w
+
+    return watch

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from runtime.load.metrics import (
     MetricsSnapshot,
     level_metrics,
+    level_watcher,
     metrics_url,
     parse,
     scrape,
@@ -269,3 +270,14 @@ async def test_watch_level_asks_nothing_more_of_a_server_without_metrics(server:
         async with watch_level(client, server, interval_s=0.01) as watch:
             await anyio.sleep(0.1)
     assert watch.before is None and watch.during == [] and watch.metrics is None
+
+
+async def test_a_level_watcher_opens_its_own_client_per_level(server: str) -> None:
+    SERVED["mode"] = "live"
+    LIVE["calls"] = 0
+    watcher = level_watcher(server + "/v1", {"Authorization": "Bearer k"}, interval_s=10)
+    for level in (1, 2):
+        async with watcher() as watch:
+            pass
+        assert watch.metrics is not None, level
+        assert watch.metrics.raw["vllm:generation_tokens"] == 100
