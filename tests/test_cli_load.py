@@ -140,3 +140,32 @@ def test_bad_input_is_a_clear_error_not_a_traceback(
     assert main(["load", str(bad), "-q"]) == 2
     assert "concurrency or rate, not both" in capsys.readouterr().err
     assert main(["load", str(tmp_path / "plan.json"), "-q"]) == 2
+
+
+def test_the_suites_response_assertions_judge_each_answer_and_goodput(
+    fake: FakeLLM, server: tuple[FakeLLM, str], tmp_path: Path
+) -> None:
+    """Answers are "tok0 tok1 tok2 tok3 ": the first prompt's assertion passes, the second's
+    fails, a tool assertion (meaningless without tools) is left out, a third prompt has none."""
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "providers:\n  - name: local\n    type: OPENAI_COMPATIBLE\n"
+        f"    baseUrl: {server[1]}/v1\n    model: gemma\n"
+        "agents:\n  - {name: a, provider: local}\n"
+        "sessions:\n  - name: s\n    tests:\n"
+        "      - name: good\n        prompt: one\n        assertions:\n"
+        "          - {type: output_contains, value: tok3}\n"
+        "          - {type: tool_called, tool: search}\n"
+        "      - name: bad\n        prompt: two\n        assertions:\n"
+        "          - {type: output_regex, pattern: '^nothing$'}\n"
+        "      - {name: none, prompt: three}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "j.json"
+    code = main(["load", str(suite), "-q", "-o", str(out), "--requests", "3", "--warmup", "0",
+                 "--slo", "e2e=30s"])  # fmt: skip
+    assert code == 0
+    (level,) = LoadResult.model_validate_json(out.read_text()).levels
+    assert [s.assertions_ok for s in level.samples] == [True, False, None]
+    assert [s.slo_ok for s in level.samples] == [True, False, True]
+    assert level.slo_met_fraction == 2 / 3

@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.load_console import LoadConsole
     from compiler import compile_with_warnings
     from runtime.errors import InputError
+    from runtime.load.judge import suite_judge
     from runtime.load.sweep import Sweep
     from runtime.load.wire import wire_for
 
@@ -198,11 +199,12 @@ def run(args: argparse.Namespace) -> int:
     section = comp.load
     spec = _provider(comp.plan, args.provider or (section.provider if section else None))
     config = load_config(args, section, spec.retry.timeout_ms / 1000.0)
-    prompts, origin = _prompts(args, comp.plan, config.seed)
+    prompts, origin, cases = _prompts(args, comp.plan, config.seed)
     wire = wire_for(spec)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     view = LoadConsole(config, quiet=args.quiet)
-    sweep = Sweep(wire, prompts, config, report=view.hooks())
+    judge = suite_judge(cases) if cases else None
+    sweep = Sweep(wire, prompts, config, judge=judge, report=view.hooks())
     with view:
         anyio.run(sweep.run)
     result = build_result(args, spec, wire, config, sweep, origin, started)
@@ -286,28 +288,31 @@ def load_config(args: argparse.Namespace, section: Any, provider_timeout_s: floa
     return config
 
 
-def _prompts(args: argparse.Namespace, plan: Any, seed: int) -> tuple[list[str], dict[str, Any]]:
+def _prompts(
+    args: argparse.Namespace, plan: Any, seed: int
+) -> tuple[list[str], dict[str, Any], list[Any]]:
+    """The prompts, where they came from, and (suite prompts) the case of each."""
     from runtime.errors import InputError
     from runtime.load.workload import generated_prompts, read_dataset
 
     if args.dataset is not None:
         prompts = read_dataset(args.dataset, args.dataset_field)
-        return prompts, {"source": "dataset", "path": str(args.dataset), "count": len(prompts)}
+        return prompts, {"source": "dataset", "path": str(args.dataset), "count": len(prompts)}, []
     if args.generate_prompts is not None:
         prompts = generated_prompts(args.generate_prompts, args.input_tokens, seed)
         origin = {"source": "generated", "count": len(prompts), "input_tokens": args.input_tokens}
-        return prompts, origin
-    seen: dict[str, None] = {}
+        return prompts, origin, []
+    seen: dict[str, Any] = {}  # prompt -> its first case (whose assertions judge the answer)
     for unit in plan.units:
         for case in unit.cases:
             if isinstance(case.prompt, str) and case.prompt:
-                seen.setdefault(case.prompt, None)
+                seen.setdefault(case.prompt, case)
     if not seen:
         raise InputError(
             "the suite has no prompt that is known before a run (every prompt uses a run-time "
             "variable); give --dataset FILE.jsonl or --generate-prompts N"
         )
-    return list(seen), {"source": "suite", "count": len(seen)}
+    return list(seen), {"source": "suite", "count": len(seen)}, list(seen.values())
 
 
 def build_result(

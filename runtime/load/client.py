@@ -37,6 +37,8 @@ class Measured:
     error: str | None = None
     text: list[str] | None = None
     """The streamed text's pieces, when asked for (assertions)."""
+    prompt: int = 0
+    """Which prompt of the workload was sent."""
 
     @property
     def tokens(self) -> int:
@@ -51,7 +53,7 @@ def new_session(connections: int, timeout_s: float | None) -> aiohttp.ClientSess
     connector = aiohttp.TCPConnector(limit=connections, limit_per_host=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=timeout_s or None)
     return aiohttp.ClientSession(
-        connector=connector, timeout=timeout, auto_decompress=False, trust_env=True
+        connector=connector, timeout=timeout, auto_decompress=False, trust_env=False
     )
 
 

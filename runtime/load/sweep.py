@@ -27,8 +27,8 @@ from .wire import Wire
 
 __all__ = ["LevelReport", "LoadConfig", "Sweep", "Tally"]
 
-Judge = Callable[[str], bool | None]
-"""Evaluates a streamed answer (the suite's assertions); None: nothing to evaluate."""
+Judge = Callable[[int, str], bool | None]
+"""Evaluates the streamed answer to prompt ``i`` (the suite's assertions); None: no verdict."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Sweep:
             else:
                 self.tally.estimated += 1
             if self.judge is not None and m.text is not None:
-                s.assertions_ok = self.judge("".join(m.text))
+                s.assertions_ok = self.judge(m.prompt, "".join(m.text))
         return self._summarize(value, samples, end - start)
 
     async def _closed(
@@ -189,7 +189,8 @@ class Sweep:
         return out
 
     async def _send(self, session: object, n: int) -> Measured:
-        prompt = self.prompts[n % len(self.prompts)]
+        which = n % len(self.prompts)
+        prompt = self.prompts[which]
         m = await send(
             session,  # type: ignore[arg-type]  # an aiohttp.ClientSession, kept opaque above
             self.wire,
@@ -197,6 +198,7 @@ class Sweep:
             self.config.max_tokens,
             keep_text=self.judge is not None,
         )
+        m.prompt = which
         return m
 
     def _sample(self, index: int, m: Measured, start: float) -> LoadSample:
