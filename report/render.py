@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from runtime.errors import InputError
 
+from .charts import report_charts
 from .environments import LARGE_RUN, html_env, md_env
 from .formats import EXTENSIONS, FORMATS, normalise_formats
 from .perf import no_gc
@@ -38,6 +39,7 @@ def render_html(report: Report) -> str:
         r=report,
         v=v,
         options=options,
+        charts=report_charts(report),
         index=Markup(view_index(report, v, options)),
         anchors={t.key: t.anchor for t in v.tests},
         rows={row.key: row for row in report.comparison_summary},

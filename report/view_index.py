@@ -4,14 +4,15 @@ The page's script never reads the DOM to decide what matches: it reads this inde
 once into a ``<script type="application/json">`` block (escaped by ``escape.json_script``).
 Shape (short keys: at 10,000 cases every byte is paid ten thousand times)::
 
-    {"agents": [name, ...], "types": [assertion type, ...],
+    {"agents": [name, ...], "types": [assertion type, ...], "texts": [case text, ...],
      "tests": [{"t": anchor, "s": session anchor, "q": test text,
                 "c": [[agent index, status, stability label or "", [type index, ...],
-                       case text], ...]}, ...]}
+                       case text index], ...]}, ...]}
 
 ``q`` holds the test's name, description and prompt; a case's text its final output, error
 and tool calls (name, arguments, result, error). Each piece is clipped to
-``SEARCH_TEXT_LIMIT`` characters. A test matches when one of its cases satisfies every
+``SEARCH_TEXT_LIMIT`` characters. Case texts are stored once in ``texts`` (agents and attempts
+often write the same output and tool results). A test matches when one of its cases satisfies every
 active filter and the search text is found in the test's or that case's text.
 """
 
@@ -88,6 +89,7 @@ def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
         for agent, cell in row.results.items()
     }
     session_of = {(sg.file, sg.session): sg.anchor for f in v.files for sg in f.sessions}
+    texts: dict[str, int] = {}
     tests = []
     for tg in v.tests:
         first = tg.cases[0]
@@ -97,7 +99,7 @@ def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
                 c.status,
                 labels.get((c.key, c.agent), ""),
                 sorted(types[t] for t in _types(c.assertions, set())),
-                _case_text(c),
+                texts.setdefault(_case_text(c), len(texts)),
             ]
             for c in tg.cases
         ]
@@ -107,5 +109,5 @@ def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
         tests.append(
             {"t": tg.anchor, "s": session_of[(tg.file, tg.session)], "q": text, "c": cases}
         )
-    data = {"agents": v.agents, "types": options["type"], "tests": tests}
+    data = {"agents": v.agents, "types": options["type"], "texts": list(texts), "tests": tests}
     return escape.json_script(data)

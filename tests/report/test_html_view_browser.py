@@ -10,7 +10,7 @@ import pytest
 
 from report import Report, build_from_results, render
 from tests.report.cdp import Browser, Page
-from tests.report.samples import viewer
+from tests.report.samples import repeated, viewer
 
 pytestmark = [pytest.mark.slow, pytest.mark.requirement("report:html-viewer")]
 
@@ -171,3 +171,45 @@ def test_an_anchor_link_opens_its_group_and_keeps_the_view(page: Page) -> None:
     page.eval("new Promise(r => setTimeout(r, 50))")
     assert page.eval("location.hash") == before
     assert page.eval("document.querySelectorAll('#test-results details.tg[open]').length") == 1
+
+
+@pytest.mark.requirement("report:html-charts")
+def test_charts_render_and_stability_filters_repeats(
+    browser: Browser, test_output: Path, tmp_path: Path
+) -> None:
+    s = repeated(viewer(), 3, {0: {1}, 5: {0, 2}, 7: {0, 1, 2}})
+    report = build_from_results(s.results, s.meta, s.plan)
+    path = tmp_path / "repeated.html"
+    path.write_text(render(report, "html"), encoding="utf-8")
+    page = browser.page()
+    try:
+        page.load(path)
+        count = "document.querySelectorAll({!r}).length"
+        assert page.eval(count.format("svg.chart[role=img] > title")) == 4
+        assert page.eval(count.format("svg.pass-rate rect.bar")) == 2
+        assert page.eval(count.format("svg.latency rect.box")) == 2
+        assert page.eval(count.format("svg.tokens rect.box")) == 2
+        assert page.eval(count.format("svg.attempts rect.mark")) == 24 * 3
+        assert page.eval(count.format("svg.attempts rect.mark.failed")) == 6
+        # drawn, not just present: the bars have a size on screen
+        widths = page.eval(
+            "Array.from(document.querySelectorAll('svg.pass-rate rect.bar')).map(r => r.getBoundingClientRect().width)"
+        )
+        assert all(w > 0 for w in widths)
+        # with repeats the stability filter exists: the flaky test × agent entries
+        _tick(page, "label", "flaky")
+        assert page.eval(SHOWN) == 2
+        page.screenshot(test_output / "viewer_charts.png")
+        assert page.problems() == [] and len(page.requests()) == 1
+    finally:
+        page.close()
+
+
+def test_screenshots_for_review(report: Report, page: Page, test_output: Path) -> None:
+    page.screenshot(test_output / "viewer_list.png")
+    _tick(page, "status", "failed")
+    _tick(page, "agent", "claude-agent")
+    page.screenshot(test_output / "viewer_filtered.png")
+    page.eval("document.querySelector('#test-results details.tg:not([hidden]) summary').click()")
+    page.eval("new Promise(r => setTimeout(r, 50))")
+    page.screenshot(test_output / "viewer_expanded.png")
