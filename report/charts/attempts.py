@@ -15,7 +15,7 @@ MAX_ROWS = 60
 LEFT, ROW, TOP, MARK, GAP = 300, 18, 26, 12, 3
 
 
-def attempts_chart(report: Report, width: float = 640) -> Markup | None:
+def attempts_chart(report: Report, width: float = 560) -> Markup | None:
     """None unless some test × agent ran more than once."""
     runs: dict[tuple[str, str], list[CaseReport]] = {}
     for c in report.detailed_results:

@@ -11,7 +11,7 @@ from .svg import Scale, axis, clip_label, figure, line, quantile, rect, text
 
 __all__ = ["distribution_chart"]
 
-LEFT, RIGHT, ROW, TOP = 190, 150, 26, 26
+LEFT, RIGHT, ROW, TOP = 160, 120, 26, 26
 
 
 def distribution_chart(
@@ -20,7 +20,7 @@ def distribution_chart(
     fmt: Callable[[float], str],
     *,
     name: str,
-    width: float = 640,
+    width: float = 560,
 ) -> Markup:
     """One box per agent over ``values[agent]`` (agents with no value are left out)."""
     rows = [(agent, sorted(vs)) for agent, vs in values.items() if vs]

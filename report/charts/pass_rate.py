@@ -10,10 +10,10 @@ from .svg import Scale, axis, clip_label, figure, line, rect, text
 
 __all__ = ["pass_rate_chart"]
 
-LEFT, RIGHT, ROW, TOP = 190, 150, 26, 26
+LEFT, RIGHT, ROW, TOP = 160, 120, 26, 26
 
 
-def pass_rate_chart(agents: list[AgentStats], width: float = 640) -> Markup:
+def pass_rate_chart(agents: list[AgentStats], width: float = 560) -> Markup:
     """One bar per agent (passed / cases) and the Wilson 95% interval of that rate."""
     x = Scale(0.0, 1.0, LEFT, width - RIGHT)
     bottom = TOP + ROW * len(agents)

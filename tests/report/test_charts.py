@@ -39,7 +39,7 @@ def test_pass_rate_has_a_bar_and_an_interval_per_agent() -> None:
         tip = bar.find(f"{SVG}title").text
         assert f"{a.passed}/{a.total} passed" in tip and f"{lo * 100:.0f}–{hi * 100:.0f}%" in tip
         # bar length is the pass rate on the 0..100% axis
-        assert float(bar.get("width")) == pytest.approx(a.pass_rate * 300, abs=0.01)
+        assert float(bar.get("width")) == pytest.approx(a.pass_rate * 280, abs=0.01)
     assert len([ln for ln in svg.iter(f"{SVG}line") if ln.get("class") == "ci"]) == 3 * 2
 
 
