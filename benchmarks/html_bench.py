@@ -5,7 +5,10 @@ Targets (issue 16): under 2 s to first contentful paint here, file under 15 MB. 
 printed against them, never asserted (tests do not time things). Screenshots of the list, a
 filtered view, the charts and an expanded case go to test-output/report/html_bench/.
 
-    .venv/bin/python benchmarks/html_bench.py [--cases 10000] [--repeat 3]
+    .venv/bin/python benchmarks/html_bench.py [--cases 10000] [--repeat 3] [--against OTHER.html]
+
+``--against`` loads another HTML file (e.g. the same run rendered by an older bench) in
+alternation with this one, so both are measured in the same sitting under the same load.
 """
 
 from __future__ import annotations
@@ -51,9 +54,18 @@ def _paint(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
           const fcp = performance.getEntriesByName('first-contentful-paint')[0];
           const nav = performance.getEntriesByType('navigation')[0];
           return {fcp: fcp ? fcp.startTime : -1, dcl: nav.domContentLoadedEventEnd,
-                  load: nav.loadEventEnd};
+                  load: nav.loadEventEnd, nodes: document.getElementsByTagName('*').length};
         })()"""
     )
+
+
+def _open(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Page.load waits 30 s at most; a loaded machine can take longer for 13 MB.
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        page.send(f"{domain}.enable")
+    page.send("Page.navigate", {"url": path.resolve().as_uri()})
+    page.wait_for("Page.loadEventFired", timeout=300)
+    page.send("Runtime.evaluate", {"expression": "1"}, timeout=120)
 
 
 def main() -> None:
@@ -61,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another HTML file, measured alternately")
     args = parser.parse_args()
     binary = find_chromium()
     if binary is None:
@@ -76,49 +89,56 @@ def main() -> None:
     print(f"{'file size':<24}{size_mb:>9.2f} MB   target < {SIZE_TARGET_MB:.0f} MB {mark}")
     OUT.mkdir(parents=True, exist_ok=True)
     browser = Browser(binary)
-    fcp, dcl, load, expand = [], [], [], []
+    figures: dict[str, dict[str, list[float]]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "report.html"
             path.write_text(html, encoding="utf-8")
+            files = {"this": path} | ({"against": args.against} if args.against else {})
             for i in range(args.repeat):
-                page = browser.page()
-                try:
-                    page.load(path)
-                    p = _paint(page)
-                    fcp.append(p["fcp"] / 1000)
-                    dcl.append(p["dcl"] / 1000)
-                    load.append(p["load"] / 1000)
-                    if i == 0:
-                        page.screenshot(OUT / "list.png")
-                    e = page.eval(_EXPAND)
-                    expand.append(e["ms"] / 1000)
-                    if i == 0:
-                        print(f"expanded #{e['id']}: content built: {e['built']}")
-                        page.eval(f"document.getElementById({e['id']!r}).scrollIntoView()")
-                        page.screenshot(OUT / "expanded.png")
-                    problems = page.problems()
-                    if problems or len(page.requests()) != 1:
-                        print(f"! problems {problems[:3]} requests {page.requests()[:3]}")
-                finally:
-                    page.close()
+                for name, file in files.items():
+                    f = figures.setdefault(name, {})
+                    page = browser.page()
+                    try:
+                        _open(page, file)
+                        p = _paint(page)
+                        for key in ("fcp", "dcl", "load"):
+                            f.setdefault(key, []).append(p[key] / 1000)
+                        f.setdefault("nodes", []).append(p["nodes"])
+                        shoot = i == 0 and name == "this"
+                        if shoot:
+                            page.screenshot(OUT / "list.png")
+                        e = page.eval(_EXPAND)
+                        f.setdefault("expand", []).append(e["ms"] / 1000)
+                        if shoot:
+                            print(f"expanded #{e['id']}: content built: {e['built']}")
+                            page.eval(f"document.getElementById({e['id']!r}).scrollIntoView()")
+                            page.screenshot(OUT / "expanded.png")
+                        problems = page.problems()
+                        if problems or len(page.requests()) != 1:
+                            print(f"! problems {problems[:3]} requests {page.requests()[:3]}")
+                    finally:
+                        page.close()
     finally:
         browser.close()
 
     def row(name: str, xs: list[float], target: float | None = None) -> None:
         if not xs or min(xs) < 0:
-            print(f"{name:<24}{'n/a':>9}")
+            print(f"  {name:<24}{'n/a':>9}")
             return
         rng = f"{min(xs):.2f}–{max(xs):.2f} s (median {statistics.median(xs):.2f})"
         tail = ""
         if target is not None:
             tail = f"   target < {target:.0f} s {'✓' if max(xs) < target else '✗'}"
-        print(f"{name:<24}{rng}{tail}")
+        print(f"  {name:<24}{rng}{tail}")
 
-    row("first contentful paint", fcp, FIRST_PAINT_TARGET_S)
-    row("DOMContentLoaded", dcl)
-    row("load event", load)
-    row("open a collapsed case", expand)
+    for name, f in figures.items():
+        label = "this report" if name == "this" else f"against {args.against}"
+        print(f"{label}: {int(f['nodes'][0]):,} DOM elements after load")
+        row("first contentful paint", f["fcp"], FIRST_PAINT_TARGET_S)
+        row("DOMContentLoaded", f["dcl"])
+        row("load event", f["load"])
+        row("open a collapsed case", f["expand"])
     print(f"screenshots: {OUT.relative_to(ROOT)}/")
 
 

@@ -112,6 +112,12 @@ def test_filters_combine_and_survive_a_reload(page: Page, report: Report) -> Non
     )
     _tick(page, "session", sessions[0])  # files › setup
     assert page.eval(SHOWN) == 1
+    # only the headings of what is left: one file, one session, one matrix group
+    headings = (
+        "Array.from(document.querySelectorAll('#test-results h3:not([hidden])')).map(h => h.id)"
+    )
+    assert page.eval(headings) == ["f0", sessions[0]]
+    assert page.eval("document.querySelectorAll('#matrix tbody:not([hidden])').length") == 1
     page.eval("document.querySelector('#leaderboard th[data-key=tokens] button').click()")
     fragment = page.eval("location.hash")
     assert fragment.startswith("#status=failed,error&agent=claude-agent&session=")
@@ -213,3 +219,30 @@ def test_screenshots_for_review(report: Report, page: Page, test_output: Path) -
     page.eval("document.querySelector('#test-results details.tg:not([hidden]) summary').click()")
     page.eval("new Promise(r => setTimeout(r, 50))")
     page.screenshot(test_output / "viewer_expanded.png")
+
+
+def test_without_javascript_the_page_shows_everything(
+    report: Report, browser: Browser, tmp_path: Path
+) -> None:
+    path = tmp_path / "nojs.html"
+    path.write_text(render(report, "html"), encoding="utf-8")
+    page = browser.page()
+    try:
+        page.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        for domain in ("Page", "Network"):
+            page.send(f"{domain}.enable")
+        page.send("Page.navigate", {"url": path.resolve().as_uri()})
+        page.wait_for("Page.loadEventFired")
+        # the lazy bodies are ordinary content: every group's comparison is in the DOM
+        groups = page.eval("document.querySelectorAll('details.tg').length")
+        assert groups == 12
+        assert (
+            page.eval("document.querySelectorAll('details.tg .multi-agent-comparison').length")
+            == 12
+        )
+        # the controls that need the script stay hidden; the hostile output is text
+        assert page.eval("document.getElementById('filters').hidden") is True
+        assert page.eval("document.querySelectorAll('details.tg img').length") == 0
+        assert page.requests() == [path.resolve().as_uri()]
+    finally:
+        page.close()
