@@ -15,6 +15,7 @@ from rich.console import Console
 
 from report import COMMENT_LIMIT, MARKER, build_report, print_console_report, render
 from report.escape import ZWSP, json_script, md_block, md_inline
+from tests.hostile.payload import payload
 
 pytestmark = pytest.mark.requirement("report:untrusted-output")
 
@@ -136,6 +137,7 @@ def test_html_index_cannot_end_its_script_block(evil) -> None:  # type: ignore[n
         "x & y > z",
         "\ud800 lone surrogate",
         {"k</script>": ["<", "\u2028"]},
+        payload(),  # workflow commands, terminal escapes, U+2028 (tests/hostile)
     ],
 )
 def test_json_script_escapes_every_breaker(value: object) -> None:
