@@ -22,6 +22,7 @@ from .freeze import build_plan, build_settings, fresh_seed, resolve_now
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
 from .source import SourceDoc
+from .suite import LoadDef
 from .templating.engine import TemplateEngine
 from .templating.handlebars import is_variable_name
 from .templating.render import Renderer
@@ -37,6 +38,8 @@ class Compilation:
     warnings: list[Diagnostic]
     sources: dict[str, str]
     """Text of each file read (display path -> text), for printing the warnings."""
+    load: LoadDef | None = None
+    """The suite's validated ``load:`` section (``bench load``; not part of the plan)."""
 
 
 def _variables(
@@ -93,13 +96,13 @@ def _compile(
     now: datetime | str | None,
     env: Mapping[str, str] | None,
     limits: TemplateLimits | None = None,
-) -> tuple[Plan | None, Diagnostics]:
+) -> tuple[Plan | None, Diagnostics, LoadDef | None]:
     diags = Diagnostics()
     environ = dict(os.environ if env is None else env)
     display = os.fspath(path)
     suite = load_suite(Path(display), display, diags)
     if suite is None:
-        return None, diags
+        return None, diags, None
     check_references(suite, diags)
     the_seed = seed if seed is not None else fresh_seed()
     clock = resolve_now(now, environ)
@@ -136,7 +139,7 @@ def _compile(
     _check_pass_hat_k(suite, units, diags)
     settings = build_settings(suite, diags)
     if diags.has_errors:
-        return None, diags
+        return None, diags, None
     plan = build_plan(
         suite,
         seed=the_seed,
@@ -156,8 +159,8 @@ def _compile(
             suite.root.positions.span(()),
             hint="check the tests' agent: filters",
         )
-        return None, diags
-    return plan, diags
+        return None, diags, None
+    return plan, diags, suite.document.load
 
 
 def compile_with_warnings(
@@ -169,10 +172,11 @@ def compile_with_warnings(
     limits: TemplateLimits | None = None,
 ) -> Compilation:
     """Compile like ``compile_suite`` and also return the warnings (for the CLI)."""
-    plan, diags = _compile(path, seed=seed, now=now, env=env, limits=limits)
+    plan, diags, load = _compile(path, seed=seed, now=now, env=env, limits=limits)
     if plan is None or diags.has_errors:
         raise SuiteInvalid(diags.sorted(), diags.sources)
-    return Compilation(plan, [d for d in diags.sorted() if d.severity == "warning"], diags.sources)
+    warnings = [d for d in diags.sorted() if d.severity == "warning"]
+    return Compilation(plan, warnings, diags.sources, load)
 
 
 def compile_suite(

@@ -361,7 +361,22 @@ def _no_gc() -> Iterator[None]:
 
 
 def _flow_depth(text: str) -> int:
-    """Deepest nesting of flow brackets (a cheap scan: only bracket characters are visited)."""
+    """Deepest nesting of flow collections, before the (recursive) composer sees the text.
+
+    A cheap scan of bracket characters bounds it from above; only when that bound is over the
+    limit are the YAML tokens scanned (linear, no recursion), so brackets inside quoted strings,
+    block scalars, plain scalars and comments do not count.
+    """
+    if _bracket_depth(text) <= MAX_FLOW_DEPTH:
+        return 0
+    try:
+        return _token_depth(text)
+    except _YAML_ERRORS:
+        return _bracket_depth(text)  # not YAML: refused here rather than by a deep recursion
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of bracket characters, wherever they are (an upper bound)."""
     depth = deepest = 0
     for match in _BRACKETS.finditer(text):
         if match.group() in "[{":
@@ -370,3 +385,24 @@ def _flow_depth(text: str) -> int:
         else:
             depth = max(depth - 1, 0)
     return deepest
+
+
+def _token_depth(text: str) -> int:
+    """Deepest nesting of flow collections, from the scanner's tokens."""
+    depth = deepest = 0
+    for token in _scan(text):
+        name = type(token).__name__
+        if name in ("FlowSequenceStartToken", "FlowMappingStartToken"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif name in ("FlowSequenceEndToken", "FlowMappingEndToken"):
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _scan(text: str) -> Iterator[Any]:
+    if _LIBYAML:
+        import yaml as pyyaml
+
+        return iter(pyyaml.scan(text, Loader=pyyaml.CBaseLoader))
+    return iter(YAML(typ="safe", pure=True).scan(text))

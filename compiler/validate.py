@@ -54,6 +54,8 @@ _KIND = {
     "DatasetDef": "dataset",
     "InputMapDef": "input_map",
     "AiSummaryDef": "ai_summary",
+    "LoadDef": "load",
+    "SloDef": "load.slo",
     "AnyOfA": "anyOf",
     "AllOfA": "allOf",
     "NotA": "not",

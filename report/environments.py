@@ -121,6 +121,9 @@ def fmt_delta(value: float | None, kind: str = "num") -> str:
     return _sign(value, fmt_num(abs(value)))
 
 
+STATUS_RANK = {"passed": 0, "failed": 1, "error": 2}
+"""Order of statuses when a table is sorted by its status column."""
+
 MARKS = {"passed": "✅", "failed": "❌", "error": "⚠️", None: "—"}
 
 
@@ -215,6 +218,7 @@ def agent_markdown(text: str) -> Markup:
 def html_env() -> Environment:
     """The HTML/XML environment (autoescaped)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.utils import htmlsafe_json_dumps
 
     env = Environment(
         loader=FileSystemLoader(_template_dir()),
@@ -234,7 +238,13 @@ def html_env() -> Environment:
         text=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
             escape.strip_controls("" if v is None else str(v)), limit
         ),
-        seq=lambda case: json.dumps(sequence(case), ensure_ascii=False, separators=(",", ":")),
+        # JSON for a single-quoted attribute: <, >, & and ' are \u-escaped (no &#34; bloat).
+        seq=lambda case: htmlsafe_json_dumps(
+            sequence(case), ensure_ascii=False, separators=(",", ":")
+        ),
+        # Sort keys of table cells (data-v): a status's rank, a number or "" when unknown.
+        rank=lambda status: STATUS_RANK.get(status, 3),
+        v=lambda value: "" if value is None else value,
         pretty=lambda v, limit=HTML_TEXT_LIMIT: escape.clip(
             escape.strip_controls(
                 json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)

@@ -28,6 +28,7 @@ __all__ = [
     "md_html",
     "md_inline",
     "md_url",
+    "json_script",
     "strip_controls",
     "to_json",
 ]
@@ -162,3 +163,30 @@ def to_json(value: Any, limit: int = 2000) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return clip(text, limit)
+
+
+_JSON_SCRIPT = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def json_script(value: Any) -> str:
+    """``value`` as JSON text safe inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e``, ``\\u0026``, so no ``</script>``,
+    ``<!--`` or ``<script`` inside a string can end the block or switch the parser's state;
+    U+2028/U+2029 are escaped too (line terminators to JavaScript before ES2019). The text
+    parses back with ``JSON.parse`` to the same value. Control characters are JSON-escaped;
+    lone surrogates are dropped (they cannot be written as UTF-8).
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = _JSON_SCRIPT_RE.sub(lambda m: _JSON_SCRIPT[m.group(0)], text)
+    return _LONE_SURROGATE.sub("", text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")

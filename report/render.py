@@ -13,10 +13,12 @@ from markupsafe import Markup
 
 from runtime.errors import InputError
 
+from .charts import report_charts
 from .environments import LARGE_RUN, html_env, md_env
 from .formats import EXTENSIONS, FORMATS, normalise_formats
 from .perf import no_gc
 from .schema import Report
+from .view_index import filter_options, view_index
 from .views import layout
 
 __all__ = ["FORMATS", "EXTENSIONS", "html_env", "md_env", "normalise_formats", "render_format"]
@@ -32,9 +34,13 @@ def render_html(report: Report) -> str:
     env = html_env()
     script = env.get_template("partials/scripts.js.j2").render()
     v = layout(report)
+    options = filter_options(report, v)
     return env.get_template("report.html.j2").render(
         r=report,
         v=v,
+        options=options,
+        charts=report_charts(report),
+        index=Markup(view_index(report, v, options)),
         anchors={t.key: t.anchor for t in v.tests},
         rows={row.key: row for row in report.comparison_summary},
         compact=report.summary.total >= LARGE_RUN,

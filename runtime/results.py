@@ -39,8 +39,8 @@ class AssertionResult(_Record):
     message: str
     expected: Any = None
     actual: Any = None
-    details: dict[str, Any] = {}
-    children: list[AssertionResult] = []
+    details: dict[str, Any] = Field(default_factory=dict)
+    children: list[AssertionResult] = Field(default_factory=list)
     span: Span | None = None
 
 
@@ -69,8 +69,8 @@ class CaseResult(_Record):
     ended_at: str
     duration_ms: float
     transcript: Transcript
-    assertions: list[AssertionResult] = []
-    extracted: dict[str, str] = {}
+    assertions: list[AssertionResult] = Field(default_factory=list)
+    extracted: dict[str, str] = Field(default_factory=dict)
     """Variables bound by this case's extractors."""
     cost_usd: float | None = None
     """USD of the agent's LLM calls (None when no call's model has a price)."""

@@ -24,7 +24,7 @@ import anyio
 from .agents.loop import AgentSetup, ModelClient, history_messages, run_turn
 from .budget import Budget
 from .case_finish import CaseRun
-from .errors import ToolServerError
+from .errors import ToolReplayMissError, ToolServerError
 from .interrupt import StopRequest
 from .plan import (
     BuiltinAgent,
@@ -329,7 +329,13 @@ class UnitRunner:
         else:
             pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
         async with pool_cm as pool:
-            tools = await pool.tools_for(agent)
+            try:
+                tools = await pool.tools_for(agent)
+            except ToolReplayMissError as exc:
+                # Replay without the recorded tool list (the agent's servers or allowed tools
+                # changed): a miss, like any other, is each case's error, not the run's end.
+                await self._unit_missed(unit, agent, attempt, exc)
+                return
             setup = AgentSetup(
                 model=model,
                 tools=tools,
@@ -350,6 +356,26 @@ class UnitRunner:
                 await self._write(result)
                 if settings.test_delay_ms > 0 and case.id != self.last_case_id:
                     await anyio.sleep(settings.test_delay_ms / 1000)
+
+    async def _unit_missed(
+        self, unit: Unit, agent: BuiltinAgent, attempt: int, exc: ToolReplayMissError
+    ) -> None:
+        """Every case of ``unit`` ends in ``exc`` (a replay miss of its tool listing)."""
+        spec = self.plan.provider(agent.provider)
+        for case in unit.cases:
+            run = CaseRun(unit, case)
+            run.fault(str(exc))
+            await self._write(
+                run.result(
+                    agent=agent.name,
+                    prices=self.prices,
+                    model=spec.model,
+                    provider=spec.name,
+                    provider_type=spec.type,
+                    attempt=attempt,
+                    retry=self.retries.get(result_key(case.id, attempt), 0),
+                )
+            )
 
     async def _run_case(
         self,

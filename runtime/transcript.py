@@ -51,7 +51,7 @@ class TokenUsage(_Record):
 class ToolResult(_Record):
     """An MCP CallToolResult, kept as the server sent it."""
 
-    content: list[dict[str, Any]] = []
+    content: list[dict[str, Any]] = Field(default_factory=list)
     """Content blocks, e.g. ``{"type": "text", "text": "..."}``."""
     structured: Any = None
     """``structuredContent`` when the server sent one."""
@@ -75,7 +75,7 @@ class ToolCall(_Record):
 
     id: str
     name: str
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = Field(default_factory=dict)
     """Parsed JSON arguments (empty when the model sent unparsable JSON)."""
     raw_arguments: str | None = None
     """The argument text as sent, kept only when it did not parse."""
@@ -97,7 +97,7 @@ class Message(_Record):
 
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
-    tool_calls: list[ToolCall] = []
+    tool_calls: list[ToolCall] = Field(default_factory=list)
     """Tool calls the assistant asked for in this message."""
     tool_call_id: str | None = None
     """For ``tool`` messages: which call this answers."""
@@ -150,29 +150,29 @@ class ClarificationStats(_Record):
 
     enabled: bool = False
     count: int = 0
-    iterations: list[int] = []
-    examples: list[str] = []
+    iterations: list[int] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
 
 
 class Transcript(_Record):
     """Everything recorded about one case's execution."""
 
-    messages: list[Message] = []
+    messages: list[Message] = Field(default_factory=list)
     """This case's messages (history from earlier tests of the session excluded)."""
-    llm_calls: list[LlmCall] = []
-    tool_calls: list[ToolCall] = []
-    events: list[RunEvent] = []
+    llm_calls: list[LlmCall] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    events: list[RunEvent] = Field(default_factory=list)
     final_output: str = ""
     """The last assistant text (tool responses are not mixed in; see compatibility.md)."""
-    errors: list[str] = []
+    errors: list[str] = Field(default_factory=list)
     usage: TokenUsage = Field(default_factory=TokenUsage)
     """Sum over the agent's LLM calls (judge calls excluded)."""
     latency_ms: float = 0.0
     """Wall time of the agent loop (LLM calls, tools, throttling)."""
     iterations: int = 0
-    available_tools: list[str] = []
+    available_tools: list[str] = Field(default_factory=list)
     """Tools the agent has (after agent-level allowed_tools), for no_hallucinated_tools."""
-    offered_tools: list[str] = []
+    offered_tools: list[str] = Field(default_factory=list)
     """Tools offered for this case (after session and test narrowing)."""
     clarification: ClarificationStats = Field(default_factory=ClarificationStats)
     rate_limits: RateLimitStats = Field(default_factory=RateLimitStats)

@@ -56,6 +56,10 @@ def check_references(suite: Suite, diags: Diagnostics) -> None:
     p_pruned = suite.pruned.get("providers", set())
     s_pruned = suite.pruned.get("servers", set())
     a_pruned = suite.pruned.get("agents", set())
+    load = suite.document.load
+    if load is not None and load.provider is not None:
+        span = suite.root.positions.span(("load", "provider"))
+        _ref(load.provider, providers, p_pruned, "provider", span, diags)
     for agent in suite.agents:
         a = agent.value
         if not _agent_kind(agent, diags):

@@ -14,6 +14,8 @@ from .document import CriteriaDef as CriteriaDef
 from .document import Document as Document
 from .document import SettingsDef as SettingsDef
 from .extractors import ExtractorDef as ExtractorDef
+from .load import LoadDef as LoadDef
+from .load import SloDef as SloDef
 from .providers import PROVIDER_TYPES as PROVIDER_TYPES
 from .providers import ProviderDef as ProviderDef
 from .servers import SERVER_TYPES as SERVER_TYPES
@@ -34,10 +36,12 @@ __all__ = [
     "DatasetDef",
     "Document",
     "ExtractorDef",
+    "LoadDef",
     "ProviderDef",
     "ServerDef",
     "SessionDef",
     "SettingsDef",
     "SkillDef",
+    "SloDef",
     "TestDef",
 ]

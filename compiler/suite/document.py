@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 from .agents import AgentDef
 from .base import SuiteModel
 from .datasets import DatasetDef
+from .load import LoadDef
 from .providers import ProviderDef
 from .scalars import Duration, Text
 from .servers import ServerDef
@@ -134,3 +135,5 @@ class Document(SuiteModel):
     """Datasets whose rows become cases of sessions with ``dataset:``."""
     prices: dict[str, PriceDef] = {}
     """Model prices (USD per 1M tokens) overriding or adding to bench's price table."""
+    load: LoadDef | None = None
+    """How ``bench load`` loads the suite's provider (docs/load-cli.md; bench extension)."""

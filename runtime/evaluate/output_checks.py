@@ -204,8 +204,8 @@ def file_created(node: FileCreated, ctx: EvalContext) -> AssertionResult:
     """A file (or directory) exists at ``path``; relative paths start at the work dir."""
     raw = value_of(node.path, ctx)
     path = Path(raw).expanduser()
-    if not path.is_absolute() and ctx.work_dir is not None:
-        path = Path(ctx.work_dir) / path
+    if not path.is_absolute():
+        path = (Path(ctx.work_dir) if ctx.work_dir is not None else Path.cwd()) / path
     exists = path.exists()
     return result(
         node.type,

@@ -310,12 +310,17 @@ class TrafficPool:
                     for t in entry["tools"]
                 ]  # fmt: skip
             if self.inner is None:
+                traffic.counts.misses += 1
+                listed = [e for e in traffic.cassette.entries() if e.get("kind") == "tools"]
                 raise ToolReplayMissError(
                     f"replay: no recorded tool list for servers "
                     f"{', '.join(r.name for r in agent.servers) or '(none)'} in "
-                    f"{traffic.cassette.path}; record the suite again",
+                    f"{traffic.cassette.path}: the agent's servers or allowed tools changed "
+                    f"since the recording; record the suite again (or --record-missing). "
+                    f"The listing differs from the nearest recorded one:\n"
+                    + describe_miss(doc, nearest(doc, listed)),
                     server=agent.servers[0].name if agent.servers else "",
-                )
+                )  # fmt: skip
         assert self.inner is not None
         tools = await self.inner.tools_for(agent)
         if traffic.recording and traffic.cassette is not None:

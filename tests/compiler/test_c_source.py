@@ -134,6 +134,31 @@ def test_deep_nesting(write: Callable[..., Path]) -> None:
     assert _one(path)[0] in ("yaml-too-deep", "yaml-syntax")
 
 
+def test_brackets_in_quotes_block_scalars_and_comments_are_not_nesting(tmp_path: Path) -> None:
+    """The bracket pre-scan counted every bracket character: 300 '[' in a quoted string were
+    refused as nesting too deep."""
+    deep = "[" * 300 + "{" * 300
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"a: \"{deep}\"\nb: '{deep}'\nc: |\n  {deep}\nd: plain{deep}\n# {deep}\n"
+        f'e: [x, {{y: "{deep}"}}]\n',
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    doc = load_yaml(path, "s.yaml", diags)
+    assert not diags.items, [e.headline() for e in diags.items]
+    assert doc is not None and doc.data["a"] == deep and doc.data["e"][1]["y"] == deep
+
+
+def test_real_flow_nesting_beyond_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("a: " + '["[",' * 201 + "1" + "]" * 201 + "\n", encoding="utf-8")
+    diags = Diagnostics()
+    assert load_yaml(path, "s.yaml", diags) is None
+    (error,) = diags.items
+    assert error.code == "yaml-too-deep" and "201 deep" in error.message
+
+
 def test_positions_of_keys_and_values(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("a:\n  b: [1, {c: x}]\n<<: {d: 1}\n", encoding="utf-8")
@@ -244,3 +269,15 @@ def test_a_test_file_that_is_a_fifo_is_refused_at_its_entry(
     os.mkfifo(path.parent / "pipe.yaml")
     out = _compile_in_subprocess(path, tmp_path)
     assert "pipe.yaml" in out and "not a regular file" in out
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "ruamel"])
+def test_flow_depth_counts_tokens_with_either_parser(
+    parser: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import compiler.source as source
+
+    if parser == "ruamel":
+        monkeypatch.setattr(source, "_LIBYAML", None)
+    text = 'a: "' + "[" * 300 + '"\nb: ' + "[" * 250 + "]" * 250 + "\n"
+    assert source._flow_depth(text) == 250

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +28,12 @@ __all__ = [
     "FakeLLM",
     "RecordedRequest",
     "Reply",
+    "StreamTiming",
     "ToolCallSpec",
     "Usage",
     "receive",
     "serve_in_thread",
+    "timed_stream",
 ]
 
 
@@ -122,6 +126,20 @@ class RecordedRequest:
     query: dict[str, str]
 
 
+@dataclass(frozen=True)
+class StreamTiming:
+    """A streamed answer's pace (load tests): first token after ``ttft_s``, then one token
+    every ``per_token_s``, ``tokens`` in all; ``serial`` serves one request at a time."""
+
+    ttft_s: float = 0.2
+    per_token_s: float = 0.02
+    tokens: int = 10
+    serial: bool = False
+    """One answer at a time (a global lock): the others queue, as on a saturated server."""
+    usage: bool = True
+    """Report usage (output tokens = ``tokens``); off: the client must estimate."""
+
+
 class FakeLLM:
     """The script a fake server follows, and what it saw. Thread-safe."""
 
@@ -134,8 +152,11 @@ class FakeLLM:
         """Benchmarks turn this off to keep memory flat over thousands of requests."""
         self.requests: list[RecordedRequest] = []
         self.count = 0
+        self.timing: StreamTiming | None = None
+        """When set, every streamed answer is ``timing.tokens`` tokens at ``timing``'s pace."""
         self._queue: deque[Reply | Fault] = deque()
         self._lock = threading.Lock()
+        self._serial: Any = None  # an anyio.Lock, made in the server's event loop
 
     def push(self, *items: Reply | Fault) -> FakeLLM:
         """Queue replies and faults, consumed one per request in order."""
@@ -206,3 +227,36 @@ async def receive(fake: FakeLLM, request: Any) -> tuple[Reply | Fault, RecordedR
 
 MALFORMED_BODY = b'{"id": "x", "choices": [ this is not json'
 """The body a malformed fault sends, with ``content-type: application/json``."""
+
+
+async def timed_stream(
+    fake: FakeLLM, head: list[bytes], token: Any, tail: list[bytes]
+) -> AsyncIterator[bytes]:
+    """``head``, then ``token(i)`` for each token on ``fake.timing``'s schedule, then ``tail``.
+
+    Each token is due at an absolute time (start + ttft + i * per_token), so sleep overshoot
+    does not accumulate. In serial mode the whole answer holds the fake's one lock, and the
+    clock starts when it gets it.
+    """
+    import anyio
+
+    timing = fake.timing
+    assert timing is not None
+    if timing.serial and fake._serial is None:
+        fake._serial = anyio.Lock()
+    async with fake._serial if timing.serial else _no_lock():
+        start = anyio.current_time()
+        for chunk in head:
+            yield chunk
+        for i in range(timing.tokens):
+            delay = start + timing.ttft_s + i * timing.per_token_s - anyio.current_time()
+            if delay > 0:
+                await anyio.sleep(delay)
+            yield token(i)
+        for chunk in tail:
+            yield chunk
+
+
+@asynccontextmanager
+async def _no_lock() -> AsyncIterator[None]:
+    yield

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive
+from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive, timed_stream
 
 __all__ = ["anthropic_app", "error_type", "message_body", "start_event", "stream_events"]
 
@@ -133,6 +133,32 @@ async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
         yield _sse(event)
 
 
+def _timed(fake: FakeLLM, model: str) -> AsyncIterator[bytes]:
+    """``fake.timing``'s answer: one text delta per token, the output count at the end."""
+    assert fake.timing is not None
+    timing = fake.timing
+    start = message_body(Reply(), model) | {"content": [], "stop_reason": None}
+    start["usage"] = {"input_tokens": 10, "output_tokens": 1} if timing.usage else None
+    block = {"type": "text", "text": ""}
+    head = [
+        _sse({"type": "message_start", "message": start}),
+        _sse({"type": "content_block_start", "index": 0, "content_block": block}),
+    ]
+
+    def token(i: int) -> bytes:
+        delta = {"type": "text_delta", "text": f"tok{i} "}
+        return _sse({"type": "content_block_delta", "index": 0, "delta": delta})
+
+    stop = {"stop_reason": "max_tokens", "stop_sequence": None}
+    final = {"output_tokens": timing.tokens} if timing.usage else None
+    tail = [
+        _sse({"type": "content_block_stop", "index": 0}),
+        _sse({"type": "message_delta", "delta": stop, "usage": final}),
+        _sse({"type": "message_stop"}),
+    ]
+    return timed_stream(fake, head, token, tail)
+
+
 def _fault(fault: Fault, *, stream: bool) -> Response:
     if fault.kind == "malformed":
         if stream:  # an event whose data is not JSON
@@ -157,7 +183,8 @@ def anthropic_app(fake: FakeLLM) -> Starlette:
         if isinstance(item, Fault) and not (stream and item.kind == "in_stream"):
             return _fault(item, stream=stream)
         if stream:
-            return StreamingResponse(_stream(item, model), media_type="text/event-stream")
+            body = _timed(fake, model) if fake.timing and isinstance(item, Reply) else None
+            return StreamingResponse(body or _stream(item, model), media_type="text/event-stream")
         assert isinstance(item, Reply)
         return JSONResponse(message_body(item, model))
 

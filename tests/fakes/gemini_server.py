@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive
+from . import MALFORMED_BODY, FakeLLM, Fault, Reply, Usage, receive, timed_stream
 
 __all__ = ["gemini_app"]
 
@@ -92,6 +92,17 @@ async def _stream(reply: Reply | Fault, model: str) -> AsyncIterator[bytes]:
     yield _sse(_chunk([], model, "STOP", usage))
 
 
+def _timed(fake: FakeLLM, model: str) -> AsyncIterator[bytes]:
+    """``fake.timing``'s answer: one text chunk per token, then the finish and usage."""
+    assert fake.timing is not None
+    timing = fake.timing
+    usage = _usage(Reply(usage=Usage(10, timing.tokens))) if timing.usage else None
+    tail = [_sse(_chunk([], model, "MAX_TOKENS", usage))]
+    return timed_stream(
+        fake, [], lambda i: _sse(_chunk([{"text": f"tok{i} "}], model, None, None)), tail
+    )
+
+
 def _fault(fault: Fault, *, stream: bool) -> Response:
     if fault.kind == "malformed":
         if stream:  # an SSE chunk whose data is not JSON
@@ -124,7 +135,8 @@ def gemini_app(fake: FakeLLM) -> Starlette:
         if stream:
             if recorded.query.get("alt") != "sse":
                 return JSONResponse(_error(Fault.http(400, message="fake: alt=sse only")), 400)
-            return StreamingResponse(_stream(item, model), media_type="text/event-stream")
+            body = _timed(fake, model) if fake.timing and isinstance(item, Reply) else None
+            return StreamingResponse(body or _stream(item, model), media_type="text/event-stream")
         assert isinstance(item, Reply)
         return JSONResponse(_response(item, model))
 

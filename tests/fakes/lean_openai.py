@@ -5,11 +5,16 @@ tests need; their cost per request (uvicorn + h11 + Starlette, 0.3-0.4 ms of CPU
 with the harness for the machine's cores in latency benchmarks. This server answers every
 ``POST`` with the same canned non-streamed chat completion after a fixed delay, over
 HTTP/1.1 keep-alive with ``Content-Length`` framing, and does little else: the benchmark's
-measurement infrastructure, not a test double (no scripting, no faults, no streaming).
+measurement infrastructure, not a test double (no scripting, no faults).
+
+A request with ``"stream": true`` gets a server-sent event stream instead (benchmarks of
+``bench load``): the head and a role-only chunk at once, then after the delay ``TOKENS``
+content chunks, the finish chunk, the usage chunk and ``[DONE]`` in one write, so the delay
+is exactly the time to first token a client should measure.
 
 Run it in its own process (its own GIL)::
 
-    python -m tests.fakes.lean_openai LATENCY_S
+    python -m tests.fakes.lean_openai LATENCY_S [TOKENS]
 
 It prints its base URL (``http://127.0.0.1:PORT``), then answers each line read on stdin
 with its own CPU seconds so far (user + system), and exits when stdin closes.
@@ -27,7 +32,7 @@ import time
 import anyio
 import anyio.abc
 
-__all__ = ["completion_body", "serve"]
+__all__ = ["completion_body", "serve", "stream_parts"]
 
 _MAX_HEAD = 64 * 1024
 
@@ -56,6 +61,39 @@ def completion_body(model: str, text: str = "ok, done") -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+def stream_parts(model: str, tokens: int) -> tuple[bytes, bytes]:
+    """A streamed answer of ``tokens`` one-token chunks: (head + role chunk, the rest)."""
+
+    def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
+        body = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+
+    first = chunk({"role": "assistant", "content": ""})
+    usage = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [],
+        "usage": {"prompt_tokens": 12, "completion_tokens": tokens, "total_tokens": 12 + tokens},
+    }
+    rest = b"".join(chunk({"content": f"t{i} "}) for i in range(tokens))
+    rest += chunk({}, "length")
+    rest += b"data: " + json.dumps(usage, separators=(",", ":")).encode() + b"\n\n"
+    rest += b"data: [DONE]\n\n"
+    head = (
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+        f"content-length: {len(first) + len(rest)}\r\nconnection: keep-alive\r\n\r\n"
+    )
+    return head.encode() + first, rest
+
+
 def _response(status: str, body: bytes, *, close: bool = False) -> bytes:
     head = (
         f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n"
@@ -67,10 +105,12 @@ def _response(status: str, body: bytes, *, close: bool = False) -> bytes:
 class _Http(asyncio.Protocol):
     """One connection: parse requests off the buffer, answer each after the delay."""
 
-    def __init__(self, latency_s: float, canned: dict[str, bytes]) -> None:
+    def __init__(self, latency_s: float, canned: dict[str, bytes], tokens: int = 16) -> None:
         self.latency_s = latency_s
+        self.tokens = tokens
         self.canned = canned  # model -> full response bytes, built once per model
         self.buf = bytearray()
+        self.streams: dict[str, tuple[bytes, bytes]] = {}
         self.transport: asyncio.Transport | None = None
         self.loop = asyncio.get_running_loop()
 
@@ -117,9 +157,22 @@ class _Http(asyncio.Protocol):
             out = _response("405 Method Not Allowed", b'{"error":"POST only"}', close=close)
         else:
             try:
-                model = str(json.loads(body).get("model") or "fake-model")
+                request = json.loads(body)
+                model = str(request.get("model") or "fake-model")
+                stream = request.get("stream") is True
             except (ValueError, AttributeError):
-                model = "fake-model"
+                model, stream = "fake-model", False
+            if stream:
+                key = f"stream:{model}"
+                parts = self.streams.get(key)
+                if parts is None:
+                    parts = self.streams[key] = stream_parts(model, self.tokens)
+                self._write(parts[0], False)
+                if self.latency_s > 0:
+                    self.loop.call_later(self.latency_s, self._write, parts[1], close)
+                else:
+                    self._write(parts[1], close)
+                return
             out = self.canned.get(model)
             if out is None:
                 out = self.canned[model] = _response("200 OK", completion_body(model))
@@ -142,12 +195,15 @@ class _Http(asyncio.Protocol):
 
 
 async def serve(
-    latency_s: float, *, task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED
+    latency_s: float,
+    tokens: int = 16,
+    *,
+    task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve on a free loopback port until cancelled (asyncio only); ``tg.start`` gets the URL."""
     loop = asyncio.get_running_loop()
     canned: dict[str, bytes] = {}
-    server = await loop.create_server(lambda: _Http(latency_s, canned), "127.0.0.1", 0)
+    server = await loop.create_server(lambda: _Http(latency_s, canned, tokens), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     task_status.started(f"http://127.0.0.1:{port}")
     async with server:
@@ -162,15 +218,20 @@ def _cpu_replies(loop: asyncio.AbstractEventLoop, done: asyncio.Future[None]) ->
     loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
 
 
-async def _main(latency_s: float) -> None:
+async def _main(latency_s: float, tokens: int) -> None:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
     async with anyio.create_task_group() as tg:
-        print(await tg.start(serve, latency_s), flush=True)
+        print(await tg.start(serve, latency_s, tokens), flush=True)
         threading.Thread(target=_cpu_replies, args=(loop, done), daemon=True).start()
         await done
         tg.cancel_scope.cancel()
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0))
+    asyncio.run(
+        _main(
+            float(sys.argv[1]) if len(sys.argv) > 1 else 0.0,
+            int(sys.argv[2]) if len(sys.argv) > 2 else 16,
+        )
+    )

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive
+from . import MALFORMED_BODY, FakeLLM, Fault, Reply, receive, timed_stream
 
 __all__ = ["openai_app"]
 
@@ -113,6 +113,27 @@ async def _stream(reply: Reply, model: str, include_usage: bool) -> AsyncIterato
     yield b"data: [DONE]\n\n"
 
 
+def _timed(fake: FakeLLM, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+    """``fake.timing``'s answer: one content chunk per token, then finish, usage, [DONE]."""
+    assert fake.timing is not None
+    tokens = fake.timing.tokens
+
+    def chunk(body: dict[str, Any]) -> bytes:
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0}
+        return f"data: {json.dumps(base | {'model': model} | body)}\n\n".encode()
+
+    def delta(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        return chunk({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    tail = [delta({}, "length")]
+    if include_usage and fake.timing.usage:
+        usage = {"prompt_tokens": 10, "completion_tokens": tokens, "total_tokens": 10 + tokens}
+        tail.append(chunk({"choices": [], "usage": usage}))
+    tail.append(b"data: [DONE]\n\n")
+    head = [delta({"role": "assistant", "content": ""})]
+    return timed_stream(fake, head, lambda i: delta({"content": f"tok{i} "}), tail)
+
+
 def _fault(fault: Fault) -> Response:
     if fault.kind == "malformed":
         return Response(MALFORMED_BODY, media_type="application/json")
@@ -136,6 +157,10 @@ def openai_app(fake: FakeLLM) -> Starlette:
         model = str(body.get("model") or request.path_params.get("deployment") or "fake-model")
         if body.get("stream"):
             include = bool((body.get("stream_options") or {}).get("include_usage"))
+            if fake.timing is not None:
+                return StreamingResponse(
+                    _timed(fake, model, include), media_type="text/event-stream"
+                )
             return StreamingResponse(_stream(item, model, include), media_type="text/event-stream")
         return JSONResponse(_completion(item, model))
 

@@ -25,7 +25,18 @@ from runtime.plan import (
 from runtime.results import AssertionResult, CaseResult, RunMetadata, RunTotals
 from runtime.transcript import LlmCall, Message, TokenUsage, ToolCall, ToolResult, Transcript
 
-__all__ = ["LEVELS", "Sample", "adversarial", "big", "make_case", "sample", "write_run"]
+__all__ = [
+    "EVIL_OUTPUT",
+    "LEVELS",
+    "Sample",
+    "adversarial",
+    "big",
+    "make_case",
+    "repeated",
+    "sample",
+    "viewer",
+    "write_run",
+]
 
 T0 = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 PROVIDERS = {
@@ -425,6 +436,71 @@ def big(n: int = 10_000) -> Sample:
         for t in range(per)
     }
     return _build("big", agents, layout, fail=fail)
+
+
+VIEWER = {
+    f"suite/{f}.yaml": {
+        s: [f"{f} {s} {t}" for t in ("alpha", "beta", "gamma")] for s in ("setup", "main")
+    }
+    for f in ("files", "search")
+}
+
+
+def viewer() -> Sample:
+    """A run for the HTML viewer: 2 agents x 2 files x 2 sessions x 3 tests (more than 3
+    tests: groups start closed and are built lazily), durations and tokens that differ per
+    case, failures and an error, a searchable word in one tool result ("needle") and hostile
+    output in a failed case of a closed group."""
+    s = _build(
+        "viewer",
+        ["gpt-agent", "claude-agent"],
+        VIEWER,
+        fail={
+            ("claude-agent", "files setup beta"),
+            ("gpt-agent", "search main alpha"),
+            ("claude-agent", "search main gamma"),
+        },
+        errors={("gpt-agent", "files main gamma")},
+    )
+    out = []
+    for i, r in enumerate(s.results):
+        update: dict[str, object] = {"duration_ms": 1000.0 + (i * 7919) % 9000}
+        if r.test == "search setup beta" and r.agent == "gpt-agent":
+            calls = [
+                tc.model_copy(
+                    update={
+                        "result": ToolResult(
+                            content=[{"type": "text", "text": "found the NEEDLE here"}]
+                        )
+                    }
+                )
+                for tc in r.transcript.tool_calls
+            ]
+            update["transcript"] = r.transcript.model_copy(update={"tool_calls": calls})
+        if r.test == "files setup beta" and r.agent == "claude-agent":
+            update["transcript"] = r.transcript.model_copy(
+                update={"final_output": EVIL_OUTPUT[:400]}
+            )
+        out.append(r.model_copy(update=update))
+    return Sample(s.name, s.plan, s.meta, out, s.stale)
+
+
+def repeated(s: Sample, attempts: int, failing: dict[int, set[int]]) -> Sample:
+    """``s`` with every case run ``attempts`` times; ``failing[i]``: failed attempts of case i."""
+    units = [
+        u.model_copy(
+            update={"cases": tuple(c.model_copy(update={"repeat": attempts}) for c in u.cases)}
+        )
+        for u in s.plan.units
+    ]
+    plan = s.plan.model_copy(update={"units": tuple(units), "hash": ""}).sealed()
+    results = []
+    for i, r in enumerate(s.results):
+        for a in range(attempts):
+            status = "failed" if a in failing.get(i, set()) else "passed"
+            results.append(r.model_copy(update={"attempt": a, "status": status}))
+    meta = s.meta.model_copy(update={"case_count": len(results)})
+    return Sample(s.name, plan, meta, results, [])
 
 
 def write_run(s: Sample, root: Path) -> Path:

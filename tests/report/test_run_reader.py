@@ -8,25 +8,9 @@ from pathlib import Path
 from report import build_report
 from report.run_reader import LeanResult, read_results
 from runtime.results import CaseResult
-from tests.report.samples import Sample, sample, write_run
+from tests.report.samples import Sample, repeated, sample, write_run
 
-
-def _repeated(s: Sample, attempts: int, failing: dict[int, set[int]]) -> Sample:
-    """``s`` with every case run ``attempts`` times; ``failing[i]``: failed attempts of case i."""
-    units = [
-        u.model_copy(
-            update={"cases": tuple(c.model_copy(update={"repeat": attempts}) for c in u.cases)}
-        )
-        for u in s.plan.units
-    ]
-    plan = s.plan.model_copy(update={"units": tuple(units), "hash": ""}).sealed()
-    results = []
-    for i, r in enumerate(s.results):
-        for a in range(attempts):
-            status = "failed" if a in failing.get(i, set()) else "passed"
-            results.append(r.model_copy(update={"attempt": a, "status": status}))
-    meta = s.meta.model_copy(update={"case_count": len(results)})
-    return Sample(s.name, plan, meta, results, [])
+_repeated = repeated
 
 
 def test_one_transcript_per_repeated_test_its_first_failing_attempt(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -13,7 +14,8 @@ from markdown_it import MarkdownIt
 from rich.console import Console
 
 from report import COMMENT_LIMIT, MARKER, build_report, print_console_report, render
-from report.escape import ZWSP, md_block, md_inline
+from report.escape import ZWSP, json_script, md_block, md_inline
+from tests.hostile.payload import payload
 
 pytestmark = pytest.mark.requirement("report:untrusted-output")
 
@@ -91,7 +93,8 @@ def test_html_has_only_our_script_and_no_handlers(evil) -> None:  # type: ignore
     parser = _Elements()
     parser.feed(html)
     scripts = [a for t, a in parser.tags if t == "script"]
-    assert len(scripts) == 1
+    # one script runs (ours, allowed by its hash); the other is the search index, JSON data
+    assert scripts == [{"type": "application/json", "id": "bench-index"}, {}]
     assert not [
         t for t, _ in parser.tags if t in ("img", "iframe", "object", "embed", "link", "base")
     ]
@@ -102,6 +105,49 @@ def test_html_has_only_our_script_and_no_handlers(evil) -> None:  # type: ignore
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in html
     assert "default-src 'none'" in html
     assert len(html) < 3_000_000  # 100 KB texts are clipped in the HTML (the JSON keeps them)
+
+
+def _index_text(html: str) -> str:
+    start = html.index('<script type="application/json" id="bench-index">')
+    start = html.index(">", start) + 1
+    return html[start : html.index("</script>", start)]
+
+
+def test_html_index_cannot_end_its_script_block(evil) -> None:  # type: ignore[no-untyped-def]
+    html = render(evil, "html")
+    text = _index_text(html)
+    # the block holds JSON only: no "<" at all, so no </script>, <!-- or <script inside
+    assert "<" not in text and ">" not in text and "\u2028" not in text
+    index = json.loads(text)
+    # the hostile strings come back intact for the search box (the page shows them as text)
+    test = next(t for t in index["tests"] if "<script>alert(1)</script>" in t["q"])
+    texts = [index["texts"][c[4]] for c in test["c"]]
+    assert any("</script><script>alert(2)</script>" in t for t in texts)
+    assert any(t.startswith("<script>alert('xss')</script>") for t in texts)
+    assert "\x1b" not in text and "\x00" not in text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "</script><script>alert(1)</script>",
+        "</SCRIPT >",
+        "<!--<script>",
+        "a\u2028b\u2029c",
+        "x & y > z",
+        "\ud800 lone surrogate",
+        {"k</script>": ["<", "\u2028"]},
+        payload(),  # workflow commands, terminal escapes, U+2028 (tests/hostile)
+    ],
+)
+def test_json_script_escapes_every_breaker(value: object) -> None:
+    text = json_script(value)
+    assert not any(ch in text for ch in "<>&\u2028\u2029")
+    back = json.loads(text)
+    if isinstance(value, str):
+        assert back == value.replace("\ud800", "")
+    else:
+        assert back == value
 
 
 def test_junit_is_well_formed_xml(evil) -> None:  # type: ignore[no-untyped-def]

@@ -107,3 +107,14 @@ def test_file_created_relative_to_work_dir_and_absolute(tmp_path: Path) -> None:
     bad = check({"type": "file_created", "path": "out/missing.txt"}, tr, work_dir=str(tmp_path))
     assert not bad.passed and bad.message == "File 'out/missing.txt' does not exist"
     assert bad.details["resolved_path"] == str(tmp_path / "out" / "missing.txt")
+
+
+def test_file_created_without_a_work_dir_starts_at_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "made.txt").write_text("hi")
+    monkeypatch.chdir(tmp_path)
+    ok = check({"type": "file_created", "path": "made.txt"}, transcript())
+    assert ok.passed and ok.actual == str(tmp_path / "made.txt")
+    bad = check({"type": "file_created", "path": "gone.txt"}, transcript())
+    assert not bad.passed and bad.details["resolved_path"] == str(tmp_path / "gone.txt")

@@ -107,3 +107,30 @@ async def test_adapter_knows_the_platform_before_its_first_request() -> None:
         assert provider._client._platform == get_platform()
     finally:
         await provider._client.close()
+
+
+async def test_a_streamed_request_gets_its_tokens_after_the_delay(lean_url: str) -> None:
+    """The stream bench load's benchmark reads: first content after the delay, usage, [DONE]."""
+    client = openai.AsyncOpenAI(api_key="sk-lean", base_url=lean_url + "/v1", max_retries=0)
+    try:
+        started = time.monotonic()
+        stream = await client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        pieces: list[str] = []
+        first_content: float | None = None
+        usage = None
+        async for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    first_content = first_content or time.monotonic() - started
+                    pieces.append(choice.delta.content)
+            usage = chunk.usage or usage
+    finally:
+        await client.close()
+    assert len(pieces) == 16 and pieces[0] == "t0 "
+    assert first_content is not None and first_content >= 0.045
+    assert usage is not None and usage.completion_tokens == 16

@@ -134,3 +134,30 @@ async def test_record_missing_asks_only_for_the_misses(tmp_path: Path) -> None:
     )
     assert again.metadata.traffic is not None and again.metadata.traffic.misses == 0
     assert statuses(again) == statuses(summary) and not marker.exists()
+
+
+async def test_a_changed_tool_list_is_a_case_error_not_a_failed_run(tmp_path: Path) -> None:
+    """The agent's servers or allowed tools changed since the recording: the tool list has no
+    recording, so each case of that agent is an error saying so; the run itself completes."""
+    plan = plan_with_servers()
+    cassette = tmp_path / "cassette"
+    live = await execute(plan, ExecuteOptions(output_dir=tmp_path / "live", record=cassette))
+    agent = plan.agents[0]
+    narrowed = agent.model_copy(
+        update={"servers": (agent.servers[0].model_copy(update={"allowed_tools": ("create_note",)}), agent.servers[1])}
+    )  # fmt: skip
+    edited = plan.model_copy(update={"agents": (narrowed,)}).sealed()
+    marker = tmp_path / "server-started"
+    summary = await execute(
+        tripwire(edited, marker), ExecuteOptions(output_dir=tmp_path / "r", replay=cassette)
+    )
+    assert not marker.exists()
+    assert summary.metadata.status == "completed"
+    assert summary.exit_code == 3  # every case an infrastructure error: nothing ran
+    assert {r.case_id for r in summary.results} == {r.case_id for r in live.results}
+    for r in summary.results:
+        assert r.status == "error"
+        assert "no recorded tool list for servers notes, time" in (r.error or "")
+        assert "servers or allowed tools changed since the recording" in (r.error or "")
+        assert '+ made     servers[0].allowed_tools[0] = "create_note"' in (r.error or "")
+    assert summary.metadata.traffic is not None and summary.metadata.traffic.misses >= 1

@@ -58,3 +58,14 @@ def test_redactor_prefers_the_longest_overlapping_value() -> None:
 def test_redactor_ignores_trivially_short_values() -> None:
     redactor = Redactor(["1", ""])
     assert redactor.redact("version 1.0") == "version 1.0"
+
+
+def test_no_secret_reference_can_live_in_a_unit() -> None:
+    """The run's redactor looks for secret references outside the units only (a plan's units
+    are most of it); a SecretRef field in Unit's tree would be a secret it never scrubs."""
+    import json
+
+    from runtime.plan import Plan, Unit
+
+    assert "SecretRef" not in json.dumps(Unit.model_json_schema())
+    assert "SecretRef" in json.dumps(Plan.model_json_schema())  # the check can see one
