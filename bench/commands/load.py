@@ -189,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     from compiler import compile_with_warnings
     from runtime.errors import InputError
     from runtime.load.judge import suite_judge
+    from runtime.load.metrics import level_watcher
     from runtime.load.sweep import Sweep
     from runtime.load.wire import wire_for
 
@@ -204,10 +205,13 @@ def run(args: argparse.Namespace) -> int:
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     view = LoadConsole(config, quiet=args.quiet)
     judge = suite_judge(cases) if cases else None
-    sweep = Sweep(wire, prompts, config, judge=judge, report=view.hooks())
+    api = _api_base(wire)
+    watch = level_watcher(api, wire.headers) if api else None
+    sweep = Sweep(wire, prompts, config, judge=judge, watch=watch, report=view.hooks())
+    card = anyio.run(_read_card, wire, api, args) if api else None
     with view:
         anyio.run(sweep.run)
-    result = build_result(args, spec, wire, config, sweep, origin, started)
+    result = build_result(args, spec, wire, config, sweep, origin, started, card)
     out = args.output or _default_output(args.output_dir, spec.name, started)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
@@ -217,6 +221,24 @@ def run(args: argparse.Namespace) -> int:
     ):
         return 1
     return 0
+
+
+def _api_base(wire: Any) -> str | None:
+    """The OpenAI-compatible API base of ``wire`` (``.../v1``): where /models, /metrics and
+    the server's self-descriptions are asked; None for the other families."""
+    suffix = "/chat/completions"
+    if wire.family != "openai" or not wire.url.endswith(suffix):
+        return None
+    return str(wire.url[: -len(suffix)])
+
+
+async def _read_card(wire: Any, api: str, args: argparse.Namespace) -> Any:
+    import httpx
+
+    from runtime.load.card import read_card
+
+    async with httpx.AsyncClient(headers=dict(wire.headers)) as client:
+        return await read_card(client, api, wire.model, list(args.tag), dict(args.card))
 
 
 def _provider(plan: Any, name: str | None) -> Any:
@@ -323,6 +345,7 @@ def build_result(
     sweep: Any,
     origin: dict[str, Any],
     started: str,
+    card: Any = None,
 ) -> Any:
     """The load result document of a finished sweep."""
     from bench import __version__
@@ -356,7 +379,8 @@ def build_result(
         levels=sweep.levels,
         knee=knee(sweep.levels, config.slo),
         stopped_early=sweep.stopped_early,
-        model_card=ModelCard(model_id=spec.model, tags=list(args.tag), fields=dict(args.card)),
+        model_card=card
+        or ModelCard(model_id=spec.model, tags=list(args.tag), fields=dict(args.card)),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +22,7 @@ import anyio
 
 from .arrivals import arrival_offsets, level_rng
 from .client import Measured, new_session, send
+from .metrics import LevelWatch
 from .result import LoadLevel, LoadSample, SloSpec
 from .stats import decode_tok_s, distribution, meets_slo, saturation, tpot_ms
 from .wire import Wire
@@ -79,6 +81,8 @@ class Sweep:
     prompts: Sequence[str]
     config: LoadConfig
     judge: Judge | None = None
+    watch: Callable[[], AbstractAsyncContextManager[LevelWatch]] | None = None
+    """The server's /metrics around each counted level (runtime/load/metrics.py)."""
     report: LevelReport = field(default_factory=LevelReport)
     tally: Tally = field(default_factory=Tally)
     levels: list[LoadLevel] = field(default_factory=list)
@@ -108,12 +112,14 @@ class Sweep:
         async with new_session(0, cfg.timeout_s) as session:
             if cfg.warmup:
                 await self._closed(session, width, cfg.warmup, None, count=False)
-            start = time.perf_counter()
-            if closed:
-                measured = await self._closed(session, width, cfg.requests, cfg.duration_s)
-            else:
-                measured = await self._open(session, value)
-            end = time.perf_counter()
+            watching = self.watch() if self.watch is not None else nullcontext(None)
+            async with watching as watch:
+                start = time.perf_counter()
+                if closed:
+                    measured = await self._closed(session, width, cfg.requests, cfg.duration_s)
+                else:
+                    measured = await self._open(session, value)
+                end = time.perf_counter()
         samples = [self._sample(n, m, start) for n, m in enumerate(measured)]
         for m, s in zip(measured, samples, strict=True):
             if m.error is not None:
@@ -124,7 +130,10 @@ class Sweep:
                 self.tally.estimated += 1
             if self.judge is not None and m.text is not None:
                 s.assertions_ok = self.judge(m.prompt, "".join(m.text))
-        return self._summarize(value, samples, end - start)
+        level = self._summarize(value, samples, end - start)
+        if watch is not None:
+            level.server_metrics = watch.metrics
+        return level
 
     async def _closed(
         self,
