@@ -349,9 +349,9 @@ def build_result(
 ) -> Any:
     """The load result document of a finished sweep."""
     from bench import __version__
+    from runtime.load.card import public_url
     from runtime.load.result import LoadResult, ModelCard
     from runtime.load.stats import knee
-    from runtime.load.wire import public_endpoint
 
     tally = sweep.tally
     answers = tally.with_usage + tally.estimated
@@ -369,7 +369,7 @@ def build_result(
         started_at=started,
         provider=spec.name,
         provider_type=spec.type,
-        endpoint=public_endpoint(wire.url),
+        endpoint=public_url(wire.url),
         mode=config.mode,
         burstiness=config.burstiness if config.mode == "rate" else None,
         prompts=origin,

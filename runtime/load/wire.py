@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from ..errors import InputError
 from ..plan import (
@@ -31,7 +31,7 @@ from ..plan import (
 )
 from ..secrets import Redactor, resolve
 
-__all__ = ["Event", "Wire", "http_class", "public_endpoint", "wire_for"]
+__all__ = ["Event", "Wire", "http_class", "wire_for"]
 
 _OPENAI = "https://api.openai.com/v1"
 _GROQ = "https://api.groq.com/openai/v1"
@@ -194,15 +194,6 @@ def http_class(status: int) -> str:
     if status == 429:
         return "http_429"
     return "http_5xx" if status >= 500 else "http_4xx"
-
-
-def public_endpoint(url: str) -> str:
-    """``url`` without credentials, query string or fragment (safe for a report)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def wire_for(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> Wire:
