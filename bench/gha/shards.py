@@ -1,0 +1,157 @@
+"""The Action's stages of a sharded workflow: compile, shard, merge (docs/github-action.md).
+
+- **compile** (input ``shards: N``): ``bench compile SUITE -o OUT/plan.json --shards N``; the
+  plan is uploaded as the artifact ``<artifact-name>-plan`` and the ``matrix`` output is
+  ``{"shard": ["1/N", ..., "N/N"]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``.
+- **shard** (input ``shard: I/N``): ``bench execute PLAN --shard I/N`` into ``OUT/runs``; the run
+  directory is uploaded as ``<artifact-name>-shard-I-of-N``. Never a comment.
+- **merge** (input ``merge: true``): ``bench merge`` of every downloaded shard run into
+  ``OUT/merged``, then ``bench report`` of it; the rest is an ordinary run's (comment, gate).
+
+Each job computes the same slices from the same plan (runtime/shard.py), so the stages share
+nothing but the artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from runtime.errors import InputError
+from runtime.sanitize import for_terminal
+
+from .annotations import relocate, workspace_prefix
+from .inputs import ActionInputs
+from .publish import publish
+
+__all__ = ["compile_stage", "matrix", "merge_stage", "shard_args", "shard_outputs"]
+
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def matrix(count: int) -> str:
+    """The ``matrix`` output: ``{"shard": ["1/N", ..., "N/N"]}`` as compact JSON."""
+    return json.dumps({"shard": [f"{i}/{count}" for i in range(1, count + 1)]})
+
+
+def compile_stage(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    bench_cmd: list[str],
+    workdir: Path,
+    out_dir: Path,
+    env: dict[str, str],
+    runner: Runner,
+    echo: Callable[[str], None],
+    outputs: dict[str, str],
+) -> int:
+    """Compile the suite for ``inputs.shards`` shard jobs; sets plan, matrix and the upload."""
+    assert inputs.shards is not None
+    plan = out_dir / "plan.json"
+    plan.unlink(missing_ok=True)
+    cmd = [*bench_cmd, "compile", inputs.suite, "-o", str(plan), "--shards", str(inputs.shards)]
+    cmd += ["--diagnostics-format", "github"]
+    echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
+    done = runner(cmd, cwd=workdir, env=env, check=False, capture_output=True, text=True)
+    text = f"{done.stdout or ''}\n{done.stderr or ''}"
+    for line in relocate(
+        text.splitlines(), workspace_prefix(workdir, environ.get("GITHUB_WORKSPACE"))
+    ):
+        echo(line)
+    shown = [
+        for_terminal(line)
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("::")
+    ]
+    for line in shown:
+        echo(line)
+    if done.returncode != 0 or not plan.is_file():
+        reason = shown[-1] if shown else f"bench compile exited {done.returncode}"
+        echo(f"::error title=bench::the plan for {inputs.shards} shards was not made: {reason}")
+        return int(done.returncode) or 3
+    from report.escape import md_block
+
+    body = "\n".join(line.removeprefix("bench: ") for line in shown)
+    publish(
+        f"## bench: plan compiled for {inputs.shards} shard jobs\n\n{md_block(body, 20_000)}\n",
+        environ,
+        comment=False,
+        summary_copy=out_dir / "summary.md",
+        echo=echo,
+    )
+    outputs.update(
+        {
+            "plan": str(plan),
+            "matrix": matrix(inputs.shards),
+            "upload-name": inputs.plan_artifact,
+            "upload-path": str(plan),
+        }
+    )
+    return 0
+
+
+def shard_args(inputs: ActionInputs, out_dir: Path) -> list[str]:
+    """The flags of a shard job's ``bench execute``: its slice, its run in a fresh OUT/runs/."""
+    assert inputs.shard is not None
+    runs = out_dir / "runs"
+    shutil.rmtree(runs, ignore_errors=True)  # the one run found there is this job's
+    return ["--shard", f"{inputs.shard[0]}/{inputs.shard[1]}", "--output-dir", str(out_dir)]
+
+
+def shard_outputs(inputs: ActionInputs, out_dir: Path) -> dict[str, str]:
+    """run-dir and the upload (the run directory, as ``<artifact-name>-shard-I-of-N``)."""
+    found = sorted(p.parent for p in (out_dir / "runs").rglob("metadata.json"))
+    if len(found) != 1:
+        raise InputError(
+            f"the shard's run directory was not found in {out_dir / 'runs'} "
+            f"({len(found)} runs there); do not give --output-dir in 'args' with 'shard'"
+        )
+    return {
+        "run-dir": str(found[0]),
+        "upload-name": inputs.shard_artifact,
+        "upload-path": str(found[0]),
+    }
+
+
+def merge_stage(
+    inputs: ActionInputs,
+    bench_cmd: list[str],
+    workdir: Path,
+    out_dir: Path,
+    env: dict[str, str],
+    runner: Runner,
+    echo: Callable[[str], None],
+) -> int:
+    """``bench merge`` the downloaded shard runs into OUT/merged and write its JSON report.
+
+    Returns 0 when the merged run is complete, 3 when a shard's run stopped early or failed
+    (the report still says so and is posted), or ``bench merge``'s code when it refused (no
+    report: a missing shard, shards of different plans, ...).
+    """
+    shards = (
+        sorted(p for p in inputs.shards_dir.iterdir() if p.is_dir())
+        if inputs.shards_dir.is_dir()
+        else []
+    )
+    if not shards:
+        raise InputError(
+            f"no shard runs were downloaded into {inputs.shards_dir} (artifacts named "
+            f"{inputs.artifact_name}-shard-*): did the shard jobs run with the input 'shard' "
+            "and the same 'artifact-name'?"
+        )
+    merged = out_dir / "merged"
+    shutil.rmtree(merged, ignore_errors=True)
+    cmd = [*bench_cmd, "merge", *map(str, shards), "-o", str(merged)]
+    echo(f"bench: merge {len(shards)} shard runs: {', '.join(p.name for p in shards)}")
+    done = runner(cmd, cwd=workdir, env=env, check=False)
+    if done.returncode != 0:
+        return int(done.returncode)
+    report = [*bench_cmd, "report", str(merged), "-f", "json", "-o", str(out_dir / "report"), "-q"]
+    rendered = runner(report, cwd=workdir, env=env, check=False)
+    if rendered.returncode != 0:
+        return int(rendered.returncode)
+    status = json.loads((merged / "metadata.json").read_text(encoding="utf-8")).get("status")
+    return 0 if status == "completed" else 3
