@@ -381,6 +381,10 @@ def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
     summary_md = (out / "quickstart" / "summary.md").read_text()
     assert summary_md.startswith((out / "quickstart" / "report.md").read_text().strip())
     assert summary_md.rstrip().endswith("with report.json for later comparisons)")
+    # The comment links the HTML report: the artifact just uploaded (its id from the upload).
+    assert quick["artifact-id"].isdigit()
+    assert "/actions/runs/" in comment["body"]
+    assert f"/artifacts/{quick['artifact-id']}>) (artifact bench-report" in comment["body"]
 
     # fail-on: never passes the below-criteria suite, criteria fails it.
     assert (outcomes["below-never"], outcomes["below-criteria"]) == ("success", "failure")

@@ -171,6 +171,31 @@ def test_compile_three_shards_and_merge_comment_once(
 
 
 @pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+def test_compile_stage_errors_are_annotations_and_no_plan(
+    tmp_path: Path, github_api: FakeGitHub
+) -> None:
+    lines: list[str] = []
+    env = _job_env(tmp_path, "compile", github_api)
+    (tmp_path / "bad.yaml").write_text(SUITE.read_text().replace("sessions:", "sesions:"))
+    result = run_action(
+        _inputs(env, tmp_path, suite="bad.yaml", shards="3"), env, echo=lines.append
+    )
+    assert result.exit_code == 2 and result.outputs["matrix"] == ""
+    assert any(line.startswith("::error file=bad.yaml,line=") for line in lines), lines
+    # More shards than sessions: a clear error, no plan, no matrix.
+    lines.clear()
+    result = run_action(
+        _inputs(env, tmp_path, suite=str(SUITE), shards="5"), env, echo=lines.append
+    )
+    assert result.exit_code == 2 and result.outputs["plan"] == ""
+    assert any(
+        line.startswith("::error title=bench::") and "at most 4 shards" in line for line in lines
+    )
+    assert github_api.requests == []
+
+
+@pytest.mark.slow
 def test_merge_refusal_fails_the_step_without_a_comment(
     tmp_path: Path, github_api: FakeGitHub
 ) -> None:
