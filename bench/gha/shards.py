@@ -116,6 +116,14 @@ def shard_outputs(inputs: ActionInputs, out_dir: Path) -> dict[str, str]:
     }
 
 
+def _downloaded(root: Path) -> list[Path]:
+    """The shard runs actions/download-artifact put in ``root``: one folder per artifact, or,
+    when the pattern matched one artifact only, that artifact's files at ``root`` itself."""
+    if (root / "metadata.json").is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
 def merge_stage(
     inputs: ActionInputs,
     bench_cmd: list[str],
@@ -131,11 +139,7 @@ def merge_stage(
     (the report still says so and is posted), or ``bench merge``'s code when it refused (no
     report: a missing shard, shards of different plans, ...).
     """
-    shards = (
-        sorted(p for p in inputs.shards_dir.iterdir() if p.is_dir())
-        if inputs.shards_dir.is_dir()
-        else []
-    )
+    shards = _downloaded(inputs.shards_dir)
     if not shards:
         raise InputError(
             f"no shard runs were downloaded into {inputs.shards_dir} (artifacts named "

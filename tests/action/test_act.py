@@ -86,8 +86,8 @@ runs:
 # and act's artifact server is for the real actions), so the harness maps them to these local
 # stand-ins, which keep the real actions' layout in $BENCH_TEST_ARTIFACTS: an upload is a folder
 # named after the artifact (a directory's contents, or the files, at its root) with an
-# artifact-id output; a download by name unpacks into `path`, by pattern one folder per
-# artifact under `path`. Stand-ins of the test harness only: the Action uses the real ones.
+# artifact-id output; a download by name (or by a pattern matching one artifact) unpacks into
+# `path`, by a pattern matching several one folder per artifact under `path`. Stand-ins of the test harness only: the Action uses the real ones.
 UPLOAD_STUB = """\
 name: upload-artifact stand-in
 description: Stands in for actions/upload-artifact under act; stores the files in $BENCH_TEST_ARTIFACTS.
@@ -152,10 +152,13 @@ runs:
           cp -R "$BENCH_TEST_ARTIFACTS/$NAME/." "$DEST/"
           exit 0
         fi
+        matched=()
         for dir in "$BENCH_TEST_ARTIFACTS"/*; do
-          # shellcheck disable=SC2053  # the pattern is a glob on purpose
-          if [ -d "$dir" ] && [[ "$(basename "$dir")" == $PATTERN ]]; then cp -R "$dir" "$DEST/"; fi
+          if [ -d "$dir" ] && [[ "$(basename "$dir")" == $PATTERN ]]; then matched+=("$dir"); fi
         done
+        # As the real action: a pattern's only match is unpacked at `path` itself.
+        if [ "${#matched[@]}" -eq 1 ]; then cp -R "${matched[0]}/." "$DEST/"; exit 0; fi
+        for dir in "${matched[@]}"; do cp -R "$dir" "$DEST/"; done
 """
 # The Action installs with uv and pip from the lock: the real caches of this machine, so the
 # packages are downloaded once, not on every run.

@@ -228,3 +228,24 @@ def test_run_links_point_at_the_artifact_when_known(artifact_id: str, href: str)
     assert links == ["https://github.example/o/r/actions/runs/9", href]
     assert "javascript" not in line and "<b>" not in line
     assert run_links({**env, "GITHUB_SERVER_URL": "javascript:alert(1)//"}, "x", "1") == ""
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+def test_merge_finds_a_single_shard_downloaded_flat(tmp_path: Path, github_api: FakeGitHub) -> None:
+    """download-artifact puts a pattern's only match at `path` itself, not in a subfolder."""
+    from tests.action.plans import quiz_plan, write_plan
+
+    plan = write_plan(quiz_plan(success_rate=None, failing=False), tmp_path / "plan.json")
+    env = _job_env(tmp_path, "shard", github_api)
+    result = run_action(
+        _inputs(env, tmp_path, shard="1/1", plan=str(plan)), env, echo=lambda _l: None
+    )
+    assert result.exit_code == 0
+    env = _job_env(tmp_path, "merge", github_api)
+    shutil.copytree(
+        _outputs(_job_env(tmp_path, "shard", github_api))["run-dir"],
+        Path(env["RUNNER_TEMP"]) / "bench-shards",
+    )
+    result = run_action(_inputs(env, tmp_path, merge="true"), env, echo=lambda _l: None)
+    assert result.exit_code == 0 and _outputs(env)["passed"] == "3"
