@@ -268,7 +268,8 @@ def _check_suite(
 
 
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?")
+_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?")
+_ID = re.compile(r"[0-9]+")
 
 
 def run_links(environ: Mapping[str, str], artifact: str, artifact_id: str = "") -> str:
@@ -285,12 +286,13 @@ def run_links(environ: Mapping[str, str], artifact: str, artifact_id: str = "") 
     server = environ.get("GITHUB_SERVER_URL", "")
     repo = environ.get("GITHUB_REPOSITORY", "")
     run_id = environ.get("GITHUB_RUN_ID", "")
-    if not (_SERVER.fullmatch(server) and _REPO.fullmatch(repo) and run_id.isdigit()):
+    if not (_SERVER.fullmatch(server) and _REPO.fullmatch(repo) and _ID.fullmatch(run_id)):
         return ""
     run_url = md_url(f"{server}/{repo}/actions/runs/{run_id}")
     if not run_url:
         return ""
-    html = f"{run_url}/artifacts/{artifact_id}" if artifact_id.isdigit() else f"{run_url}#artifacts"
+    known = _ID.fullmatch(artifact_id)
+    html = f"{run_url}/artifacts/{artifact_id}" if known else f"{run_url}#artifacts"
     name = artifact if re.fullmatch(r"[A-Za-z0-9_.-]+", artifact) else "bench-report"
     return (
         f"\n[Workflow run](<{run_url}>) · [HTML report](<{md_url(html)}>) "

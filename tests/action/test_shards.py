@@ -213,6 +213,7 @@ def test_merge_refusal_fails_the_step_without_a_comment(
         ("", "https://github.example/o/r/actions/runs/9#artifacts"),
         ("12) [x](javascript:alert(1)", "https://github.example/o/r/actions/runs/9#artifacts"),
         ("<b>1</b>", "https://github.example/o/r/actions/runs/9#artifacts"),
+        ("\u0661\u0662", "https://github.example/o/r/actions/runs/9#artifacts"),  # not ASCII
     ],
 )
 @pytest.mark.requirement("action:html-link")
