@@ -23,7 +23,7 @@ from pathlib import Path
 from runtime.errors import InputError
 from runtime.sanitize import for_terminal
 
-from .annotations import relocate, workspace_prefix
+from .annotations import annotation, relocate, workspace_prefix
 from .inputs import ActionInputs
 from .publish import publish
 
@@ -70,7 +70,13 @@ def compile_stage(
         echo(line)
     if done.returncode != 0 or not plan.is_file():
         reason = shown[-1] if shown else f"bench compile exited {done.returncode}"
-        echo(f"::error title=bench::the plan for {inputs.shards} shards was not made: {reason}")
+        echo(
+            annotation(
+                "error",
+                f"the plan for {inputs.shards} shards was not made: {reason}",
+                title="bench",
+            )
+        )
         return int(done.returncode) or 3
     from report.escape import md_block
 
