@@ -122,6 +122,10 @@ def run_action(
     if not json_path.is_file():
         what = "bench merge" if inputs.mode == "merge" else "bench execute"
         echo(f"::error title=bench::{what} exited {executed_code} without a report")
+        if inputs.mode == "shard" and any((out_dir / "runs").rglob("metadata.json")):
+            # Stopped early (a budget, a cancel): upload what ran, so the merge job reports
+            # the run as interrupted rather than this shard as missing.
+            outputs.update(shard_outputs(inputs, out_dir))
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
         return ActionResult(executed_code or 3, outputs)
     if inputs.mode == "shard":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,25 @@ def test_merge_finds_a_single_shard_downloaded_flat(tmp_path: Path, github_api: 
     )
     result = run_action(_inputs(env, tmp_path, merge="true"), env, echo=lambda _l: None)
     assert result.exit_code == 0 and _outputs(env)["passed"] == "3"
+
+
+def test_a_stopped_shard_still_uploads_its_run(tmp_path: Path, github_api: FakeGitHub) -> None:
+    """A slice stopped early (a budget, a cancel) has no report, but its run is uploaded, so
+    the merge job reports the whole run as interrupted instead of a missing shard."""
+    env = _job_env(tmp_path, "shard", github_api)
+
+    def stopped(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+        out = Path(cmd[cmd.index("--output-dir") + 1]) / "runs" / "20261205-000000-abcdef"
+        out.mkdir(parents=True)
+        (out / "metadata.json").write_text("{}")
+        return subprocess.CompletedProcess(cmd, 130)
+
+    inputs = _inputs(env, tmp_path, shard="2/3", plan="plan.json")
+    result = run_action(inputs, env, runner=stopped, echo=lambda _l: None, publish_now=False)
+    out = _outputs(env)
+    assert result.exit_code == 130
+    assert out["upload-name"] == "bench-report-shard-2-of-3"
+    assert out["upload-path"] == out["run-dir"] and out["run-dir"].endswith(
+        "20261205-000000-abcdef"
+    )
+    assert out["report-md"] == ""  # nothing to publish
