@@ -1,8 +1,9 @@
 """The Action's stages of a sharded workflow: compile, shard, merge (docs/github-action.md).
 
-- **compile** (input ``shards: N``): ``bench compile SUITE -o OUT/plan.json --shards N``; the
-  plan is uploaded as the artifact ``<artifact-name>-plan`` and the ``matrix`` output is
-  ``{"shard": ["1/N", ..., "N/N"]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``.
+- **compile** (input ``shards: N``): ``bench compile SUITE -o OUT/plan.json`` and its N slices
+  (fewer when the plan has fewer sessions); the plan is uploaded as the artifact
+  ``<artifact-name>-plan`` and the ``matrix`` output is ``{"shard": ["1/N", ..., "N/N"]}`` for
+  ``strategy.matrix: ${{ fromJSON(...) }}``.
 - **shard** (input ``shard: I/N``): ``bench execute PLAN --shard I/N`` into ``OUT/runs``; the run
   directory is uploaded as ``<artifact-name>-shard-I-of-N``. Never a comment.
 - **merge** (input ``merge: true``): ``bench merge`` of every downloaded shard run into
@@ -48,41 +49,57 @@ def compile_stage(
     echo: Callable[[str], None],
     outputs: dict[str, str],
 ) -> int:
-    """Compile the suite for ``inputs.shards`` shard jobs; sets plan, matrix and the upload."""
+    """Compile the suite for ``inputs.shards`` shard jobs; sets plan, matrix and the upload.
+
+    A session is never split, so a plan with fewer (agent, session) units than ``shards`` gets
+    one job per unit (a warning says so): ``shards`` is the most jobs, the matrix says how many.
+    """
+    from runtime import load_plan
+    from runtime.shard import slices
+
     assert inputs.shards is not None
     plan = out_dir / "plan.json"
     plan.unlink(missing_ok=True)
-    cmd = [*bench_cmd, "compile", inputs.suite, "-o", str(plan), "--shards", str(inputs.shards)]
-    cmd += ["--diagnostics-format", "github"]
+    cmd = [*bench_cmd, "compile", inputs.suite, "-o", str(plan), "--diagnostics-format", "github"]
     echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
     done = runner(cmd, cwd=workdir, env=env, check=False, capture_output=True, text=True)
     text = f"{done.stdout or ''}\n{done.stderr or ''}"
-    for line in relocate(
-        text.splitlines(), workspace_prefix(workdir, environ.get("GITHUB_WORKSPACE"))
-    ):
+    prefix = workspace_prefix(workdir, environ.get("GITHUB_WORKSPACE"))
+    for line in relocate(text.splitlines(), prefix):
         echo(line)
-    shown = [
-        for_terminal(line)
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("::")
-    ]
+    shown = [for_terminal(x) for x in text.splitlines() if x.strip() and not x.startswith("::")]
     for line in shown:
         echo(line)
     if done.returncode != 0 or not plan.is_file():
         reason = shown[-1] if shown else f"bench compile exited {done.returncode}"
+        message = f"the plan for {inputs.shards} shards was not made: {reason}"
+        echo(annotation("error", message, title="bench"))
+        return int(done.returncode) or 3
+    whole = load_plan(plan)
+    count = min(inputs.shards, len(whole.units))
+    if count < inputs.shards:
         echo(
             annotation(
-                "error",
-                f"the plan for {inputs.shards} shards was not made: {reason}",
+                "warning",
+                f"the plan has {len(whole.units)} (agent, session) units and a session is never "
+                f"split: {count} shard jobs instead of {inputs.shards}",
                 title="bench",
             )
         )
-        return int(done.returncode) or 3
+    cut = slices(whole, count)
+    total = sum(s.estimated_tokens for s in cut) or 1
+    rows = [
+        f"shard {s.index}/{count}: {len(s.units)} units, {s.cases} cases, "
+        f"~{s.estimated_tokens:,} estimated tokens ({s.estimated_tokens / total:.1%})"
+        for s in cut
+    ]
+    for row in rows:
+        echo(f"bench: {row}")
     from report.escape import md_block
 
-    body = "\n".join(line.removeprefix("bench: ") for line in shown)
+    body = "\n".join([*(line.removeprefix("bench: ") for line in shown), *rows])
     publish(
-        f"## bench: plan compiled for {inputs.shards} shard jobs\n\n{md_block(body, 20_000)}\n",
+        f"## bench: plan compiled for {count} shard jobs\n\n{md_block(body, 20_000)}\n",
         environ,
         comment=False,
         summary_copy=out_dir / "summary.md",
@@ -91,7 +108,7 @@ def compile_stage(
     outputs.update(
         {
             "plan": str(plan),
-            "matrix": matrix(inputs.shards),
+            "matrix": matrix(count),
             "upload-name": inputs.plan_artifact,
             "upload-path": str(plan),
         }

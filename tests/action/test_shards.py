@@ -184,16 +184,25 @@ def test_compile_stage_errors_are_annotations_and_no_plan(
     )
     assert result.exit_code == 2 and result.outputs["matrix"] == ""
     assert any(line.startswith("::error file=bad.yaml,line=") for line in lines), lines
-    # More shards than sessions: a clear error, no plan, no matrix.
-    lines.clear()
-    result = run_action(
-        _inputs(env, tmp_path, suite=str(SUITE), shards="5"), env, echo=lines.append
-    )
-    assert result.exit_code == 2 and result.outputs["plan"] == ""
-    assert any(
-        line.startswith("::error title=bench::") and "at most 4 shards" in line for line in lines
-    )
     assert github_api.requests == []
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+def test_more_shards_than_sessions_gives_one_job_per_session(
+    tmp_path: Path, github_api: FakeGitHub
+) -> None:
+    """A session is never split: `shards` is the most jobs, and the matrix says how many."""
+    lines: list[str] = []
+    env = _job_env(tmp_path, "compile", github_api)
+    inputs = _inputs(env, tmp_path, suite=str(SUITE), shards="5")
+    result = run_action(inputs, env, echo=lines.append)
+    assert result.exit_code == 0, lines
+    assert json.loads(result.outputs["matrix"]) == {"shard": ["1/4", "2/4", "3/4", "4/4"]}
+    assert any(
+        line.startswith("::warning title=bench::") and "4 shard jobs" in line for line in lines
+    )
+    assert "shard 4/4" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
 
 
 @pytest.mark.slow
