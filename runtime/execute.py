@@ -36,9 +36,9 @@ from .plan import Plan, SecretRef, work_items
 from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
-from .store import RunStore, totals_of
+from .store import RESULTS_FILE, RunStore, totals_of
 
-__all__ = ["ExecuteOptions", "RunSummary", "Services", "execute"]
+__all__ = ["ExecuteOptions", "RunSummary", "Services", "execute", "summarise_run"]
 
 
 @dataclass
@@ -203,7 +203,8 @@ async def execute(
             _record_traffic(store, traffic)
         reason = budget.reason if budget is not None and budget.reached else None
         summary = _finish(plan, store, status, error, stop_reason=reason)
-    if summary.metadata.status == "completed" and plan.ai_summary.enabled:
+    # A shard's verdict would judge its slice only: the merged run is judged whole instead.
+    if summary.metadata.status == "completed" and plan.ai_summary.enabled and options.shard is None:
         await _summarise(plan, store, summary, services, options)
     return summary
 
@@ -270,6 +271,37 @@ async def _summarise(
         plan, summary.results, services.create_provider, env=options.env, stop=options.stop
     )
     summary.metadata = write_summary(store, record)
+
+
+async def summarise_run(
+    run_dir: Path, *, services: Services | None = None, env: Mapping[str, str] | None = None
+) -> RunMetadata:
+    """The judge's verdict over a finished run directory made without one (a merged run).
+
+    As after an unsharded run: only when the plan enables ``ai_summary``, the run is completed
+    and has no verdict yet; written to ai_summary.md and metadata.json with the run's secrets
+    scrubbed. A judge failure is recorded as the record's error, never raised.
+    """
+    from .plan import load_plan
+    from .store import METADATA_FILE, PLAN_FILE, read_results
+    from .summary import summarise, write_summary
+
+    plan = load_plan(run_dir / PLAN_FILE)
+    try:
+        metadata = RunMetadata.model_validate_json((run_dir / METADATA_FILE).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise RunStoreError(f"cannot read {run_dir / METADATA_FILE}: {exc}") from exc
+    done = metadata.status == "completed" and metadata.ai_summary is None
+    if not (done and plan.ai_summary.enabled):
+        return metadata
+    latest = read_results(run_dir / RESULTS_FILE)
+    keys = (result_key(c.id, a) for c, a in plan.attempts())
+    results = [latest[k] for k in keys if k in latest]
+    store = RunStore(run_dir, plan, metadata)
+    store.redact = _redactor_for(plan, env)
+    services = services or Services.default()
+    record = await summarise(plan, results, services.create_provider, env=env)
+    return write_summary(store, record)
 
 
 def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:

@@ -1,6 +1,9 @@
 """``bench github``: the GitHub Action's steps as commands, usable in any workflow.
 
-- ``bench github run``: the Action's main step (reads ``INPUT_*``; see bench/gha/run.py).
+- ``bench github run``: the Action's main step (reads ``INPUT_*``; see bench/gha/run.py);
+  with ``--no-publish`` it leaves the comment and job summary to ``bench github publish``.
+- ``bench github publish``: the Action's step after the upload: the PR comment (linking the
+  uploaded artifact, ``BENCH_ARTIFACT_ID``) and the job summary of ``BENCH_REPORT_MD``.
 - ``bench github comment --report report.json``: post or update the PR comment, and write the
   job summary (with the reason when no comment could be posted).
 - ``bench github outputs --report report.json``: write the step outputs to $GITHUB_OUTPUT.
@@ -28,7 +31,18 @@ def register(subparsers: Any) -> None:
         "run",
         help="the Action's main step: execute a suite and publish it (inputs from INPUT_* variables)",
     )
+    run.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="write no comment or job summary (bench github publish does, after the upload)",
+    )
     run.set_defaults(handler=_run, workflow_commands=True)  # annotations, ::error
+
+    pub = sub.add_parser(
+        "publish",
+        help="the Action's comment and job summary of $BENCH_REPORT_MD, linking $BENCH_ARTIFACT_ID",
+    )
+    pub.set_defaults(handler=_publish, workflow_commands=True)  # ::warning on a 403
 
     comment = sub.add_parser(
         "comment",
@@ -64,14 +78,35 @@ def register(subparsers: Any) -> None:
     extras.set_defaults(handler=_extras)
 
 
-def _run(_args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     import os
 
     from bench.gha.inputs import ActionInputs
     from bench.gha.run import run_action
 
     inputs = ActionInputs.from_env(os.environ)
-    return run_action(inputs, dict(os.environ)).exit_code
+    return run_action(inputs, dict(os.environ), publish_now=not args.no_publish).exit_code
+
+
+def _publish(_args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.gha.inputs import ActionInputs
+    from bench.gha.outputs import write_outputs
+    from bench.gha.run import publish_step
+
+    report_md = os.environ.get("BENCH_REPORT_MD", "")
+    if not report_md:
+        return 0  # no report (an invalid suite, a compile stage): the run step said why
+    outcome = publish_step(
+        ActionInputs.from_env(os.environ),
+        dict(os.environ),
+        Path(report_md),
+        artifact_id=os.environ.get("BENCH_ARTIFACT_ID", "").strip(),
+    )
+    write_outputs({"comment-url": outcome.url}, os.environ.get("GITHUB_OUTPUT") or None)
+    return 0
 
 
 def _comment(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ The files come from bench/scaffold/ (shipped in the wheel):
     DIR/servers/notes_server.py         the MCP server the suite starts over stdio
     DIR/agents/echo_agent.py            an example external agent (JSON lines on stdin/stdout)
     <git root or DIR>/.github/workflows/bench.yml   the GitHub Action on every pull request
+                                        (with --shards N: over an N-job matrix, merged)
 
 Existing files are never overwritten unless ``--force`` is given.
 """
@@ -26,6 +27,7 @@ _FILES = (
     ("agents/echo_agent.py", "agents/echo_agent.py"),
 )
 _WORKFLOW = "workflows/bench.yml"
+_SHARDED_WORKFLOW = "workflows/bench-sharded.yml"
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +44,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("directory", metavar="DIR", nargs="?", default=".", type=Path)
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
     p.add_argument("--no-workflow", action="store_true", help="do not write the workflow")
+    p.add_argument(
+        "--shards", type=_shards, default=None, metavar="N",
+        help="write a workflow that runs the suite over N parallel jobs (compile, an N-job "
+        "matrix, merge) and posts one comment for the whole run",
+    )  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -52,7 +59,19 @@ def _git_root(start: Path) -> Path | None:
     return None
 
 
-def _plan(target: Path, with_workflow: bool) -> list[tuple[str, Path, str]]:
+def _shards(text: str) -> int:
+    """argparse type of ``--shards``: at least 2 jobs (one job is the ordinary workflow)."""
+    from .execute import positive
+
+    count = positive(text)
+    if count < 2:
+        raise argparse.ArgumentTypeError("a sharded workflow has at least 2 shard jobs")
+    return count
+
+
+def _plan(
+    target: Path, with_workflow: bool, shards: int | None = None
+) -> list[tuple[str, Path, str]]:
     """(scaffold source, destination, text) for every file to write."""
     from importlib.resources import files
 
@@ -61,8 +80,10 @@ def _plan(target: Path, with_workflow: bool) -> list[tuple[str, Path, str]]:
     if with_workflow:
         root = _git_root(target) or target
         suite = (target / "suite.yaml").relative_to(root).as_posix()
-        text = source.joinpath(_WORKFLOW).read_text("utf-8").replace("__SUITE__", suite)
-        out.append((_WORKFLOW, root / ".github" / "workflows" / "bench.yml", text))
+        template = _WORKFLOW if shards is None else _SHARDED_WORKFLOW
+        text = source.joinpath(template).read_text("utf-8").replace("__SUITE__", suite)
+        text = text.replace("__SHARDS__", str(shards))
+        out.append((template, root / ".github" / "workflows" / "bench.yml", text))
     return out
 
 
@@ -73,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     target: Path = args.directory.resolve()
     if target.exists() and not target.is_dir():
         raise InputError(f"{args.directory} exists and is not a directory")
-    files = _plan(target, not args.no_workflow)
+    files = _plan(target, not args.no_workflow, args.shards)
     existing = [dest for _src, dest, _text in files if dest.exists()]
     if existing and not args.force:
         names = ", ".join(str(p) for p in existing)

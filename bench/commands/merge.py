@@ -19,7 +19,10 @@ def register(subparsers: Any) -> None:
         description=(
             "Merge the run directories (or zip archives of them, as actions/upload-artifact "
             "makes) of `bench execute --shard I/N` into one run directory OUT holding the whole "
-            "plan and every result once; `bench report OUT` renders the pooled report. Refuses "
+            "plan and every result once; `bench report OUT` renders the pooled report. When the "
+            "plan enables ai_summary and every shard finished, the judge writes its verdict over "
+            "the merged run (shards do not judge their slices; the judge's key must be set "
+            "here, as for bench execute; a judge failure is a warning). Refuses "
             "shards of different plans, a missing shard, a shard given twice, a case recorded "
             "twice. Exit codes: 0 merged, 2 refused."
         ),
@@ -53,4 +56,19 @@ def run(args: argparse.Namespace) -> int:
     from runtime.sanitize import for_terminal
 
     print(for_terminal(line, keep_newlines=True))
+    _summarise(args.output)
     return 0
+
+
+def _summarise(run_dir: Path) -> None:
+    """The ai_summary verdict over the merged run, as an unsharded run gets it (if enabled)."""
+    import anyio
+
+    from runtime.execute import summarise_run
+    from runtime.sanitize import for_terminal
+
+    record = anyio.run(summarise_run, run_dir).ai_summary
+    if record is not None and record.error:
+        print(for_terminal(f"warning: {record.error}"))
+    elif record is not None:
+        print(f"ai_summary: the verdict of {record.provider} is in {run_dir / 'ai_summary.md'}")

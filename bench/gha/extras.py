@@ -20,6 +20,8 @@ def extras_for_inputs(inputs: ActionInputs) -> list[str]:
     """The extras for the Action's target, or none when it cannot be read (reported later)."""
     from runtime.providers.registry import optional_extras
 
+    if not inputs.target:
+        return []  # the merge stage runs no provider of its own
     target = Path(inputs.working_directory) / inputs.target
     try:
         if inputs.plan:

@@ -10,12 +10,19 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from report.formats import FORMATS, normalise_formats
 from runtime.errors import InputError
 
-__all__ = ["FAIL_ON", "FORMATS", "ActionInputs"]
+__all__ = ["FAIL_ON", "FORMATS", "PLAN_DOWNLOAD", "SHARDS_DOWNLOAD", "ActionInputs", "Mode"]
+
+Mode = Literal["run", "compile", "shard", "merge"]
+PLAN_DOWNLOAD = "bench-plan"
+"""Folder of $RUNNER_TEMP the Action downloads the compile job's plan artifact into (shard)."""
+SHARDS_DOWNLOAD = "bench-shards"
+"""Folder of $RUNNER_TEMP the Action downloads the shard jobs' run artifacts into (merge)."""
 
 FAIL_ON = ("criteria", "any-failure", "regression", "never")
 _TRUE = {"true", "yes", "1", "on"}
@@ -49,11 +56,47 @@ class ActionInputs:
     """A cassette directory to record into (``bench execute --record``)."""
     token_env: str = "GITHUB_TOKEN"
     """Name of the variable holding the token (its value is never stored here)."""
+    shards: int | None = None
+    """Compile stage of a sharded workflow: compile the suite for this many shard jobs, upload
+    the plan, output the matrix; nothing runs."""
+    shard: tuple[int, int] | None = None
+    """Execute stage: run slice I of N of the plan; upload the run; never comment."""
+    merge: bool = False
+    """Merge stage: merge the shard jobs' runs, then report, comment and gate as a whole run."""
+    runner_temp: str = ""
+    """$RUNNER_TEMP, where the Action downloads the plan (shard) and the shard runs (merge)."""
+
+    @property
+    def mode(self) -> Mode:
+        """Which stage this use of the Action is: a whole run, or a stage of a sharded one."""
+        if self.shards is not None:
+            return "compile"
+        if self.shard is not None:
+            return "shard"
+        return "merge" if self.merge else "run"
 
     @property
     def target(self) -> str:
-        """The suite or plan to execute."""
+        """The suite or plan to execute (for a shard without ``plan``: the downloaded plan)."""
+        if self.shard is not None and not self.plan and self.runner_temp:
+            return str(Path(self.runner_temp) / PLAN_DOWNLOAD / "plan.json")
         return self.plan or self.suite
+
+    @property
+    def shards_dir(self) -> Path:
+        """Where the merge stage finds the downloaded shard runs (one folder per artifact)."""
+        return Path(self.runner_temp) / SHARDS_DOWNLOAD
+
+    @property
+    def shard_artifact(self) -> str:
+        """The artifact a shard job uploads its run as: ``<artifact-name>-shard-I-of-N``."""
+        assert self.shard is not None
+        return f"{self.artifact_name}-shard-{self.shard[0]}-of-{self.shard[1]}"
+
+    @property
+    def plan_artifact(self) -> str:
+        """The artifact the compile job uploads the plan as: ``<artifact-name>-plan``."""
+        return f"{self.artifact_name}-plan"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -63,8 +106,15 @@ class ActionInputs:
             return environ.get(f"INPUT_{name}", "").strip()
 
         suite, plan = get("SUITE"), get("PLAN")
-        if bool(suite) == bool(plan):
-            raise InputError("give exactly one of the inputs 'suite' and 'plan'")
+        shards, shard = _shards(get("SHARDS")), _shard(get("SHARD"))
+        merge = _flag(get("MERGE"), "merge") or False
+        _check_stage(suite, plan, shards, shard, merge)
+        runner_temp = environ.get("RUNNER_TEMP", "")
+        if (merge or (shard and not plan)) and not runner_temp:
+            raise InputError(
+                "the inputs 'merge' and 'shard' (without 'plan') download artifacts into "
+                "$RUNNER_TEMP, which is not set: run them in a GitHub Actions job"
+            )
         try:
             args = shlex.split(get("ARGS"))
         except ValueError as exc:
@@ -89,7 +139,67 @@ class ActionInputs:
             output_dir=get("OUTPUT_DIR"),
             replay=replay,
             record=record,
+            shards=shards,
+            shard=shard,
+            merge=merge,
+            runner_temp=runner_temp,
         )
+
+
+def _check_stage(
+    suite: str, plan: str, shards: int | None, shard: tuple[int, int] | None, merge: bool
+) -> None:
+    """One stage at a time, each with the target it needs (docs/github-action.md, Sharding)."""
+    stages = [n for n, on in (("shards", shards), ("shard", shard), ("merge", merge)) if on]
+    if len(stages) > 1:
+        raise InputError(
+            f"give at most one of the inputs 'shards', 'shard' and 'merge', not {' and '.join(stages)}"
+        )
+    if merge:
+        if suite or plan:
+            raise InputError(
+                "input 'merge' merges the shard jobs' runs (their artifacts): give no 'suite' or 'plan'"
+            )
+        return
+    if shard:
+        if suite:
+            raise InputError(
+                "input 'shard' runs a slice of the compile job's plan: give 'plan' (or nothing, "
+                "to use the plan the compile job uploaded), not 'suite' (suites compiled in each "
+                "job could differ, and their shards would not merge)"
+            )
+        return
+    if shards and not suite:
+        raise InputError("input 'shards' compiles a suite for the shard jobs: give 'suite'")
+    if bool(suite) == bool(plan):
+        raise InputError("give exactly one of the inputs 'suite' and 'plan'")
+
+
+def _shards(value: str) -> int | None:
+    if not value:
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise InputError(
+            f"input 'shards' must be a number of shard jobs (1 or more), not {value!r}"
+        )
+    return count
+
+
+def _shard(value: str) -> tuple[int, int] | None:
+    if not value:
+        return None
+    from runtime.shard import parse_shard
+
+    try:
+        return parse_shard(value)
+    except InputError:
+        raise InputError(
+            f"input 'shard' must be I/N (the I-th of N slices, e.g. 2/4), not {value!r}"
+        ) from None
 
 
 def _flag(value: str, name: str) -> bool | None:

@@ -31,13 +31,15 @@ from runtime.sanitize import for_terminal
 from ..terminal import github_commands_stopped
 from .annotations import relocate, workspace_prefix
 from .baseline import describe, find_baseline
+from .comment import CommentOutcome
 from .digest import ReportDigest, digest_of
 from .event import read_event
 from .inputs import ActionInputs
 from .outputs import write_outputs
 from .publish import publish
+from .shards import compile_stage, merge_stage, shard_args, shard_outputs
 
-__all__ = ["ActionResult", "exit_code_for", "run_action"]
+__all__ = ["ActionResult", "exit_code_for", "publish_step", "run_action", "run_links"]
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
@@ -72,8 +74,15 @@ def run_action(
     bench: Sequence[str] | None = None,
     runner: Runner = subprocess.run,
     echo: Callable[[str], None] = print,
+    publish_now: bool = True,
 ) -> ActionResult:
-    """Run the whole Action step; writes outputs and the summary, returns the exit code."""
+    """Run the whole Action step; writes outputs and the summary, returns the exit code.
+
+    The stage follows the inputs (``inputs.mode``): a whole run, or the compile, shard or merge
+    stage of a sharded workflow (bench/gha/shards.py). With ``publish_now`` False the comment
+    and job summary are left to ``publish_step`` (the Action runs it after uploading the
+    reports, so the comment can link the artifact).
+    """
     bench_cmd = list(bench or [sys.executable, "-m", "bench"])
     workdir = Path(inputs.working_directory)
     if not workdir.is_dir():
@@ -83,7 +92,7 @@ def run_action(
     child_env = _child_env(environ, inputs.token_env)
     outputs = _empty_outputs()
 
-    if inputs.suite:
+    if inputs.suite and inputs.mode != "compile":  # the compile stage annotates its own errors
         code = _check_suite(inputs, environ, bench_cmd, workdir, child_env, runner, echo)
         if code == 2:
             publish(
@@ -95,44 +104,60 @@ def run_action(
             )
             write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
             return ActionResult(2, outputs)
+    if inputs.mode == "compile":
+        code = compile_stage(
+            inputs, environ, bench_cmd, workdir, out_dir, child_env, runner, echo, outputs
+        )
+        write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
+        return ActionResult(code, outputs)
 
     json_path = base.with_name("report.json")
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
-    cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
-    if inputs.replay:
-        cmd += ["--replay", inputs.replay]
-    elif inputs.record:
-        cmd += ["--record", inputs.record]
-    echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
-    # The run prints what agents and servers wrote: no workflow command acts until it is over,
-    # even if it is killed before it can end its own ::stop-commands:: block.
-    with github_commands_stopped(echo, environ):
-        executed = runner(cmd, cwd=workdir, env=child_env, check=False)
+    if inputs.mode == "merge":
+        executed_code = merge_stage(inputs, bench_cmd, workdir, out_dir, child_env, runner, echo)
+    else:
+        executed_code = _execute(
+            inputs, environ, bench_cmd, workdir, out_dir, child_env, runner, echo
+        )
     if not json_path.is_file():
-        echo(f"::error title=bench::bench execute exited {executed.returncode} without a report")
+        what = "bench merge" if inputs.mode == "merge" else "bench execute"
+        echo(f"::error title=bench::{what} exited {executed_code} without a report")
+        if inputs.mode == "shard" and any((out_dir / "runs").rglob("metadata.json")):
+            # Stopped early (a budget, a cancel): upload what ran, so the merge job reports
+            # the run as interrupted rather than this shard as missing.
+            outputs.update(shard_outputs(inputs, out_dir))
         write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
-        return ActionResult(executed.returncode or 3, outputs)
+        return ActionResult(executed_code or 3, outputs)
+    if inputs.mode == "shard":
+        outputs.update(shard_outputs(inputs, out_dir))
 
-    baseline = _baseline(inputs, environ, workdir, out_dir, echo)
+    baseline = (
+        _baseline(inputs, environ, workdir, out_dir, echo)
+        if inputs.mode != "shard"
+        else _Baseline()
+    )
     paths, summary, regressions = _render(inputs, base, baseline)
     digest = digest_of(summary, json_path)
-    published = publish(
-        paths["md"].read_text(encoding="utf-8") + run_links(environ, inputs.artifact_name),
-        environ,
-        comment=inputs.comment,
-        mode=inputs.comment_mode,
-        token_env=inputs.token_env,
-        summary_copy=out_dir / "summary.md",
-        echo=echo,
-    )
     outputs.update(digest.outputs())
     outputs.update({f"report-{fmt}": str(p) for fmt, p in paths.items()})
-    outputs["comment-url"] = published.comment.url
     if inputs.record:  # uploaded with the reports, for committing as the forks' cassette
         cassette = Path(inputs.record)
         outputs["cassette"] = str(cassette if cassette.is_absolute() else workdir / cassette)
+    if inputs.mode != "shard":
+        outputs["upload-name"] = inputs.artifact_name
+        uploaded = [v for k, v in outputs.items() if k.startswith("report-") or k == "cassette"]
+        outputs["upload-path"] = "\n".join(v for v in uploaded if v)
+    if publish_now:
+        outputs["comment-url"] = publish_step(inputs, environ, paths["md"], echo=echo).url
     write_outputs(outputs, environ.get("GITHUB_OUTPUT"))
-    code = exit_code_for(inputs.fail_on, digest, executed.returncode, regressions)
+    if inputs.mode == "shard":
+        # A slice is judged with the whole run, by the merge job: a shard job fails only when
+        # its slice could not run (an invalid plan, an infrastructure failure, a stop).
+        code = executed_code if executed_code not in (0, 1) else 0
+        label = outputs["upload-name"].removeprefix(f"{inputs.artifact_name}-")
+        echo(f"bench: {label}: {digest.passed}/{digest.total} passed; the merge job judges the run")
+        return ActionResult(code, outputs)
+    code = exit_code_for(inputs.fail_on, digest, executed_code, regressions)
     if code:
         echo(
             f"::error title=bench::{digest.passed}/{digest.total} passed; "
@@ -142,10 +167,65 @@ def run_action(
     return ActionResult(code, outputs)
 
 
+def _execute(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    bench_cmd: list[str],
+    workdir: Path,
+    out_dir: Path,
+    child_env: dict[str, str],
+    runner: Runner,
+    echo: Callable[[str], None],
+) -> int:
+    """``bench execute`` of the target (a shard: its slice, into OUT/runs); its exit code."""
+    base = out_dir / "report"
+    cmd = [*bench_cmd, "execute", inputs.target, "--report", "json", "-o", str(base), *inputs.args]
+    if inputs.replay:
+        cmd += ["--replay", inputs.replay]
+    elif inputs.record:
+        cmd += ["--record", inputs.record]
+    if inputs.shard is not None:
+        cmd += shard_args(inputs, out_dir)
+    echo(f"bench: {' '.join(cmd[len(bench_cmd) - 1 :])}")
+    # The run prints what agents and servers wrote: no workflow command acts until it is over,
+    # even if it is killed before it can end its own ::stop-commands:: block.
+    with github_commands_stopped(echo, environ):
+        executed = runner(cmd, cwd=workdir, env=child_env, check=False)
+    return int(executed.returncode)
+
+
+def publish_step(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    report_md: Path,
+    *,
+    artifact_id: str = "",
+    echo: Callable[[str], None] = print,
+) -> CommentOutcome:
+    """The PR comment and job summary of a report (the Action's step after the upload).
+
+    A shard job writes its slice's job summary and never comments: the merge job posts the
+    one comment of the whole run. ``artifact_id`` (upload-artifact's output) makes the
+    comment link the uploaded reports themselves rather than the run page.
+    """
+    shard = inputs.mode == "shard"
+    published = publish(
+        report_md.read_text(encoding="utf-8")
+        + run_links(environ, inputs.artifact_name, artifact_id),
+        environ,
+        comment=False if shard else inputs.comment,
+        mode="off" if shard else inputs.comment_mode,
+        token_env=inputs.token_env,
+        summary_copy=report_md.parent / "summary.md",
+        echo=echo,
+    )
+    return published.comment
+
+
 def _empty_outputs() -> dict[str, str]:
     names = ["passed", "failed", "errors", "pass-rate", "criteria-met"]
     names += ["report-json", "report-md", "report-html", "report-junit", "comment-url"]
-    names += ["cassette"]
+    names += ["cassette", "plan", "matrix", "run-dir", "upload-name", "upload-path"]
     return dict.fromkeys(names, "")
 
 
@@ -192,24 +272,34 @@ def _check_suite(
 
 
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?")
+_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?")
+_ID = re.compile(r"[0-9]+")
 
 
-def run_links(environ: Mapping[str, str], artifact: str) -> str:
+def run_links(environ: Mapping[str, str], artifact: str, artifact_id: str = "") -> str:
     """A Markdown line linking this workflow run and its report artifact (empty outside Actions).
 
-    Every piece comes from the runner's environment and is checked against its shape, so
-    nothing can turn into other Markdown.
+    With ``artifact_id`` (upload-artifact's ``artifact-id`` output) the HTML report link is the
+    artifact's own page (``.../actions/runs/RUN/artifacts/ID``, a download of the reports),
+    else the run page's artifact list. Every piece comes from the runner's environment or the
+    upload step and is checked against its shape, and the URLs pass ``md_url`` as every link of
+    the report does, so nothing can turn into other Markdown.
     """
+    from report.escape import md_url
+
     server = environ.get("GITHUB_SERVER_URL", "")
     repo = environ.get("GITHUB_REPOSITORY", "")
     run_id = environ.get("GITHUB_RUN_ID", "")
-    if not (_SERVER.fullmatch(server) and _REPO.fullmatch(repo) and run_id.isdigit()):
+    if not (_SERVER.fullmatch(server) and _REPO.fullmatch(repo) and _ID.fullmatch(run_id)):
         return ""
-    url = f"{server}/{repo}/actions/runs/{run_id}"
+    run_url = md_url(f"{server}/{repo}/actions/runs/{run_id}")
+    if not run_url:
+        return ""
+    known = _ID.fullmatch(artifact_id)
+    html = f"{run_url}/artifacts/{artifact_id}" if known else f"{run_url}#artifacts"
     name = artifact if re.fullmatch(r"[A-Za-z0-9_.-]+", artifact) else "bench-report"
     return (
-        f"\n[Workflow run]({url}) · [HTML report]({url}#artifacts) "
+        f"\n[Workflow run](<{run_url}>) · [HTML report](<{md_url(html)}>) "
         f"(artifact {name}, with report.json for later comparisons)\n"
     )
 

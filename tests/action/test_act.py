@@ -82,9 +82,15 @@ runs:
     - shell: bash
       run: echo "cache stub"
 """
+# actions/upload-artifact and download-artifact cannot run offline (act would fetch their code,
+# and act's artifact server is for the real actions), so the harness maps them to these local
+# stand-ins, which keep the real actions' layout in $BENCH_TEST_ARTIFACTS: an upload is a folder
+# named after the artifact (a directory's contents, or the files, at its root) with an
+# artifact-id output; a download by name (or by a pattern matching one artifact) unpacks into
+# `path`, by a pattern matching several one folder per artifact under `path`. Stand-ins of the test harness only: the Action uses the real ones.
 UPLOAD_STUB = """\
-name: upload-artifact stub
-description: Stands in for actions/upload-artifact under act; records what it would upload.
+name: upload-artifact stand-in
+description: Stands in for actions/upload-artifact under act; stores the files in $BENCH_TEST_ARTIFACTS.
 inputs:
   name:
     required: true
@@ -94,16 +100,65 @@ inputs:
     required: false
   overwrite:
     required: false
+outputs:
+  artifact-id:
+    description: A number standing for the artifact's id.
+    value: ${{ steps.store.outputs.id }}
+runs:
+  using: composite
+  steps:
+    - id: store
+      shell: bash
+      env:
+        NAME: ${{ inputs.name }}
+        FILES: ${{ inputs.path }}
+      run: |
+        set -euo pipefail
+        echo "upload-artifact stand-in: $NAME"
+        echo "$FILES"
+        dest="$BENCH_TEST_ARTIFACTS/$NAME"
+        rm -rf "$dest"
+        mkdir -p "$dest"
+        while IFS= read -r item; do
+          if [ -d "$item" ]; then cp -R "$item/." "$dest/"; elif [ -f "$item" ]; then cp "$item" "$dest/"; fi
+        done <<< "$FILES"
+        echo "id=$(printf %s "$NAME" | cksum | cut -d' ' -f1)" >> "$GITHUB_OUTPUT"
+"""
+DOWNLOAD_STUB = """\
+name: download-artifact stand-in
+description: Stands in for actions/download-artifact under act; reads $BENCH_TEST_ARTIFACTS.
+inputs:
+  name:
+    required: false
+    default: ''
+  pattern:
+    required: false
+    default: ''
+  path:
+    required: false
+    default: '.'
 runs:
   using: composite
   steps:
     - shell: bash
       env:
         NAME: ${{ inputs.name }}
-        FILES: ${{ inputs.path }}
+        PATTERN: ${{ inputs.pattern }}
+        DEST: ${{ inputs.path }}
       run: |
-        echo "upload-artifact stub would upload $NAME"
-        echo "$FILES"
+        set -euo pipefail
+        mkdir -p "$DEST"
+        if [ -n "$NAME" ]; then
+          cp -R "$BENCH_TEST_ARTIFACTS/$NAME/." "$DEST/"
+          exit 0
+        fi
+        matched=()
+        for dir in "$BENCH_TEST_ARTIFACTS"/*; do
+          if [ -d "$dir" ] && [[ "$(basename "$dir")" == $PATTERN ]]; then matched+=("$dir"); fi
+        done
+        # As the real action: a pattern's only match is unpacked at `path` itself.
+        if [ "${#matched[@]}" -eq 1 ]; then cp -R "${matched[0]}/." "$DEST/"; exit 0; fi
+        for dir in "${matched[@]}"; do cp -R "$dir" "$DEST/"; done
 """
 # The Action installs with uv and pip from the lock: the real caches of this machine, so the
 # packages are downloaded once, not on every run.
@@ -146,6 +201,9 @@ class ActRunner:
         self.upload_stub = tmp / "upload-stub"
         self.upload_stub.mkdir()
         (self.upload_stub / "action.yml").write_text(UPLOAD_STUB)
+        self.download_stub = tmp / "download-stub"
+        self.download_stub.mkdir()
+        (self.download_stub / "action.yml").write_text(DOWNLOAD_STUB)
         # A PATH with only a plain python3 (not the dev venv) and the system tools.
         self.bin = tmp / "bin"
         self.bin.mkdir()
@@ -172,9 +230,13 @@ class ActRunner:
             )
         )
 
-    def run(self, name: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-        """Run the self-test workflow once; returns act's process and the exported check data."""
+    def run(
+        self, name: str, workflow: str = WORKFLOW
+    ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        """Run a workflow once; returns act's process and the exported check data."""
         out = self.tmp / name
+        self.artifacts = self.tmp / f"artifacts-{name}"
+        self.artifacts.mkdir()
         xdg = self.tmp / f"xdg-{name}"
         env = {
             "PATH": f"{self.bin}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
@@ -202,17 +264,21 @@ class ActRunner:
             "--no-cache-server",
             "--action-offline-mode",
             "-e", str(self.event),
-            "-W", WORKFLOW,
+            "-W", workflow,
+            # Jobs one at a time: a matrix's jobs share this machine's few cores.
+            "--concurrent-jobs", "1",
             "--env", f"GITHUB_API_URL={self.api.url}",
             "--env", f"GITHUB_REPOSITORY={REPO}",
             # GitHub sets it on every run; act does not (baseline: auto reads the file name).
-            "--env", f"GITHUB_WORKFLOW_REF={REPO}/{WORKFLOW}@refs/pull/{PR}/merge",
+            "--env", f"GITHUB_WORKFLOW_REF={REPO}/{workflow}@refs/pull/{PR}/merge",
             "--env", f"SELFTEST_OUT={out}",
+            "--env", f"BENCH_TEST_ARTIFACTS={self.artifacts}",
             "-s", f"GITHUB_TOKEN={WRITE_TOKEN}",
             "-s", f"SELFTEST_READ_TOKEN={READ_TOKEN}",
             "--local-repository", f"actions/setup-python@v6={self.stub}",
             "--local-repository", f"actions/cache@v4={self.cache_stub}",
             "--local-repository", f"actions/upload-artifact@v6={self.upload_stub}",
+            "--local-repository", f"actions/download-artifact@v7={self.download_stub}",
         ]  # fmt: skip
         done = subprocess.run(
             cmd, cwd=self.repo, env=env, capture_output=True, text=True, timeout=900, check=False
@@ -318,6 +384,10 @@ def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
     summary_md = (out / "quickstart" / "summary.md").read_text()
     assert summary_md.startswith((out / "quickstart" / "report.md").read_text().strip())
     assert summary_md.rstrip().endswith("with report.json for later comparisons)")
+    # The comment links the HTML report: the artifact just uploaded (its id from the upload).
+    assert quick["artifact-id"].isdigit()
+    assert "/actions/runs/" in comment["body"]
+    assert f"/artifacts/{quick['artifact-id']}>) (artifact bench-report" in comment["body"]
 
     # fail-on: never passes the below-criteria suite, criteria fails it.
     assert (outcomes["below-never"], outcomes["below-criteria"]) == ("success", "failure")
@@ -326,3 +396,47 @@ def test_action_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
 
     log = done.stdout + done.stderr
     assert WRITE_TOKEN not in log and READ_TOKEN not in log
+
+
+SHARDED_WORKFLOW = ".github/workflows/action-sharded.yml"
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards-act")
+@pytest.mark.requirement("action:html-link")
+@pytest.mark.requirement("action:act")
+def test_sharded_workflow_under_act(tmp_path: Path, github_api: FakeGitHub) -> None:
+    """The documented three-stage workflow: compile, a 3-job matrix from its output, merge."""
+    act = ActRunner(tmp_path, github_api)
+    done, _data = act.run("sharded", SHARDED_WORKFLOW)
+    assert done.returncode == 0, _tail(done)
+    log = done.stdout + done.stderr
+    artifacts = act.artifacts
+
+    # The compile job uploaded the plan; the matrix ran three shard jobs, each uploading its run.
+    assert (artifacts / "bench-report-plan" / "plan.json").is_file()
+    shards = sorted(p.name for p in artifacts.glob("bench-report-shard-*"))
+    assert shards == [f"bench-report-shard-{i}-of-3" for i in (1, 2, 3)], sorted(
+        artifacts.iterdir()
+    )
+    for name in shards:
+        assert (artifacts / name / "results.jsonl").is_file() and (
+            artifacts / name / "shard-of.json"
+        ).is_file()
+    for label in ("1/3", "2/3", "3/3"):
+        assert f"shard-{label.replace('/', '-of-')}: " in log, label
+
+    # One comment for the whole run, posted by the merge job; the shard jobs posted nothing.
+    assert [r.method for r in github_api.writes()] == ["POST"]
+    (comment,) = _marked(github_api)
+    report = json.loads((artifacts / "bench-report" / "report.json").read_text())
+    cases = [(c["session"], c["test"], c["status"]) for c in report["detailed_results"]]
+    assert len(cases) == len(set(cases)) == 6 and {c[2] for c in cases} == {"passed"}
+    assert report["summary"]["criteria_met"] is True
+    assert comment["body"].startswith((artifacts / "bench-report" / "report.md").read_text())
+    # The comment links the uploaded reports: the merge job's artifact, by its id.
+    artifact_id = subprocess.run(
+        ["cksum"], input="bench-report", capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    assert "/actions/runs/" in comment["body"] and f"/artifacts/{artifact_id}>)" in comment["body"]
+    assert WRITE_TOKEN not in log

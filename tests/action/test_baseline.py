@@ -138,7 +138,7 @@ def test_a_pull_request_is_compared_with_the_base_branch_run(
     assert "at commit 0123456789ab" in body
     assert "days old" in body and "The baseline is" in body  # older than 14 days: a warning
     assert "Verdicts against base" in body and "with too little data" in body
-    assert "[Workflow run](https://github.example/octo/widgets/actions/runs/9999)" in body
+    assert "[Workflow run](<https://github.example/octo/widgets/actions/runs/9999>)" in body
     data = json.loads(Path(result.outputs["report-json"]).read_text())
     assert data["baseline"]["source"]["run_id"] == 42
     assert any("bench: baseline: run 42" in line for line in lines)

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 SCAFFOLD_WORKFLOW = ROOT / "bench" / "scaffold" / "workflows" / "bench.yml"
 """The workflow `bench init` writes into new projects."""
+SHARDED_SCAFFOLD = ROOT / "bench" / "scaffold" / "workflows" / "bench-sharded.yml"
+"""The workflow `bench init --shards N` writes."""
 
 
 def _which(name: str) -> str | None:
@@ -40,6 +42,7 @@ def test_actionlint_passes_on_every_workflow() -> None:
             _which("shellcheck") or "",
             *map(str, WORKFLOWS),
             str(SCAFFOLD_WORKFLOW),
+            str(SHARDED_SCAFFOLD),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -149,3 +152,34 @@ def test_docs_workflow_matches_example_yml() -> None:
         }
     )
     assert "pull_request" in documented["on"]
+
+
+@pytest.mark.requirement("action:shards")
+def test_sharded_workflow_is_the_same_in_docs_init_and_the_act_selftest() -> None:
+    """docs/github-action.md shows what `bench init --shards 3` writes; act runs its twin."""
+    yaml = YAML(typ="safe")
+    docs = (ROOT / "docs" / "github-action.md").read_text()
+    block = re.search(r"```yaml\n(name: Agent tests\n(?:(?!```).)*?compile:.*?)```", docs, re.S)
+    assert block, "docs/github-action.md lacks the sharded workflow"
+    template = SHARDED_SCAFFOLD.read_text()
+    filled = template.replace("__SUITE__", "examples/quickstart/suite.yaml").replace(
+        "__SHARDS__", "3"
+    )
+    assert yaml.load(block.group(1)) == yaml.load(filled)
+    scaffold = yaml.load(filled)
+    selftest = yaml.load((ROOT / ".github" / "workflows" / "action-sharded.yml").read_text())
+    assert list(scaffold["jobs"]) == list(selftest["jobs"]) == ["compile", "agents", "report"]
+    for name, job in scaffold["jobs"].items():
+        twin = selftest["jobs"][name]
+        for key in ("needs", "if", "outputs", "strategy"):
+            assert job.get(key) == twin.get(key), (name, key)
+        stage = [s["with"] for s in job["steps"] if "with" in s]
+        twin_stage = [s["with"] for s in twin["steps"] if "with" in s]
+        for given in (*stage, *twin_stage):
+            given.pop("python-version", None)
+            given.pop("suite", None)
+        assert stage == twin_stage, name
+    agents = scaffold["jobs"]["agents"]["strategy"]
+    assert agents["fail-fast"] is False
+    assert agents["matrix"] == "${{ fromJSON(needs.compile.outputs.matrix) }}"
+    assert scaffold["jobs"]["report"]["if"] == "${{ !cancelled() }}"

@@ -29,3 +29,13 @@ REQUIREMENTS["action:actionlint"] = (
 REQUIREMENTS["action:env-only"] = (
     "issue 5: every input reaches scripts through env:, never ${{ inputs.* }} inside run:"
 )
+REQUIREMENTS["action:shards"] = (
+    "issue 13: the Action's shards/shard/merge stages: matrix output, shard jobs post nothing, "
+    "the merge job comments once and gates"
+)
+REQUIREMENTS["action:shards-act"] = (
+    "issue 13: under act the documented matrix workflow runs compile, a 3-way matrix and merge, one PR comment"
+)
+REQUIREMENTS["action:html-link"] = (
+    "issue 16: the PR comment links the uploaded HTML report (the artifact) where the Action knows it"
+)

@@ -20,4 +20,5 @@ REQUIREMENTS = {
     "summary:digest": "semantics §8: the digest holds overall stats, per-agent pass rate/tokens/duration, tool usage, failures",
     "summary:stored": "issue 3: the verdict is stored in the run dir (ai_summary.md and metadata.ai_summary), judge tokens kept apart",
     "summary:failure-is-warning": "semantics §8 (60 s timeout) + issue 3: a failure to summarise is a warning, never a failed run",
+    "summary:merged": "issue 13: a merged run gets one verdict over the whole run (as an unsharded run), no shard judges its slice",
 }

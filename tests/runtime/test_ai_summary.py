@@ -198,3 +198,50 @@ async def test_self_without_a_provider_result_is_a_warning() -> None:
     plan = with_summary(base_plan(), "$self")
     record = await summarise(plan, [], lambda spec, env: create_provider(spec, env=env))
     assert record.error is not None and "$self" in record.error
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("summary:merged")
+def test_a_merged_run_gets_the_verdict_of_the_whole_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(with_summary(base_plan(), "$self").dumps())
+    # The unsharded run: its report carries the judge's verdict.
+    main(["execute", str(plan_path), "-q", "--output-dir", str(tmp_path / "whole")])
+    (whole,) = (tmp_path / "whole" / "runs").iterdir()
+    assert (whole / SUMMARY_FILE).is_file()
+    shards = []
+    for i in (1, 2):
+        main(
+            [
+                "execute",
+                str(plan_path),
+                "-q",
+                "--shard",
+                f"{i}/2",
+                "--output-dir",
+                str(tmp_path / f"s{i}"),
+            ]
+        )
+        (run_dir,) = (tmp_path / f"s{i}" / "runs").iterdir()
+        # A shard does not judge its slice: the verdict is over the whole run, after the merge.
+        assert json.loads((run_dir / "metadata.json").read_text())["ai_summary"] is None
+        assert not (run_dir / SUMMARY_FILE).exists()
+        shards.append(str(run_dir))
+    merged = tmp_path / "runs" / "merged"
+    assert main(["merge", *shards, "-o", str(merged)]) == 0
+    meta = json.loads((merged / "metadata.json").read_text())
+    assert meta["ai_summary"]["text"] == VERDICT and meta["ai_summary"]["error"] is None
+    assert (merged / SUMMARY_FILE).read_text() == VERDICT + "\n"
+    # The totals are the agents' alone, as in the unsharded run.
+    assert meta["totals"] == json.loads((whole / "metadata.json").read_text())["totals"]
+    # The merged run's comment (Markdown report) shows the verdict as the unsharded run's does.
+    for name, run_dir in (("m", merged), ("w", whole)):
+        main(["report", str(run_dir), "-f", "md", "-o", str(tmp_path / name), "-q"])
+    merged_md, whole_md = ((tmp_path / f"{n}.md").read_text() for n in ("m", "w"))
+
+    def verdict(md: str) -> str:
+        return md[md.index("AI summary") : md.index("<sub>written by")]
+
+    assert "Partially fit" in verdict(whole_md) and verdict(merged_md) == verdict(whole_md)

@@ -269,6 +269,26 @@ def test_init_scaffolds_a_suite_that_runs_at_once(
 
 
 @pytest.mark.requirement("runs:init")
+def test_init_shards_writes_the_three_stage_workflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ruamel.yaml import YAML
+
+    (tmp_path / ".git").mkdir()
+    assert main(["init", str(tmp_path / "evals"), "--shards", "4"]) == 0
+    workflow = YAML(typ="safe").load((tmp_path / ".github" / "workflows" / "bench.yml").read_text())
+    compile_job, agents, report = (workflow["jobs"][n] for n in ("compile", "agents", "report"))
+    assert compile_job["steps"][-1]["with"] == {"suite": "evals/suite.yaml", "shards": 4}
+    assert agents["strategy"]["matrix"] == "${{ fromJSON(needs.compile.outputs.matrix) }}"
+    assert agents["steps"][-1]["with"] == {"shard": "${{ matrix.shard }}"}
+    assert report["steps"][-1]["with"]["merge"] is True
+    with pytest.raises(SystemExit) as exited:
+        main(["init", str(tmp_path / "other"), "--shards", "1"])
+    assert exited.value.code == 2
+    assert "at least 2 shard jobs" in capsys.readouterr().err
+
+
+@pytest.mark.requirement("runs:init")
 def test_init_refuses_to_overwrite_unless_forced(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
