@@ -20,6 +20,7 @@ from .compare import with_baseline
 from .console import print_console_report as print_console_report
 from .formats import EXTENSIONS, normalise_formats
 from .render import render_format
+from .run_reader import Details
 from .schema import REPORT_VERSION as REPORT_VERSION
 from .schema import Report as Report
 
@@ -37,11 +38,15 @@ __all__ = [
 ]
 
 
-def build_report(source: str | Path) -> Report:
-    """A Report from a run directory (finished or partial) or from a JSON report file."""
+def build_report(source: str | Path, *, details: Details = "shown") -> Report:
+    """A Report from a run directory (finished or partial) or from a JSON report file.
+
+    ``details="failures"`` (run directories): transcripts only for failed and errored cases,
+    enough for the console report and a fraction of the memory (report/run_reader.py).
+    """
     path = Path(source)
     if path.is_dir():
-        return build_from_run(path)
+        return build_from_run(path, details=details)
     return load_report_json(path)
 
 

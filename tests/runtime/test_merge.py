@@ -266,9 +266,7 @@ def test_merge_streams_records_without_parsing_whole_results(
     from runtime.results import CaseResult
 
     _, runs = three_shards
-    written = {
-        line for run in runs for line in (run / "results.jsonl").read_bytes().splitlines()
-    }
+    written = {line for run in runs for line in (run / "results.jsonl").read_bytes().splitlines()}
 
     def whole(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("bench merge parsed a whole result")

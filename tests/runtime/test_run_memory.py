@@ -26,7 +26,9 @@ def _alive_results() -> int:
 
 
 async def test_finished_results_are_not_kept_alive_while_the_run_goes_on(tmp_path: Path) -> None:
-    units = [unit(f"u{i}", [case(f"u{i}", 0, f"q{i}"), case(f"u{i}", 1, f"r{i}")]) for i in range(15)]
+    units = [
+        unit(f"u{i}", [case(f"u{i}", 0, f"q{i}"), case(f"u{i}", 1, f"r{i}")]) for i in range(15)
+    ]
     plan = make_plan(units, replies=[reply("answer")])
     alive: list[int] = []
 
