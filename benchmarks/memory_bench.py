@@ -1,6 +1,7 @@
 """Memory of a run and of its report: peak RSS of ``bench execute`` and ``bench report``.
 
-Each size runs ``bench execute plan.json`` (one-turn cases, one unit each, concurrency 64,
+Each size first loads the plan alone in a child (the floor: a run holds its plan), then runs
+``bench execute plan.json`` (one-turn cases, one unit each, concurrency 64,
 the default console output piped, no report formats) against a zero-latency fake OpenAI
 server (tests/fakes/lean_openai.py, its own process), in a child process per size; the
 child's peak RSS comes from ``os.wait4`` (the kernel's maxrss of that process alone). Then
@@ -30,6 +31,8 @@ from benchmarks.fake_process import FakeProcess  # noqa: E402
 from benchmarks.runtime_bench import ENV, make_plan  # noqa: E402
 
 BENCH = str(Path(sys.executable).with_name("bench"))
+_LOAD_PLAN = "import sys; from runtime import load_plan; load_plan(sys.argv[1])"
+"""The floor: a process that only loads the plan (bench execute holds it for the run)."""
 
 
 def measured(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -71,6 +74,8 @@ def main() -> None:
                 plan_path.write_text(
                     make_plan(server.url, n, args.concurrency).dumps(), encoding="utf-8"
                 )
+                floor, _, _ = measured([sys.executable, "-c", _LOAD_PLAN, str(plan_path)], ROOT)
+                print(f"plan alone    {n:>7,} cases ... peak RSS {floor:7.1f} MB", flush=True)
                 print(f"bench execute {n:>7,} cases ...", end=" ", flush=True)
                 out = base / f"out-{n}"
                 rss, wall, _ = measured(
