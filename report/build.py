@@ -143,15 +143,19 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "report_version": REPORT_VERSION}
 
 
-def build_from_run(run_dir: Path, *, details: Details = "shown") -> Report:
+def build_from_run(
+    run_dir: Path, *, details: Details = "shown", plan: Plan | None = None
+) -> Report:
     """Build the report of a finished or partial run directory.
 
     ``details="failures"``: only failed and errored cases carry their transcripts (for the
     console report alone, which shows nothing else); the others keep their outcome, tokens,
     timing and cost, with ``omitted`` in place of the transcript (report/run_reader.py).
+    ``plan``: the run's plan when the caller holds it already (``bench execute``), so it is
+    not loaded a second time; by default, the run directory's plan.json.
     """
     with no_gc():
-        report = _build_from_run(run_dir, details)
+        report = _build_from_run(run_dir, details, plan)
         # The build allocated millions of objects while the collector was paused, all still
         # in the youngest generation: the first collection after it resumes would scan every
         # one of them (~0.3 s on 10,000 cases), then again as they age. They are long-lived
@@ -162,7 +166,7 @@ def build_from_run(run_dir: Path, *, details: Details = "shown") -> Report:
         return report
 
 
-def _build_from_run(run_dir: Path, details: Details) -> Report:
+def _build_from_run(run_dir: Path, details: Details, plan: Plan | None) -> Report:
     if not run_dir.is_dir():
         raise RunStoreError(f"{run_dir} is not a run directory")
     meta_path = run_dir / "metadata.json"
@@ -177,8 +181,7 @@ def _build_from_run(run_dir: Path, details: Details) -> Report:
             f"{meta_path}: not valid run metadata ({exc.error_count()} problem(s))"
         ) from exc
     warnings: list[str] = []
-    plan: Plan | None = None
-    if (run_dir / "plan.json").exists():
+    if plan is None and (run_dir / "plan.json").exists():
         try:
             plan = load_plan(run_dir / "plan.json")
         except PlanError as exc:

@@ -372,7 +372,9 @@ def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Na
     if formats or not args.quiet:
         import report as reports
 
-        built = reports.build_report(summary.run_dir, details="shown" if formats else "failures")
+        built = reports.build_report(
+            summary.run_dir, details="shown" if formats else "failures", plan=summary.plan
+        )
         if not args.quiet:
             reports.print_console_report(built, console)  # includes the AI summary, if any
         if formats:

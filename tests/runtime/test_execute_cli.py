@@ -184,9 +184,10 @@ def test_quiet_without_report_files_builds_no_report_and_the_console_one_is_lean
     asked: list[str] = []
     real = report.build_report
 
-    def spy(source: object, *, details: str = "shown") -> object:
+    def spy(source: object, *, details: str = "shown", plan: object = None) -> object:
         asked.append(details)
-        return real(source, details=details)  # type: ignore[arg-type]
+        assert plan is not None  # the run's plan, not read again from plan.json
+        return real(source, details=details, plan=plan)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report, "build_report", spy)
     plan = write(ok_plan(), tmp_path)
