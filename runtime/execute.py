@@ -20,7 +20,7 @@ After a completed run whose plan enables ``ai_summary``, the judge writes its ve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,9 +101,12 @@ class RunSummary:
     def stored(self) -> StoredResults:
         """The latest result of every case, in plan order, read from results.jsonl as a
         stream each time it is iterated (a run holds no results in memory)."""
-        keys = (
-            (result_key(c.id, a) for c, a in self.plan.attempts()) if self.plan is not None else ()
-        )
+        plan = self.plan
+
+        def keys() -> Iterator[str]:
+            if plan is not None:
+                yield from (result_key(c.id, a) for c, a in plan.attempts())
+
         return StoredResults(self.run_dir / RESULTS_FILE, keys)
 
     @property

@@ -14,7 +14,7 @@ of the latest line per key are held while reading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -229,7 +229,8 @@ class StoredResults:
     offsets and the result being yielded is held, and it can be iterated again.
     """
 
-    def __init__(self, path: Path, keys: Iterable[str]) -> None:
+    def __init__(self, path: Path, keys: Callable[[], Iterable[str]]) -> None:
+        """``keys`` makes the keys wanted, in order, afresh for each iteration."""
         self.path = path
         self._keys = keys
 
@@ -248,7 +249,7 @@ class StoredResults:
                 except ValidationError:
                     continue  # a torn last line (read_outcomes refuses any other)
                 spans[key] = (start, len(line))
-            for key in self._keys:
+            for key in self._keys():
                 span = spans.get(key)
                 if span is None:
                     continue

@@ -65,3 +65,19 @@ async def test_resume_reads_only_outcomes_and_the_totals_count_every_case(tmp_pa
     assert again.metadata.totals == first.metadata.totals
     assert len((again.run_dir / "results.jsonl").read_bytes().splitlines()) == 4  # 2 re-run
     assert [r.case_id for r in again.results] == [c.id for c in plan.cases]
+
+
+async def test_stored_results_can_be_streamed_again_after_a_partial_read(tmp_path: Path) -> None:
+    """The AI summary reads the stored results twice (the $self judge, then the digest)."""
+    from runtime.summary import build_digest
+
+    units = [unit(f"u{i}", [case(f"u{i}", 0, f"q{i}")]) for i in range(3)]
+    plan = make_plan(units, replies=[reply("answer")])
+    summary = await execute(
+        plan, ExecuteOptions(output_dir=tmp_path, run_id="r"), services=services()
+    )
+    stored = summary.stored
+    first = next(iter(stored))
+    assert first.case_id == plan.cases[0].id
+    assert [r.case_id for r in stored] == [c.id for c in plan.cases]
+    assert build_digest(plan, stored) == build_digest(plan, summary.results)
