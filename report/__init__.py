@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runtime.plan import Plan
+
 from .build import build_from_results as build_from_results
 from .build import build_from_run, load_report_json
 from .comment import COMMENT_LIMIT as COMMENT_LIMIT
@@ -20,6 +22,7 @@ from .compare import with_baseline
 from .console import print_console_report as print_console_report
 from .formats import EXTENSIONS, normalise_formats
 from .render import render_format
+from .run_reader import Details
 from .schema import REPORT_VERSION as REPORT_VERSION
 from .schema import Report as Report
 
@@ -37,11 +40,18 @@ __all__ = [
 ]
 
 
-def build_report(source: str | Path) -> Report:
-    """A Report from a run directory (finished or partial) or from a JSON report file."""
+def build_report(
+    source: str | Path, *, details: Details = "shown", plan: Plan | None = None
+) -> Report:
+    """A Report from a run directory (finished or partial) or from a JSON report file.
+
+    ``details="failures"`` (run directories): transcripts only for failed and errored cases,
+    enough for the console report and a fraction of the memory (report/run_reader.py).
+    ``plan``: the run's plan, when the caller holds it (not read from plan.json again).
+    """
     path = Path(source)
     if path.is_dir():
-        return build_from_run(path)
+        return build_from_run(path, details=details, plan=plan)
     return load_report_json(path)
 
 

@@ -25,7 +25,7 @@ from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
 from .perf import no_gc
-from .run_reader import LeanResult, read_results
+from .run_reader import Deferred, Details, LeanResult, RecordSource
 from .schema import (
     REPORT_VERSION,
     AgentStats,
@@ -50,8 +50,8 @@ from .stability import stability_of, suite_stability
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
 M = TypeVar("M", bound=BaseModel)
-Result = CaseResult | LeanResult
-"""A record of results.jsonl, whole or lean (report/run_reader.py)."""
+Result = CaseResult | LeanResult | Deferred
+"""A record of results.jsonl, whole, lean, or to be read whole when used (report/run_reader.py)."""
 
 _FIELDS: dict[type[BaseModel], tuple[frozenset[str], set[str] | None]] = {}
 """Per model: its field names, and the fields-set its direct instances share (None when it
@@ -143,10 +143,19 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "report_version": REPORT_VERSION}
 
 
-def build_from_run(run_dir: Path) -> Report:
-    """Build the report of a finished or partial run directory."""
+def build_from_run(
+    run_dir: Path, *, details: Details = "shown", plan: Plan | None = None
+) -> Report:
+    """Build the report of a finished or partial run directory.
+
+    ``details="failures"``: only failed and errored cases carry their transcripts (for the
+    console report alone, which shows nothing else); the others keep their outcome, tokens,
+    timing and cost, with ``omitted`` in place of the transcript (report/run_reader.py).
+    ``plan``: the run's plan when the caller holds it already (``bench execute``), so it is
+    not loaded a second time; by default, the run directory's plan.json.
+    """
     with no_gc():
-        report = _build_from_run(run_dir)
+        report = _build_from_run(run_dir, details, plan)
         # The build allocated millions of objects while the collector was paused, all still
         # in the youngest generation: the first collection after it resumes would scan every
         # one of them (~0.3 s on 10,000 cases), then again as they age. They are long-lived
@@ -157,7 +166,7 @@ def build_from_run(run_dir: Path) -> Report:
         return report
 
 
-def _build_from_run(run_dir: Path) -> Report:
+def _build_from_run(run_dir: Path, details: Details, plan: Plan | None) -> Report:
     if not run_dir.is_dir():
         raise RunStoreError(f"{run_dir} is not a run directory")
     meta_path = run_dir / "metadata.json"
@@ -172,13 +181,18 @@ def _build_from_run(run_dir: Path) -> Report:
             f"{meta_path}: not valid run metadata ({exc.error_count()} problem(s))"
         ) from exc
     warnings: list[str] = []
-    plan: Plan | None = None
-    if (run_dir / "plan.json").exists():
+    if plan is None and (run_dir / "plan.json").exists():
         try:
             plan = load_plan(run_dir / "plan.json")
         except PlanError as exc:
             warnings.append(f"plan.json ignored: {exc}")
-    results = read_results(run_dir / "results.jsonl", warnings)
+    with RecordSource(run_dir / "results.jsonl", warnings) as source:
+        return _build_from_records(source.records(details), meta, plan, warnings)
+
+
+def _build_from_records(
+    results: list[LeanResult | Deferred], meta: RunMetadata, plan: Plan | None, warnings: list[str]
+) -> Report:
     if meta.merge is not None and meta.merge.missing:
         n = meta.merge.shards
         missing = ", ".join(f"{i}/{n}" for i in meta.merge.missing)
@@ -234,9 +248,11 @@ def failed_messages(case: CaseReport) -> list[str]:
     return out
 
 
-def _case(r: Result, definitions: dict[str, str] | None = None) -> CaseReport:
+def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseReport:
     # _make: everything here comes from a validated record, and validating it again costs
     # seconds on a 10,000-case run.
+    # A deferred record is read whole now, and dropped once its report case is built.
+    r = record.load() if isinstance(record, Deferred) else record
     if isinstance(r, LeanResult):
         return _lean_case(r, definitions)
     t = r.transcript
@@ -328,7 +344,7 @@ def _case_report(outcome: dict[str, Any], **details: Any) -> CaseReport:
     return _make(CaseReport, **{name: values[name] for name in _CASE_FIELDS})
 
 
-def _outcome(r: Result, definitions: dict[str, str] | None) -> dict[str, Any]:
+def _outcome(r: CaseResult | LeanResult, definitions: dict[str, str] | None) -> dict[str, Any]:
     """The fields of a case's report that every record has in full, lean or whole."""
     t = r.transcript
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import CaseResult
+from .outcomes import Costed
 
 __all__ = ["Budget"]
 
@@ -26,7 +26,7 @@ class Budget:
     """USD of the results written so far."""
 
     @classmethod
-    def for_run(cls, limit: float | None, done: Iterable[CaseResult]) -> Budget | None:
+    def for_run(cls, limit: float | None, done: Iterable[Costed]) -> Budget | None:
         """The budget of a run at ``limit`` USD (None: no budget), with what ``done`` (the
         results of an earlier part of a resumed run) already cost."""
         if limit is None:
@@ -46,7 +46,7 @@ class Budget:
         """True once the spending is at or past the limit."""
         return self.spent >= self.limit
 
-    def add(self, result: CaseResult) -> bool:
+    def add(self, result: Costed) -> bool:
         """Count ``result``'s cost; True when that reaches the limit."""
         self.spent += (result.cost_usd or 0.0) + (result.judge_cost_usd or 0.0)
         return self.reached

@@ -20,8 +20,8 @@ After a completed run whose plan enables ``ai_summary``, the judge writes its ve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,12 @@ from .clock import utc_now
 from .criteria import criteria_met
 from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
+from .outcomes import StoredResults, totals_of_outcomes
 from .plan import Plan, SecretRef, work_items
 from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
-from .store import RESULTS_FILE, RunStore, totals_of
+from .store import RESULTS_FILE, RunStore
 
 __all__ = ["ExecuteOptions", "RunSummary", "Services", "execute", "summarise_run"]
 
@@ -88,13 +89,31 @@ class ExecuteOptions:
 
 @dataclass
 class RunSummary:
-    """What a finished run produced."""
+    """What a finished run produced: its metadata (totals included); the results are on disk."""
 
     run_id: str
     run_dir: Path
     metadata: RunMetadata
-    results: list[CaseResult] = field(default_factory=list)
-    """The latest result of every case, in plan order."""
+    plan: Plan | None = None
+    """The plan that ran (the order of ``results``)."""
+
+    @property
+    def stored(self) -> StoredResults:
+        """The latest result of every case, in plan order, read from results.jsonl as a
+        stream each time it is iterated (a run holds no results in memory)."""
+        plan = self.plan
+
+        def keys() -> Iterator[str]:
+            if plan is not None:
+                yield from (result_key(c.id, a) for c, a in plan.attempts())
+
+        return StoredResults(self.run_dir / RESULTS_FILE, keys)
+
+    @property
+    def results(self) -> list[CaseResult]:
+        """The latest result of every case, in plan order, read from results.jsonl (all of
+        them in memory at once: for small runs and tests; stream ``stored`` otherwise)."""
+        return list(self.stored)
 
     @property
     def criteria_met(self) -> bool:
@@ -109,7 +128,8 @@ class RunSummary:
         """
         if self.metadata.status == "interrupted":
             return 130
-        if self.results and all(r.status == "error" for r in self.results):
+        totals = self.metadata.totals
+        if totals.total and totals.errors == totals.total:
             return 3
         return 0 if self.criteria_met else 1
 
@@ -147,7 +167,7 @@ async def execute(
         if traffic.cache is not None:
             traffic.cache.redact = redact
         services = traffic_services(services, traffic)
-    done = store.done_results()
+    done = store.outcomes()
     # A (unit, attempt) runs again unless every case of it has a result: its cases share a
     # conversation, so a half-done attempt starts over.
     todo = [
@@ -268,7 +288,7 @@ async def _summarise(
     from .summary import summarise, write_summary
 
     record = await summarise(
-        plan, summary.results, services.create_provider, env=options.env, stop=options.stop
+        plan, summary.stored, services.create_provider, env=options.env, stop=options.stop
     )
     summary.metadata = write_summary(store, record)
 
@@ -283,7 +303,7 @@ async def summarise_run(
     scrubbed. A judge failure is recorded as the record's error, never raised.
     """
     from .plan import load_plan
-    from .store import METADATA_FILE, PLAN_FILE, read_results
+    from .store import METADATA_FILE, PLAN_FILE
     from .summary import summarise, write_summary
 
     plan = load_plan(run_dir / PLAN_FILE)
@@ -294,9 +314,10 @@ async def summarise_run(
     done = metadata.status == "completed" and metadata.ai_summary is None
     if not (done and plan.ai_summary.enabled):
         return metadata
-    latest = read_results(run_dir / RESULTS_FILE)
-    keys = (result_key(c.id, a) for c, a in plan.attempts())
-    results = [latest[k] for k in keys if k in latest]
+    # Streamed from disk, as after an unsharded run: a merged run can be large.
+    results = StoredResults(
+        run_dir / RESULTS_FILE, lambda: (result_key(c.id, a) for c, a in plan.attempts())
+    )
     store = RunStore(run_dir, plan, metadata)
     store.redact = _redactor_for(plan, env)
     services = services or Services.default()
@@ -320,18 +341,14 @@ def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
 def _finish(
     plan: Plan, store: RunStore, status: str, error: str | None, *, stop_reason: str | None = None
 ) -> RunSummary:
-    latest = store.done_results()
-    keys = (result_key(c.id, a) for c, a in plan.attempts())
-    results = [latest[k] for k in keys if k in latest]
-    if status == "completed" and len(results) < plan.attempt_count:
+    latest = store.outcomes()
+    found = (latest.get(result_key(c.id, a)) for c, a in plan.attempts())
+    outcomes = [o for o in found if o is not None]
+    if status == "completed" and len(outcomes) < plan.attempt_count:
         status = "interrupted"  # stopped early: resume runs the rest
-    totals = totals_of(results)
+    totals = totals_of_outcomes(outcomes)
     met = (
-        criteria_met(
-            plan.criteria,
-            [((r.agent, r.file, r.session, r.test), r.status) for r in results],
-            plan.attempt_count,
-        )
+        criteria_met(plan.criteria, [(o.group, o.status) for o in outcomes], plan.attempt_count)
         if status == "completed"
         else False
     )
@@ -346,7 +363,7 @@ def _finish(
         }
     )
     store.write_metadata(metadata)
-    return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, results=results)
+    return RunSummary(run_id=store.run_id, run_dir=store.path, metadata=metadata, plan=plan)
 
 
 def _redactor_for(plan: Plan, env: Mapping[str, str] | None) -> Callable[[str], str]:

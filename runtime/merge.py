@@ -23,14 +23,16 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .clock import utc_now
 from .criteria import criteria_met
 from .errors import InputError, RunStoreError
+from .outcomes import Outcomes, read_outcomes, totals_of_outcomes
 from .plan import Plan, load_plan
-from .results import CaseResult, MergedShard, RunMerge, RunMetadata, RunShard, result_key
+from .results import MergedShard, RunMerge, RunMetadata, RunShard, result_key
 from .shard import SHARD_OF_FILE, slices
-from .store import METADATA_FILE, PLAN_FILE, RESULTS_FILE, read_results, totals_of
+from .store import METADATA_FILE, PLAN_FILE, RESULTS_FILE
 
 __all__ = ["merge_runs"]
 
@@ -60,9 +62,9 @@ def merge_runs(
         inputs = [_read_input(src, Path(scratch) / str(n)) for n, src in enumerate(sources)]
         count, missing = _check_inputs(inputs, allow_partial)
         whole = _whole_plan(inputs[0])
-        results = _pool(whole, count, inputs)
-        metadata = _metadata(out.name, whole, inputs, count, missing, results, bench_version)
-        _write(out, whole, results, metadata)
+        pool = _pool(whole, count, inputs)
+        metadata = _metadata(out.name, whole, inputs, count, missing, pool, bench_version)
+        _write(out, whole, pool, metadata)
     return metadata
 
 
@@ -157,10 +159,20 @@ def _whole_plan(item: _Input) -> Plan:
     return plan
 
 
-def _pool(whole: Plan, count: int, inputs: list[_Input]) -> dict[str, CaseResult]:
-    """Every input's results, checked against its slice, keyed by result key."""
+@dataclass
+class _Pool:
+    """The shards' results without holding them: each key's outcome and where its line is."""
+
+    outcomes: Outcomes
+    lines: dict[str, tuple[Path, int, int]]
+    """Result key -> (results.jsonl, byte offset, length) of its record."""
+
+
+def _pool(whole: Plan, count: int, inputs: list[_Input]) -> _Pool:
+    """Every input's results, checked against its slice, keyed by result key (streamed: each
+    file is read once, as lines, and only outcomes and byte offsets are kept)."""
     cut = slices(whole, count)
-    pooled: dict[str, CaseResult] = {}
+    pool = _Pool(Outcomes(), {})
     owner: dict[str, _Input] = {}
     for item in inputs:
         part = cut[item.shard.index - 1]
@@ -171,17 +183,22 @@ def _pool(whole: Plan, count: int, inputs: list[_Input]) -> dict[str, CaseResult
                 "cuts it (made by another bench version?); re-run that shard"
             )
         keys = {result_key(c.id, a) for u in part.units for c in u.cases for a in range(c.repeat)}
-        for key, result in read_results(item.path / RESULTS_FILE).items():
+        path = item.path / RESULTS_FILE
+        spans: dict[str, tuple[int, int]] = {}
+        found = read_outcomes(path, spans)
+        for key in found.keys():
             if key in owner:
+                agent, _, session, test = found.get(key).group  # type: ignore[union-attr]
                 raise InputError(
-                    f"case {key} ({result.agent} / {result.session} / {result.test}) is "
+                    f"case {key} ({agent} / {session} / {test}) is "
                     f"recorded twice: in {owner[key].name} and in {item.name}"
                 )
             if key not in keys:
                 raise InputError(f"{item.name} holds case {key}, which is not in its slice")
             owner[key] = item
-            pooled[key] = result
-    return pooled
+            pool.outcomes.adopt(key, found)
+            pool.lines[key] = (path, *spans[key])
+    return pool
 
 
 def _metadata(
@@ -190,10 +207,11 @@ def _metadata(
     inputs: list[_Input],
     count: int,
     missing: tuple[int, ...],
-    pooled: dict[str, CaseResult],
+    pool: _Pool,
     bench_version: str,
 ) -> RunMetadata:
-    results = [pooled[k] for c, a in whole.attempts() if (k := result_key(c.id, a)) in pooled]
+    found = (pool.outcomes.get(result_key(c.id, a)) for c, a in whole.attempts())
+    results = [o for o in found if o is not None]
     complete = len(results) == whole.attempt_count
     failed = [i for i in inputs if i.metadata.status == "failed"]
     status = "completed" if complete else "failed" if failed else "interrupted"
@@ -203,9 +221,7 @@ def _metadata(
             f"{i.name} failed: {i.metadata.error or 'no reason recorded'}" for i in failed
         )
     met = complete and criteria_met(
-        whole.criteria,
-        [((r.agent, r.file, r.session, r.test), r.status) for r in results],
-        whole.attempt_count,
+        whole.criteria, [(o.group, o.status) for o in results], whole.attempt_count
     )
     ended = [i.metadata.ended_at for i in inputs if i.metadata.ended_at]
     prices = sorted({i.metadata.price_version for i in inputs if i.metadata.price_version})
@@ -218,7 +234,7 @@ def _metadata(
         started_at=min(i.metadata.started_at for i in inputs),
         ended_at=max(ended) if ended else utc_now(),
         case_count=whole.attempt_count,
-        totals=totals_of(results),
+        totals=totals_of_outcomes(results),
         criteria_met=met,
         error=error,
         filter=inputs[0].metadata.filter,
@@ -234,19 +250,30 @@ def _metadata(
     )
 
 
-def _write(out: Path, whole: Plan, pooled: dict[str, CaseResult], metadata: RunMetadata) -> None:
-    """Write the run beside ``out`` first, then move it in place: never half a run at ``out``."""
+def _write(out: Path, whole: Plan, pool: _Pool, metadata: RunMetadata) -> None:
+    """Write the run beside ``out`` first, then move it in place: never half a run at ``out``.
+
+    Each record is copied as its shard wrote it (bytes, not re-serialised), one at a time.
+    """
     tmp = out.with_name(f".{out.name}.merging")
+    sources: dict[Path, BinaryIO] = {}
     try:
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         (tmp / PLAN_FILE).write_text(whole.dumps(), encoding="utf-8")
-        with open(tmp / RESULTS_FILE, "w", encoding="utf-8") as fh:
+        with open(tmp / RESULTS_FILE, "wb") as fh:
             for case, attempt in whole.attempts():
-                result = pooled.get(result_key(case.id, attempt))
-                if result is not None:
-                    fh.write(result.model_dump_json() + "\n")
+                where = pool.lines.get(result_key(case.id, attempt))
+                if where is None:
+                    continue
+                path, start, size = where
+                src = sources.get(path)
+                if src is None:
+                    src = sources[path] = open(path, "rb")
+                src.seek(start)
+                line = src.read(size)
+                fh.write(line if line.endswith(b"\n") else line + b"\n")
         (tmp / METADATA_FILE).write_text(
             metadata.model_dump_json(indent=2) + "\n", encoding="utf-8"
         )
@@ -256,3 +283,6 @@ def _write(out: Path, whole: Plan, pooled: dict[str, CaseResult], metadata: RunM
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise RunStoreError(f"cannot write the merged run to {out}: {exc}") from exc
+    finally:
+        for src in sources.values():
+            src.close()

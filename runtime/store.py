@@ -37,6 +37,7 @@ import anyio.to_thread
 
 from .clock import utc_now
 from .errors import RunStoreError
+from .outcomes import Outcomes, read_outcomes
 from .plan import Plan
 from .results import CaseResult, RunMetadata, RunTotals
 
@@ -261,9 +262,10 @@ class RunStore:
         """The metadata as last written."""
         self.redact: Callable[[str], str] | None = None
         """Applied to every line and to metadata before they are written (secret values)."""
-        self._latest: dict[str, CaseResult] | None = None
-        # results.jsonl as read by done_results() plus every line appended since, so the end
-        # of a run does not read and validate the whole file again.
+        self._outcomes: Outcomes | None = None
+        # results.jsonl's outcomes as read by outcomes() plus every line appended since, so
+        # the end of a run does not read the whole file again. Outcomes only: the results
+        # themselves stay on disk (runtime/outcomes.py).
 
     @property
     def run_id(self) -> str:
@@ -322,22 +324,24 @@ class RunStore:
         store._trim_torn_line()
         return store
 
-    def done_results(self) -> dict[str, CaseResult]:
-        """The latest recorded result per result key (as written: redacted), in file order.
+    def outcomes(self) -> Outcomes:
+        """The latest recorded outcome per result key (as written: redacted), in file order.
 
-        The file is read once; lines this store's writers append afterwards are added as
-        they become durable, so a later call returns what reading the file would.
+        The file is read once, as a stream; lines this store's writers append afterwards are
+        added as they become durable, so it stays what reading the file would give. Only
+        outcomes are held (status, tokens, cost per key), never the results.
         """
-        if self._latest is None:
-            self._latest = read_results(self.results_path)
-        return dict(self._latest)
+        if self._outcomes is None:
+            self._outcomes = read_outcomes(self.results_path)
+        return self._outcomes
 
     def _written(self, result: CaseResult, raw: str, line: str) -> None:
-        if self._latest is None:
-            return  # not read yet: done_results() will read the file, this line included
+        if self._outcomes is None:
+            return  # not read yet: outcomes() will read the file, this line included
         if line != raw:  # a secret was scrubbed: keep the record as the file has it
-            result = CaseResult.model_validate_json(line)
-        self._latest[result.key] = result
+            self._outcomes.add_line(line)
+        else:
+            self._outcomes.add(result)
 
     def write_metadata(self, metadata: RunMetadata) -> None:
         """Replace metadata.json atomically."""

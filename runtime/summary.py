@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -68,7 +69,7 @@ Write Markdown, under 200 words in total. Cite numbers from the digest; do not i
 """
 
 
-def judge_for(plan: Plan, results: Sequence[CaseResult]) -> ProviderSpec | None:
+def judge_for(plan: Plan, results: Iterable[CaseResult]) -> ProviderSpec | None:
     """The judge provider: the one named, or for ``$self`` the provider of the first result."""
     name = plan.ai_summary.judge_provider
     if name and name != "$self":
@@ -86,25 +87,36 @@ def _clip(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _agent_lines(results: Sequence[CaseResult]) -> list[str]:
-    by_agent: dict[str, list[CaseResult]] = {}
-    for r in results:
-        by_agent.setdefault(r.agent, []).append(r)
-    lines = ["## Agents"]
-    for agent, rs in by_agent.items():
-        passed = sum(r.status == "passed" for r in rs)
-        failed = sum(r.status == "failed" for r in rs)
-        errors = sum(r.status == "error" for r in rs)
-        tokens = sum(r.transcript.usage.total for r in rs)
-        per_pass = f"{tokens / passed:.0f}" if passed else "n/a"
-        avg_s = sum(r.duration_ms for r in rs) / len(rs) / 1000
-        model = next((f"{r.provider}/{r.model}" for r in rs if r.provider), "external")
-        lines.append(
-            f"- {agent} ({model}): passed {passed}/{len(rs)} ({_pct(passed, len(rs))}), "
-            f"failed {failed}, errors {errors}; tokens {tokens} "
-            f"({per_pass} per passed case); average duration {avg_s:.2f}s"
+@dataclass
+class _AgentTally:
+    """One agent's figures in the digest, summed as the results stream by."""
+
+    model: str | None = None
+    cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    tokens: int = 0
+    duration_ms: float = 0.0
+
+    def add(self, r: CaseResult) -> None:
+        self.cases += 1
+        self.passed += r.status == "passed"
+        self.failed += r.status == "failed"
+        self.errors += r.status == "error"
+        self.tokens += r.transcript.usage.total
+        self.duration_ms += r.duration_ms
+        if self.model is None and r.provider:
+            self.model = f"{r.provider}/{r.model}"
+
+    def line(self, agent: str) -> str:
+        per_pass = f"{self.tokens / self.passed:.0f}" if self.passed else "n/a"
+        avg_s = self.duration_ms / self.cases / 1000
+        return (
+            f"- {agent} ({self.model or 'external'}): passed {self.passed}/{self.cases} "
+            f"({_pct(self.passed, self.cases)}), failed {self.failed}, errors {self.errors}; "
+            f"tokens {self.tokens} ({per_pass} per passed case); average duration {avg_s:.2f}s"
         )
-    return lines
 
 
 def _tool_usage(r: CaseResult) -> str:
@@ -141,14 +153,35 @@ def _failed_assertions(r: CaseResult) -> list[str]:
     return out
 
 
-def build_digest(plan: Plan, results: Sequence[CaseResult]) -> str:
-    """The text the judge reads: stats, per-agent figures, tool usage, failures (bounded)."""
-    total = len(results)
-    passed = sum(r.status == "passed" for r in results)
-    failed = sum(r.status == "failed" for r in results)
-    errors = sum(r.status == "error" for r in results)
-    tokens_in = sum(r.transcript.usage.input for r in results)
-    tokens_out = sum(r.transcript.usage.output for r in results)
+def build_digest(plan: Plan, results: Iterable[CaseResult]) -> str:
+    """The text the judge reads: stats, per-agent figures, tool usage, failures (bounded).
+
+    One pass over ``results`` (a run's results stream from disk): counts and per-agent
+    figures are running sums, and only what the bounded text can show is kept: test lines
+    until they alone fill the digest, and the first failures.
+    """
+    total = passed = failed = errors = tokens_in = tokens_out = 0
+    agents: dict[str, _AgentTally] = {}
+    tests: list[str] = []
+    tests_chars = 0
+    bad: list[CaseResult] = []
+    bad_count = 0
+    for r in results:
+        total += 1
+        passed += r.status == "passed"
+        failed += r.status == "failed"
+        errors += r.status == "error"
+        tokens_in += r.transcript.usage.input
+        tokens_out += r.transcript.usage.output
+        agents.setdefault(r.agent, _AgentTally()).add(r)
+        if tests_chars <= _DIGEST_LIMIT:  # past it the text is cut before the next section
+            line = f"- {r.session} / {r.test} — {r.agent}: {r.status}; {_tool_usage(r)}"
+            tests.append(line)
+            tests_chars += len(line) + 1
+        if r.status != "passed":
+            bad_count += 1
+            if len(bad) < _FAILURES_SHOWN:
+                bad.append(r)
     lines = [
         f"# Run digest: {plan.name}",
         f"Cases: {total}; passed {passed} ({_pct(passed, total)}), failed {failed} "
@@ -158,16 +191,15 @@ def build_digest(plan: Plan, results: Sequence[CaseResult]) -> str:
         if plan.criteria.success_rate is not None
         else "Success criteria: every case must pass",
         "",
-        *_agent_lines(results),
+        "## Agents",
+        *(tally.line(agent) for agent, tally in agents.items()),
         "",
         "## Tests (agent: status, tools used)",
+        *tests,
     ]
-    for r in results:
-        lines.append(f"- {r.session} / {r.test} — {r.agent}: {r.status}; {_tool_usage(r)}")
-    bad = [r for r in results if r.status != "passed"]
     if bad:
         lines += ["", "## Failures and errors"]
-    for r in bad[:_FAILURES_SHOWN]:
+    for r in bad:
         lines.append(f"- {r.agent} / {r.session} / {r.test}: {r.status.upper()}")
         if r.error:
             lines.append(f"  error: {_clip(r.error, 300)}")
@@ -175,8 +207,8 @@ def build_digest(plan: Plan, results: Sequence[CaseResult]) -> str:
         output = r.transcript.final_output
         if output:
             lines.append(f"  output: {_clip(output, _OUTPUT_PREVIEW)!r}")
-    if len(bad) > _FAILURES_SHOWN:
-        lines.append(f"- … and {len(bad) - _FAILURES_SHOWN} more")
+    if bad_count > _FAILURES_SHOWN:
+        lines.append(f"- … and {bad_count - _FAILURES_SHOWN} more")
     text = "\n".join(lines)
     if len(text) > _DIGEST_LIMIT:
         text = text[: _DIGEST_LIMIT - 40] + "\n… (digest cut to stay short)"
@@ -185,14 +217,18 @@ def build_digest(plan: Plan, results: Sequence[CaseResult]) -> str:
 
 async def summarise(
     plan: Plan,
-    results: Sequence[CaseResult],
+    results: Iterable[CaseResult],
     create_provider: Callable[[ProviderSpec, Mapping[str, str] | None], Provider],
     *,
     env: Mapping[str, str] | None = None,
     stop: StopRequest | None = None,
     timeout_s: float = SUMMARY_TIMEOUT_S,
 ) -> AiSummaryRecord:
-    """Ask the judge for its verdict; never raises for a judge failure (see ``error``)."""
+    """Ask the judge for its verdict; never raises for a judge failure (see ``error``).
+
+    ``results`` is iterated twice (the judge of ``$self``, then the digest): a list, or a
+    run's ``StoredResults`` streaming them from disk.
+    """
     spec = judge_for(plan, results)
     name = plan.ai_summary.judge_provider or "$self"
     if spec is None:

@@ -363,16 +363,24 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Namespace) -> None:
-    """Print the console report and write the reports asked for (uses args.quiet, args.output)."""
-    import report as reports
+    """Print the console report and write the reports asked for (uses args.quiet, args.output).
 
-    built = reports.build_report(summary.run_dir)
-    if not args.quiet:
-        reports.print_console_report(built, console)  # includes the AI summary, if any
-    if formats:
-        base = Path(args.output) if args.output else summary.run_dir / "report"
-        for path in reports.write_reports(built, formats, base):
-            console.print(f"wrote {path}", highlight=False, markup=False)
+    The report is read back from results.jsonl (the run held no results). With no report
+    file asked for, it is built for the console alone: transcripts of failed and errored
+    cases only; with -q as well, not at all.
+    """
+    if formats or not args.quiet:
+        import report as reports
+
+        built = reports.build_report(
+            summary.run_dir, details="shown" if formats else "failures", plan=summary.plan
+        )
+        if not args.quiet:
+            reports.print_console_report(built, console)  # includes the AI summary, if any
+        if formats:
+            base = Path(args.output) if args.output else summary.run_dir / "report"
+            for path in reports.write_reports(built, formats, base):
+                console.print(f"wrote {path}", highlight=False, markup=False)
     _verdict(console, summary)
 
 

@@ -42,14 +42,16 @@ def current_totals(path: Path, metadata: Any, latest: Mapping[str, Any] | None =
     """
     if metadata.status != "running":
         return metadata.totals
-    from runtime.store import RESULTS_FILE, read_results, totals_of
+    from runtime.store import RESULTS_FILE, totals_of
 
-    if latest is None:
-        try:
-            latest = read_results(path / RESULTS_FILE)
-        except Exception:  # a corrupt file must not stop the listing; metadata totals stand
-            return metadata.totals
-    return totals_of(latest.values())
+    if latest is not None:
+        return totals_of(latest.values())
+    from runtime.outcomes import read_outcomes, totals_of_outcomes
+
+    try:  # outcomes only: no transcript is loaded to count a run
+        return totals_of_outcomes(read_outcomes(path / RESULTS_FILE).values())
+    except Exception:  # a corrupt file must not stop the listing; metadata totals stand
+        return metadata.totals
 
 
 def merge_text(merge: Any) -> str:

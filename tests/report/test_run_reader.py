@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from report import build_report
 from report.run_reader import LeanResult, read_results
 from runtime.results import CaseResult
@@ -77,3 +79,83 @@ def test_the_lean_record_keeps_in_step_with_case_result() -> None:
         n: whole[n].annotation for n in set(lean) - twins
     }
     assert set(whole) - set(lean) == {"assertions", "extracted"}
+
+
+def test_a_console_only_build_reads_only_failures_whole_and_prints_the_same(
+    tmp_path: Path,
+) -> None:
+    """``bench execute`` without report files builds the report for the console alone: the
+    passing cases' transcripts are not read (memory), and the console shows the same."""
+    import io
+
+    from rich.console import Console
+
+    from report import print_console_report
+
+    base = sample("02_single_agent_multi_test")
+    statuses = ["failed", "passed", "error", "passed"]
+    results = [
+        r.model_copy(update={"status": statuses[i % len(statuses)]})
+        for i, r in enumerate(base.results)
+    ]
+    run = write_run(Sample(base.name, base.plan, base.meta, results, []), tmp_path)
+    full = build_report(run)
+    lean = build_report(run, details="failures")
+    assert {(c.case_id, c.omitted is None) for c in lean.detailed_results} == {
+        (r.case_id, r.status != "passed") for r in results
+    }
+    assert lean.summary == full.summary and lean.agents == full.agents
+
+    def shown(report: object) -> str:
+        out = io.StringIO()
+        print_console_report(report, Console(file=out, width=120))  # type: ignore[arg-type]
+        return out.getvalue()
+
+    assert shown(lean) == shown(full)
+
+
+def test_deferred_whole_records_build_the_same_report_as_records_held_whole(
+    tmp_path: Path,
+) -> None:
+    """The build reads whole records one at a time as their cases are built (the run's
+    transcripts are never all in memory); its JSON is the one built from every record held
+    at once (the earlier path), for a repeated run with failures, errors and a torn line."""
+    from report import render
+    from report.build import build_from_results
+    from runtime.plan import load_plan
+    from runtime.results import RunMetadata
+
+    base = sample("04_multi_agent_multi_test")
+    run = write_run(_repeated(base, 3, {0: {1}, 2: {0, 2}}), tmp_path)
+    results = run / "results.jsonl"
+    with results.open("a") as fh:
+        fh.write('{"case_id": "torn')
+    warnings: list[str] = []
+    held = read_results(results, warnings)
+    meta = RunMetadata.model_validate_json((run / "metadata.json").read_text())
+    old = build_from_results(
+        held, meta, load_plan(run / "plan.json"), warnings=warnings, generated_at="t"
+    )
+    new = build_report(run).model_copy(update={"generated_at": "t"})
+    assert render(new, "json") == render(old, "json")
+
+
+def test_whole_records_are_not_all_alive_while_the_report_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import report.build as build
+
+    run = write_run(sample("04_multi_agent_multi_test"), tmp_path)
+    real = build._case_report
+    alive: list[int] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        alive.append(sum(isinstance(o, CaseResult) for o in gc.get_objects()))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "_case_report", spy)
+    report = build_report(run)
+    assert len(alive) == len(report.detailed_results) > 3
+    assert max(alive) <= 1, alive

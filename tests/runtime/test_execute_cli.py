@@ -172,3 +172,30 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path: Path, kill_af
     assert len(_fingerprint(run_dir)) == 18
     meta = json.loads((run_dir / "metadata.json").read_text())
     assert meta["status"] == "completed" and meta["totals"]["passed"] == 18
+
+
+def test_quiet_without_report_files_builds_no_report_and_the_console_one_is_lean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The end-of-run report is read back from results.jsonl, only as far as it is shown: with
+    -q and no --report, not at all; for the console alone, passing transcripts stay on disk."""
+    import report
+
+    asked: list[str] = []
+    real = report.build_report
+
+    def spy(source: object, *, details: str = "shown", plan: object = None) -> object:
+        asked.append(details)
+        assert plan is not None  # the run's plan, not read again from plan.json
+        return real(source, details=details, plan=plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report, "build_report", spy)
+    plan = write(ok_plan(), tmp_path)
+    assert run_cli(plan, "--output-dir", tmp_path) == 0
+    assert asked == []
+    assert main(["execute", str(plan), "--output-dir", str(tmp_path / "b")]) == 0
+    assert asked == ["failures"] and "2 passed" in capsys.readouterr().out
+    assert (
+        main(["execute", str(plan), "--output-dir", str(tmp_path / "c"), "--report", "json"]) == 0
+    )
+    assert asked == ["failures", "shown"]

@@ -256,3 +256,26 @@ def test_a_retried_shard_merges_in_place_of_its_shard(tmp_path: Path) -> None:
     assert _merge(*inputs, "-o", out) == 0
     merged = read_results(out / "results.jsonl")
     assert {r.retry for r in merged.values() if r.session == "s0"} == {1}
+
+
+def test_merge_streams_records_without_parsing_whole_results(
+    tmp_path: Path, three_shards: tuple[Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory that does not grow with the run: the merge keeps outcomes and byte offsets per
+    case (duplicates found by key), and copies each record as its shard wrote it."""
+    from runtime.results import CaseResult
+
+    _, runs = three_shards
+    written = {line for run in runs for line in (run / "results.jsonl").read_bytes().splitlines()}
+
+    def whole(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("bench merge parsed a whole result")
+
+    monkeypatch.setattr(CaseResult, "model_validate_json", classmethod(whole))
+    out = tmp_path / "m"
+    assert _merge(*runs, "-o", out) == 0
+    monkeypatch.undo()
+    merged = (out / "results.jsonl").read_bytes().splitlines()
+    assert set(merged) == written and len(merged) == len(written)
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["status"] == "completed" and meta["totals"]["total"] == len(written)
