@@ -8,7 +8,7 @@ Three figures, each printed against its target:
 1. clients: CPU per streamed request (µs, this process) reading the same 16-token stream with
    the openai SDK (its aiohttp transport, as ``bench execute`` uses it), raw httpx, and raw
    aiohttp (runtime/load/client.py, what ``bench load`` uses). Why the generator reads raw.
-2. sustained rate: open loop (constant/Poisson arrivals) at each offered rate against a
+2. sustained rate: open loop (constant arrivals, both tools) at each offered rate against a
    zero-latency streaming server (tests/fakes/lean_openai.py, its own process); a rate is
    sustained when the achieved rate (successful requests / level duration) is at least 95% of
    offered. The highest sustained rate of each tool; target: bench >= guidellm.
@@ -146,7 +146,10 @@ def bench_levels(url: str, rates: list[float], duration: float) -> list[dict[str
 
     from runtime.load.sweep import LoadConfig, Sweep
 
-    cfg = LoadConfig(mode="rate", levels=tuple(rates), duration_s=duration, stop_early=False)
+    # Constant arrivals, as guidellm's constant profile: gamma gaps of shape 1e6 (CV 0.1%).
+    cfg = LoadConfig(
+        mode="rate", levels=tuple(rates), duration_s=duration, burstiness=1e6, stop_early=False
+    )
     sweep = Sweep(_wire(url), ["hello there"], cfg)  # type: ignore[arg-type]
     anyio.run(sweep.run)
     return [
