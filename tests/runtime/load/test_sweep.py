@@ -22,7 +22,7 @@ from runtime.load.sweep import LoadConfig, Sweep
 from runtime.load.wire import wire_for
 from runtime.plan import AnthropicProvider, GoogleProvider, OpenAIProvider, SecretRef
 from runtime.secrets import MissingSecretError
-from tests.fakes import Fault, FakeLLM, Reply, StreamTiming, serve_in_thread
+from tests.fakes import FakeLLM, Fault, Reply, StreamTiming, serve_in_thread
 from tests.fakes.anthropic_server import anthropic_app
 from tests.fakes.gemini_server import gemini_app
 from tests.fakes.openai_server import openai_app
