@@ -71,7 +71,8 @@ def test_concurrency_one_measures_the_configured_ttft_and_token_pace(
     assert level.ttft_ms.p50 == pytest.approx(200.0, rel=0.10)
     assert level.output_tok_s_per_request.p50 == pytest.approx(50.0, rel=0.10)
     assert level.tpot_ms.p50 == pytest.approx(20.0, rel=0.10)
-    assert level.itl_ms.count == 5 * 11 and level.itl_ms.p50 == pytest.approx(20.0, rel=0.25)
+    # the mean gap is robust to reads that coalesce two tokens (one stamp for both)
+    assert level.itl_ms.count == 5 * 11 and level.itl_ms.mean == pytest.approx(20.0, rel=0.10)
     assert level.e2e_ms.p50 == pytest.approx(200 + 11 * 20, rel=0.10)
     assert all(s.output_tokens == 12 for s in level.samples)
     assert sweep.tally.with_usage == 5 and sweep.tally.estimated == 0
