@@ -21,6 +21,7 @@ from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
+from .pawbench import ScenarioTarget
 from .source import SourceDoc
 from .templating.engine import TemplateEngine
 from .templating.handlebars import is_variable_name
@@ -93,11 +94,12 @@ def _compile(
     now: datetime | str | None,
     env: Mapping[str, str] | None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> tuple[Plan | None, Diagnostics]:
     diags = Diagnostics()
     environ = dict(os.environ if env is None else env)
     display = os.fspath(path)
-    suite = load_suite(Path(display), display, diags)
+    suite = load_suite(Path(display), display, diags, scenario=scenario)
     if suite is None:
         return None, diags
     check_references(suite, diags)
@@ -167,9 +169,10 @@ def compile_with_warnings(
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> Compilation:
     """Compile like ``compile_suite`` and also return the warnings (for the CLI)."""
-    plan, diags = _compile(path, seed=seed, now=now, env=env, limits=limits)
+    plan, diags = _compile(path, seed=seed, now=now, env=env, limits=limits, scenario=scenario)
     if plan is None or diags.has_errors:
         raise SuiteInvalid(diags.sorted(), diags.sources)
     return Compilation(plan, [d for d in diags.sorted() if d.severity == "warning"], diags.sources)
@@ -182,6 +185,7 @@ def compile_suite(
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> Plan:
     """Compile the suite or test file at ``path`` into a sealed plan.
 
@@ -190,8 +194,12 @@ def compile_suite(
     environment templates may read (default: the process environment); ``limits`` bound what
     templates may cost (default: ``TemplateLimits()``). Secret values are never read:
     credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
+    A PawBench scenario (``.json``, docs/scenarios.md) runs against ``scenario``'s endpoint
+    and model (default: ``ScenarioTarget()``).
     """
-    return compile_with_warnings(path, seed=seed, now=now, env=env, limits=limits).plan
+    return compile_with_warnings(
+        path, seed=seed, now=now, env=env, limits=limits, scenario=scenario
+    ).plan
 
 
 def _check_pass_hat_k(suite: Suite, units: Sequence[Unit], diags: Diagnostics) -> None:

@@ -26,6 +26,7 @@ from runtime.transcript import ToolResult
 
 from .perf import no_gc
 from .run_reader import LeanResult, read_results
+from .scenarios import scenario_summary
 from .schema import (
     REPORT_VERSION,
     AgentStats,
@@ -364,6 +365,7 @@ def _outcome(r: Result, definitions: dict[str, str] | None) -> dict[str, Any]:
         "attempt": r.attempt,
         "retry": r.retry,
         "definition": definitions.get(r.case_id) if definitions else None,
+        "scores": r.scores,
     }
 
 
@@ -557,6 +559,7 @@ def build_from_results(
         ),
         rescored_from=meta.rescored_from,
         warnings=list(warnings or []),
+        scenarios=scenario_summary(cases),
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +134,9 @@ class FakeLLM:
         self.record_requests = True
         """Benchmarks turn this off to keep memory flat over thousands of requests."""
         self.requests: list[RecordedRequest] = []
+        self.responder: Callable[[RecordedRequest], Reply | Fault | None] | None = None
+        """Answers a request from its content (before the queue; None falls through), so
+        concurrent conversations get their own replies whatever order they arrive in."""
         self.count = 0
         self._queue: deque[Reply | Fault] = deque()
         self._lock = threading.Lock()
@@ -148,6 +152,7 @@ class FakeLLM:
         with self._lock:
             self.requests.clear()
             self._queue.clear()
+            self.responder = None
         return self
 
     def next_item(self, request: RecordedRequest) -> Reply | Fault:
@@ -156,6 +161,10 @@ class FakeLLM:
             self.count += 1
             if self.record_requests:
                 self.requests.append(request)
+            if self.responder is not None:
+                answer = self.responder(request)
+                if answer is not None:
+                    return answer
             if self._queue:
                 return self._queue.popleft()
         if self.default is None:
