@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..plan import ExpectedFormat, ExpectedToolCall, Steer, TurnExpect
+from ..plan import (
+    ExpectedFormat,
+    ExpectedToolCall,
+    InjectedServer,
+    ServerSpec,
+    Steer,
+    TurnExpect,
+)
 from ..transcript import ToolCall, Transcript
 
 __all__ = [
     "FILLER_LINE",
+    "declared_schemas",
     "format_compliant",
     "score_turn",
     "useful_ratio",
@@ -134,6 +142,17 @@ def _tool_accuracy(
 
 def _mentions(words: Sequence[str], haystack: str) -> float:
     return sum(1 for w in words if w.lower() in haystack) / len(words)
+
+
+def declared_schemas(servers: Iterable[ServerSpec]) -> dict[str, dict[str, Any]]:
+    """The argument schema of every tool the plan itself declares (its injected servers'), for
+    scoring without the servers running (rescore, external agents)."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in servers:
+        if isinstance(spec, InjectedServer):
+            for tool in spec.tools:
+                out.setdefault(tool.name, dict(tool.input_schema))
+    return out
 
 
 def score_turn(

@@ -121,3 +121,21 @@ def test_weather_alerts_nudges(fake: FakeLLM, endpoint: str, tmp_path: Path) -> 
     sent = tool_messages(fake)
     assert "usage: alerts [--region REGION] [--min-severity LEVEL]" in sent
     assert "3 alerts: storm (severe), frost (moderate), fog (minor)" in sent
+
+
+def test_rescore_recomputes_the_scenario_scores(
+    fake: FakeLLM, endpoint: str, tmp_path: Path
+) -> None:
+    from bench.cli import main
+
+    fake.responder = catalogue_script(follow_steering=True)
+    run_scenario("builtin:library-catalogue", endpoint, tmp_path)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    out = tmp_path / "rescored"
+    code = main(
+        ["rescore", "-q", str(run_dir), str(run_dir / "plan.json"), "--output-dir", str(out)]
+    )
+    assert code == 0
+    got = by_test(results_of(out))
+    steered = got[("catalogue-api", "due dates")].scores
+    assert steered is not None and steered["steering"] == 1.0 and steered["tool_accuracy"] == 1.0

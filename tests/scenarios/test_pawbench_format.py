@@ -172,6 +172,11 @@ def test_scores_in_every_format_and_foreign_names_escaped(
     md = render(report, "md")
     assert "### Scenarios" in md and "scenario-score/1" in md
     assert HOSTILE not in md
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<th>Agent / session</th>" in shown  # the table renders as a table
+    assert "<img" not in shown and "&lt;img" in shown
 
     html = render(report, "html")
     assert 'id="scenarios"' in html
