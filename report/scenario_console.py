@@ -9,24 +9,25 @@ from rich.text import Text
 
 from runtime.sanitize import for_terminal
 
-from .scenarios import SCENARIO_COLUMNS, ScenarioSummary, scenario_cells, weights_line
+from .scenarios import CONSOLE_COLUMNS, ScenarioSummary, scenario_cells, weights_line
 
 __all__ = ["print_scenarios"]
 
 
 def print_scenarios(console: Console, summary: ScenarioSummary) -> None:
     """One row per (agent, session), then each agent's total over its parallel sessions."""
-    table = Table(box=SIMPLE_HEAD, show_edge=False, pad_edge=False, title="SCENARIOS",
-                  title_justify="left")  # fmt: skip
-    table.add_column("agent / session", no_wrap=True)
-    for name in SCENARIO_COLUMNS:
+    # No padding: the box's one-space separators alone, so the eleven columns fit 80 columns.
+    table = Table(box=SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0,
+                  title="SCENARIOS", title_justify="left")  # fmt: skip
+    table.add_column("agent / session", min_width=12, overflow="fold")
+    for name in CONSOLE_COLUMNS:
         table.add_column(name, justify="right", no_wrap=True)
     for s in summary.sessions:
         who = Text(for_terminal(f"{s.agent} / {s.session}", limit=80))
-        table.add_row(who, *scenario_cells(s))
+        table.add_row(who, *scenario_cells(s, compact=True))
     for s in summary.agents:
         table.add_row(Text(for_terminal(f"{s.agent} (all sessions)", limit=80), style="bold"),
-                      *scenario_cells(s))  # fmt: skip
+                      *scenario_cells(s, compact=True))  # fmt: skip
     console.print(table)
     console.print(Text(weights_line(summary), style="dim"))
     if summary.tokens_per_s is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPOSITE_VERSION",
+    "CONSOLE_COLUMNS",
     "SCENARIO_COLUMNS",
     "WEIGHTS",
     "ScenarioScores",
@@ -99,26 +100,34 @@ SCENARIO_COLUMNS = (
     "turns", "quality", "tool acc.", "format", "keywords", "useful", "tok/turn", "steering",
     "score", "tok/s",
 )  # fmt: skip
-"""Columns after the name, in every format's scenario table."""
+"""Columns after the name, in the Markdown and HTML scenario tables."""
+CONSOLE_COLUMNS = (
+    "turns", "qual.", "tools", "fmt", "kw", "useful", "tok/turn", "steer", "score", "tok/s",
+)  # fmt: skip
+"""The same columns, short enough for an 80-column terminal."""
 
 
-def _steering(s: ScenarioScores) -> str:
+def _steering(s: ScenarioScores, compact: bool) -> str:
     if not s.steering_events:
         return "—"
+    if compact:
+        return f"{s.steering_followed}/{s.steering_events}"
     return f"{s.steering_followed}/{s.steering_events} ({_pct(s.steering_rate)})"
 
 
-def scenario_cells(s: ScenarioScores) -> list[str]:
-    """The cells of one row, as plain text (each format escapes them for its sink)."""
+def scenario_cells(s: ScenarioScores, compact: bool = False) -> list[str]:
+    """The cells of one row, as plain text (each format escapes them for its sink);
+    ``compact`` (the console): whole percents, steering as followed/events."""
+    pct = _pct_whole if compact else _pct
     return [
         str(s.turns),
-        _pct(s.quality),
-        _pct(s.tool_accuracy),
-        _pct(s.format_compliance),
-        _pct(s.keyword_coverage),
-        _pct(s.useful_ratio),
+        pct(s.quality),
+        pct(s.tool_accuracy),
+        pct(s.format_compliance),
+        pct(s.keyword_coverage),
+        pct(s.useful_ratio),
         f"{s.tokens_per_turn:,.0f}",
-        _steering(s),
+        _steering(s, compact),
         f"{s.composite:.3f}",
         "—" if s.tokens_per_s is None else f"{s.tokens_per_s:,.1f}",
     ]
@@ -132,6 +141,10 @@ def weights_line(summary: ScenarioSummary) -> str:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _pct_whole(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def composite(components: dict[str, float | None]) -> float:

@@ -139,3 +139,26 @@ def test_rescore_recomputes_the_scenario_scores(
     got = by_test(results_of(out))
     steered = got[("catalogue-api", "due dates")].scores
     assert steered is not None and steered["steering"] == 1.0 and steered["tool_accuracy"] == 1.0
+
+
+def test_console_scenario_table_fits_80_columns(
+    fake: FakeLLM, endpoint: str, tmp_path: Path
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from report import build_report
+    from report.console import print_console_report
+
+    fake.responder = catalogue_script(follow_steering=False)
+    run_scenario("builtin:library-catalogue", endpoint, tmp_path)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    out = io.StringIO()
+    print_console_report(build_report(run_dir), Console(width=80, file=out, force_terminal=False))
+    text = out.getvalue()
+    table = text[text.index("SCENARIOS") :].splitlines()
+    assert all(len(line) <= 80 for line in table)
+    assert any("catalogue-api" in line for line in table)
+    assert any(" 0/1 " in line for line in table)  # the ignored steering event
+    assert "scenario-score/1" in text
