@@ -13,5 +13,13 @@ from .compile import compile_suite as compile_suite
 from .compile import compile_with_warnings as compile_with_warnings
 from .diagnostics import Diagnostic as Diagnostic
 from .errors import SuiteInvalid as SuiteInvalid
+from .pawbench import ScenarioTarget as ScenarioTarget
 
-__all__ = ["Compilation", "Diagnostic", "SuiteInvalid", "compile_suite", "compile_with_warnings"]
+__all__ = [
+    "Compilation",
+    "Diagnostic",
+    "ScenarioTarget",
+    "SuiteInvalid",
+    "compile_suite",
+    "compile_with_warnings",
+]

@@ -21,6 +21,7 @@ from .expand import expand
 from .freeze import build_plan, build_settings, fresh_seed, resolve_now
 from .includes import Suite, load_suite
 from .infra import lower_provider, lower_server
+from .pawbench import ScenarioTarget
 from .source import SourceDoc
 from .suite import LoadDef
 from .templating.engine import TemplateEngine
@@ -96,11 +97,12 @@ def _compile(
     now: datetime | str | None,
     env: Mapping[str, str] | None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> tuple[Plan | None, Diagnostics, LoadDef | None]:
     diags = Diagnostics()
     environ = dict(os.environ if env is None else env)
     display = os.fspath(path)
-    suite = load_suite(Path(display), display, diags)
+    suite = load_suite(Path(display), display, diags, scenario=scenario)
     if suite is None:
         return None, diags, None
     check_references(suite, diags)
@@ -170,9 +172,12 @@ def compile_with_warnings(
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> Compilation:
     """Compile like ``compile_suite`` and also return the warnings (for the CLI)."""
-    plan, diags, load = _compile(path, seed=seed, now=now, env=env, limits=limits)
+    plan, diags, load = _compile(
+        path, seed=seed, now=now, env=env, limits=limits, scenario=scenario
+    )
     if plan is None or diags.has_errors:
         raise SuiteInvalid(diags.sorted(), diags.sources)
     warnings = [d for d in diags.sorted() if d.severity == "warning"]
@@ -186,6 +191,7 @@ def compile_suite(
     now: datetime | str | None = None,
     env: Mapping[str, str] | None = None,
     limits: TemplateLimits | None = None,
+    scenario: ScenarioTarget | None = None,
 ) -> Plan:
     """Compile the suite or test file at ``path`` into a sealed plan.
 
@@ -194,8 +200,12 @@ def compile_suite(
     environment templates may read (default: the process environment); ``limits`` bound what
     templates may cost (default: ``TemplateLimits()``). Secret values are never read:
     credential fields become references. Raises ``SuiteInvalid`` with every diagnostic.
+    A PawBench scenario (``.json``, docs/scenarios.md) runs against ``scenario``'s endpoint
+    and model (default: ``ScenarioTarget()``).
     """
-    return compile_with_warnings(path, seed=seed, now=now, env=env, limits=limits).plan
+    return compile_with_warnings(
+        path, seed=seed, now=now, env=env, limits=limits, scenario=scenario
+    ).plan
 
 
 def _check_pass_hat_k(suite: Suite, units: Sequence[Unit], diags: Diagnostics) -> None:

@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.plan import BuiltinAgent, Case, ExternalAgent, JsonPathExtractor, Span, Unit
+from runtime.plan import (
+    BuiltinAgent,
+    Case,
+    ExternalAgent,
+    JsonPathExtractor,
+    Span,
+    Steer,
+    TurnExpect,
+    Unit,
+)
 
 from .assertions import AssertionScope, lower_assertion
 from .checks.patterns import check_jsonpath
@@ -97,6 +106,7 @@ class _SessionExpander:
         self._extractors: dict[int, tuple[JsonPathExtractor, ...] | None] = {}
         self._cache: dict[tuple[int, tuple[str, ...]], _Lowered] = {}
         self._deps: dict[int, list[str]] = {}
+        self._turns: dict[int, tuple[TurnExpect | None, Steer | None]] = {}
 
     def _later(self, j: int, *, include_own: bool) -> dict[str, Span]:
         later: dict[str, Span] = {}
@@ -104,6 +114,16 @@ class _SessionExpander:
             for name, span in names.items():
                 later.setdefault(name, span)
         return later
+
+    def turn(self, j: int) -> tuple[TurnExpect | None, Steer | None]:
+        """Test ``j``'s scenario expectations and steering event, lowered once per session."""
+        if j not in self._turns:
+            from .scenario import lower_turn
+
+            test = Located(self.session.value.tests[j], self.session.doc,
+                           (*self.session.path, "tests", j))  # fmt: skip
+            self._turns[j] = lower_turn(test, self.diags)
+        return self._turns[j]
 
     def extractors(self, j: int) -> tuple[JsonPathExtractor, ...] | None:
         if j in self._extractors:
@@ -275,6 +295,11 @@ def _unit(
         extra: dict[str, Any] = {}
         if row is not None:
             extra = {"expected": row.expected, "metadata": row.metadata, "history": row.history}
+        expect, steer = exp.turn(j)
+        if expect is not None:
+            extra["expect"] = expect
+        if steer is not None:
+            extra["steer"] = steer
         cases.append(
             Case(
                 id=f"{unit_id}/{j + 1}",

@@ -15,6 +15,13 @@ from typing import Generic, TypeVar
 from runtime.plan import Span
 
 from .diagnostics import Diagnostics
+from .pawbench import (
+    ScenarioTarget,
+    add_target,
+    is_pawbench_scenario,
+    needs_target,
+    translate,
+)
 from .source import SourceDoc, YamlPath, load_yaml
 from .suite import (
     AgentDef,
@@ -180,11 +187,26 @@ def _load_test_files(
     return files
 
 
-def load_suite(path: Path, display: str, diags: Diagnostics) -> Suite | None:
-    """Load a suite or test file and everything it includes; None when the root cannot be read."""
+def load_suite(
+    path: Path, display: str, diags: Diagnostics, *, scenario: ScenarioTarget | None = None
+) -> Suite | None:
+    """Load a suite or test file and everything it includes; None when the root cannot be read.
+
+    A PawBench scenario (``compiler.pawbench``) is translated into a test file first; it and
+    a YAML scenario without providers and agents get their agent under test on
+    ``scenario``'s endpoint (default ``ScenarioTarget()``).
+    """
     root = load_yaml(path, display, diags)
     if root is None:
         return None
+    if is_pawbench_scenario(path, root.data):
+        root = translate(root, scenario or ScenarioTarget(), diags)
+        if root is None:
+            return None
+    elif needs_target(root.data):
+        # A YAML scenario without providers and agents: the agent under test comes from the
+        # command line (--endpoint, --model), as for a PawBench scenario.
+        add_target(root.data, scenario or ScenarioTarget())
     validated = validate_document(root, diags)
     if validated is None:
         return None

@@ -323,6 +323,7 @@ _SERVER_KEYS = {
     "stdio": {"command", "env", "working_dir"},
     "sse": {"url", "headers"},
     "http": {"url", "headers"},
+    "injected": {"tools", "results", "default"},
     "cli": {
         "command",
         "shell",
@@ -460,6 +461,10 @@ def lower_server(
     low = _ServerLowering(item, ctx, r, diags)
     low.warn_ignored()
     s = item.value
+    if s.type == "injected":
+        from .scenario import lower_injected
+
+        return lower_injected(item, low.common(), diags)
     need = "command" if s.type in ("stdio", "cli") else "url"
     if not getattr(s, need):
         diags.add("missing-key", f"{s.type} server '{s.name}' needs '{need}'", item.span("name"))

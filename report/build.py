@@ -26,6 +26,7 @@ from runtime.transcript import ToolResult
 
 from .perf import no_gc
 from .run_reader import Deferred, Details, LeanResult, RecordSource
+from .scenarios import scenario_summary
 from .schema import (
     REPORT_VERSION,
     AgentStats,
@@ -380,6 +381,7 @@ def _outcome(r: CaseResult | LeanResult, definitions: dict[str, str] | None) -> 
         "attempt": r.attempt,
         "retry": r.retry,
         "definition": definitions.get(r.case_id) if definitions else None,
+        "scores": r.scores,
     }
 
 
@@ -573,6 +575,7 @@ def build_from_results(
         ),
         rescored_from=meta.rescored_from,
         warnings=list(warnings or []),
+        scenarios=scenario_summary(cases),
     )
 
 

@@ -211,6 +211,11 @@ def print_console_report(report: Report, console: Console) -> None:
             _case(console, c, v, repeated)
     console.print()
     _summary_table(console, report, v)
+    if report.scenarios is not None:
+        from .scenario_console import print_scenarios
+
+        console.print()
+        print_scenarios(console, report.scenarios)
     if v.multi_agent:
         console.print()
         _differences(console, v)

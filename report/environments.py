@@ -147,6 +147,11 @@ def _common(env: Environment) -> Environment:
         tojson_text=escape.to_json,
         controls=escape.strip_controls,
     )
+    from .scenarios import SCENARIO_COLUMNS, scenario_cells, weights_line
+
+    env.globals.update(
+        scenario_columns=SCENARIO_COLUMNS, scenario_cells=scenario_cells, weights_line=weights_line
+    )
     return env
 
 

@@ -77,6 +77,7 @@ class LeanResult(_Lean):
     judge_cost_usd: float | None = None
     attempt: int = 0
     retry: int | None = None
+    scores: dict[str, float] | None = None
 
     def model_post_init(self, context: Any, /) -> None:
         """Read records written before repeats (as ``CaseResult`` does): their ``attempt``

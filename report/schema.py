@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .scenarios import ScenarioScores as ScenarioScores
+from .scenarios import ScenarioSummary as ScenarioSummary
+
 __all__ = [
     "REPORT_VERSION",
     "AgentDelta",
@@ -29,6 +32,8 @@ __all__ = [
     "LlmCallReport",
     "MessageReport",
     "Report",
+    "ScenarioScores",
+    "ScenarioSummary",
     "PassHatKRequirement",
     "SideCounts",
     "SpanReport",
@@ -213,6 +218,8 @@ class CaseReport(_Model):
     clarification: dict[str, Any] | None = None
     """Clarification detection stats, present only when detection was enabled."""
     omitted: OmittedDetails | None = Field(default=None, exclude_if=lambda v: v is None)
+    scores: dict[str, float] | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Scenario scores of the turn (docs/scenarios.md); absent outside scenarios."""
     """Set when this entry leaves the attempt's transcript out (messages, tool and LLM calls,
     assertion results, final output): one attempt per repeated test carries them."""
 
@@ -530,6 +537,8 @@ class Report(_Model):
     """The run whose transcripts this run re-evaluated (``bench rescore``), if any."""
     warnings: list[str] = []
     """Problems met while reading the run (e.g. a truncated last line)."""
+    scenarios: ScenarioSummary | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Scenario scores per session and agent, when the run has scenario turns."""
 
 
 def json_schema() -> dict[str, Any]:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 
@@ -80,6 +80,8 @@ class CaseRun:
     error: str | None = None
     assertions: list[AssertionResult] = field(default_factory=list)
     extracted: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, float] | None = None
+    """Scenario scores of the turn (set by ``score``)."""
 
     def render_prompt(self, variables: Mapping[str, str]) -> str:
         """Finish the case's prompt with the session's variables; it becomes ``self.prompt``."""
@@ -166,6 +168,18 @@ class CaseRun:
         elif not all(a.passed for a in self.assertions):
             self.status = "failed"
 
+    def score(self, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+        """Compute the turn's scenario scores when the case is a scenario turn.
+
+        ``schemas``: the argument schema of each tool the agent has. An errored turn is
+        scored too: a scenario turn the model failed counts against it, not out of it.
+        """
+        if self.case.expect is None and self.case.steer is None:
+            return
+        from .evaluate.scenario_scores import score_turn
+
+        self.scores = score_turn(self.case.expect, self.case.steer, self.transcript, schemas)
+
     def result(
         self,
         *,
@@ -206,4 +220,5 @@ class CaseRun:
             judge_cost_usd=cost.judge_usd,
             attempt=attempt,
             retry=retry,
+            scores=self.scores,
         )

@@ -61,6 +61,7 @@ async def rescore(
     """Rescore the run in directory ``source`` with ``plan``; the new run goes under
     ``options.output_dir`` (default: the source's runs/ base)."""
     from .cost import table_for
+    from .evaluate.scenario_scores import declared_schemas
     from .judging import JudgeCache, Judges, judge_providers
     from .results import RunMetadata
 
@@ -83,6 +84,7 @@ async def rescore(
     clients = {n: _NoCalls(n, plan.provider(n).model, meta.run_id) for n in sorted(names)}
     judges = Judges(clients, cache)
     prices = table_for(plan.prices)
+    schemas = declared_schemas(plan.servers)  # scenario turns are scored again, no server runs
     async with store.writer() as writer:
         for unit, attempt in work_items(plan.units):
             agent = plan.agent(unit.agent)
@@ -96,7 +98,9 @@ async def rescore(
                     result = run.result(agent=unit.agent, prices=prices, model=None,
                                         attempt=attempt)  # fmt: skip
                 else:
-                    result = await _recheck(run, old, variables, services, judges, agent, prices)
+                    result = await _recheck(
+                        run, old, variables, services, judges, agent, prices, schemas
+                    )
                 await writer.append(result)
     return _finish(plan, store, "completed", None)
 
@@ -109,6 +113,7 @@ async def _recheck(
     judges: Any,
     agent: Any,
     prices: Any,
+    schemas: Mapping[str, Mapping[str, Any]],
 ) -> CaseResult:
     """``old``'s transcript checked against ``run.case``'s current extractors and assertions."""
     run.transcript = old.transcript.model_copy(deep=True)
@@ -122,6 +127,7 @@ async def _recheck(
         judges=judges,
         clarification_enabled=isinstance(agent, BuiltinAgent) and agent.clarification is not None,
     )
+    run.score(schemas)
     result = run.result(
         agent=old.agent,
         prices=prices,

@@ -80,6 +80,9 @@ class CaseResult(_Record):
     """Which attempt of a repeated case this is (0..repeat-1, ``repeat:`` in the suite)."""
     retry: int = 0
     """0 for the first run of the case; each ``bench retry`` that re-ran it counts up."""
+    scores: dict[str, float] | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Scenario scores of the turn (runtime/evaluate/scenario_scores.py); None outside
+    scenarios, and then left out of the record."""
 
     def model_post_init(self, context: Any, /) -> None:
         """Read records written before repeats, whose ``attempt`` counted retries from 1.

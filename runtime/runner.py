@@ -388,7 +388,7 @@ class UnitRunner:
     ) -> CaseResult:
         # Every request the case makes is matched to it (record/replay), on the case's clock.
         label = f"{session.unit.agent} / {session.unit.session} / {case.test}"
-        with case_scope(case.id, attempt, label):
+        with case_scope(case.id, attempt, label, session.unit.session):
             return await self._run_case_in_scope(setup, agent, session, case, events, attempt)
 
     async def _run_case_in_scope(
@@ -412,6 +412,10 @@ class UnitRunner:
                 # A dataset row's earlier turns open its unit's conversation (after the
                 # system prompt); later cases see them as part of the session's history.
                 session.history.extend(history_messages(case.history))
+            if case.steer is not None and case.steer.message:
+                # A steering event or nudge arrives before the turn's prompt (docs/scenarios.md).
+                steering = Message(role="user", content=case.steer.message, at_ms=0.0)
+                session.history.append(steering)
             outcome = await run_turn(
                 setup,
                 history=session.history,
@@ -422,8 +426,11 @@ class UnitRunner:
                 transcript=run.transcript,
             )
             session.history.extend(outcome.new_messages)
+            if case.steer is not None and case.steer.message:
+                run.transcript.messages.insert(0, steering)
             if outcome.fault is not None:
                 run.fault(outcome.fault)
+            run.score({spec.name: spec.input_schema for spec, _ in setup.tools})
             await run.check(
                 session.variables,
                 services=self.services,

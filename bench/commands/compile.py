@@ -23,7 +23,10 @@ def register(subparsers: Any) -> None:
             "Same suite + same --seed + same --now gives byte-identical plan bytes."
         ),
     )
-    p.add_argument("suite", metavar="SUITE.yaml", help="test file or suite file")
+    p.add_argument(
+        "suite", metavar="SUITE.yaml",
+        help="test file or suite file, a PawBench scenario .json, or builtin:NAME",
+    )  # fmt: skip
     p.add_argument("-o", "--output", metavar="PLAN.json", default=None, help="write the plan here")
     p.add_argument("--check", action="store_true", help="validate only; write nothing")
     p.add_argument(
@@ -44,6 +47,9 @@ def register(subparsers: Any) -> None:
         "--shards", type=_count, default=None, metavar="N",
         help="also print the N slices `bench execute --shard I/N` runs: units, cases, estimated tokens",
     )  # fmt: skip
+    from .execute import add_scenario_options
+
+    add_scenario_options(p)
     # Its GitHub diagnostics format writes workflow commands: no ::stop-commands:: block.
     p.set_defaults(handler=run, workflow_commands=True)
 
@@ -184,7 +190,12 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise InputError(f"--now {args.now!r} is not an ISO 8601 time or Unix seconds") from exc
     try:
-        result = compile_with_warnings(args.suite, seed=args.seed, now=now)
+        from .execute import builtin_scenario, scenario_target
+
+        target = builtin_scenario(args.suite) or args.suite
+        result = compile_with_warnings(
+            target, seed=args.seed, now=now, scenario=scenario_target(args)
+        )
     except SuiteInvalid as exc:
         print_diagnostics(exc.diagnostics, exc.sources, fmt=fmt, stream=sys.stdout if fmt == "json" else None,
                           extra={"ok": False})  # fmt: skip

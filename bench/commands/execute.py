@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "target", metavar="SUITE_OR_PLAN", nargs="?", default=None,
-        help="a suite .yaml/.yml or a plan .json (optional with --resume: the run's own plan)",
+        help="a suite .yaml/.yml, a plan .json, a PawBench scenario .json or builtin:NAME "
+        "(optional with --resume: the run's own plan)",
     )  # fmt: skip
     p.add_argument("--seed", type=int, default=None, help="seed for random values (YAML only)")
     add_run_options(
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> None:
         help="run only the I-th of N slices of the plan, balanced by estimated cost and never "
         "splitting a session (recorded in the run; pool the slices with bench merge)",
     )  # fmt: skip
+    add_scenario_options(p)
     add_traffic_options(p)
     p.set_defaults(handler=run)
 
@@ -338,10 +340,15 @@ def _load(args: argparse.Namespace) -> Any:
 
         return plan_to_resume(args.output_dir or Path.cwd(), args.resume)
     target = Path(args.target)
-    if target.suffix.lower() == ".json":
-        return load_plan(target)
-    if target.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError(f"{target}: expected a suite (.yaml, .yml) or a plan (.json)")
+    scenario = builtin_scenario(args.target)
+    if scenario is not None:
+        target = scenario
+    elif target.suffix.lower() == ".json":
+        plan = _plan_or_none(target)
+        if plan is not None:
+            return plan
+    elif target.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise InputError(f"{target}: expected a suite (.yaml, .yml), a plan or a scenario (.json)")
     from compiler import compile_suite
 
     seed, now = args.seed, None
@@ -356,10 +363,62 @@ def _load(args: argparse.Namespace) -> Any:
         seed = earlier.seed if seed is None else seed
         if earlier.compiled_now:  # recorded only when a template read the clock
             now = datetime.fromisoformat(earlier.compiled_now)  # 3.11+ reads the trailing Z
-    kwargs: dict[str, Any] = {"seed": seed}
+    kwargs: dict[str, Any] = {"seed": seed, "scenario": scenario_target(args)}
     if now is not None:
         kwargs["now"] = now
     return compile_suite(target, **kwargs)
+
+
+def _plan_or_none(path: Path) -> Any:
+    """The plan at ``path``; None when the JSON is no plan (the compiler reads it then: a
+    PawBench scenario, or a clear error). A plan run never imports the compiler."""
+    import json
+
+    from runtime import load_plan
+    from runtime.plan import parse_plan
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return load_plan(path)  # its own error says what is wrong with the file
+    if isinstance(data, dict) and "plan_version" not in data and "agents" in data:
+        return None
+    return parse_plan(data, source=str(path))
+
+
+def builtin_scenario(target: str) -> Path | None:
+    """The file of ``builtin:NAME`` (a scenario shipped with bench); None for any other target."""
+    if not target.startswith("builtin:"):
+        return None
+    from bench.scenarios import scenario_path
+
+    return scenario_path(target.removeprefix("builtin:"))
+
+
+def add_scenario_options(p: argparse.ArgumentParser) -> None:
+    """``--endpoint`` and ``--model``: the agent under test of a PawBench scenario (.json)."""
+    g = p.add_argument_group("PawBench scenarios, .json (docs/scenarios.md)")
+    g.add_argument(
+        "--endpoint", default=None, metavar="URL",
+        help="OpenAI-compatible endpoint the scenario runs against, as pawbench's --endpoint "
+        "(default http://localhost:8000; /v1 is appended)",
+    )  # fmt: skip
+    g.add_argument(
+        "--model", default=None, metavar="NAME",
+        help="model name sent to the endpoint (default: 'default')",
+    )  # fmt: skip
+
+
+def scenario_target(args: argparse.Namespace) -> Any:
+    """The ``ScenarioTarget`` the command line names (defaults where it names none)."""
+    from compiler import ScenarioTarget
+
+    out = ScenarioTarget()
+    if getattr(args, "endpoint", None):
+        out = ScenarioTarget(endpoint=args.endpoint, model=out.model)
+    if getattr(args, "model", None):
+        out = ScenarioTarget(endpoint=out.endpoint, model=args.model)
+    return out
 
 
 def report_run(console: Any, summary: Any, formats: list[str], args: argparse.Namespace) -> None:

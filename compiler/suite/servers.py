@@ -8,10 +8,11 @@ from pydantic import BeforeValidator
 
 from .base import SuiteModel
 from .scalars import Duration, Text
+from .scenario import CannedResultDef, InjectedToolDef
 
 __all__ = ["LIFECYCLES", "SERVER_TYPES", "ServerDef"]
 
-SERVER_TYPES = ("stdio", "sse", "http", "cli")
+SERVER_TYPES = ("stdio", "sse", "http", "cli", "injected")
 LIFECYCLES = ("run", "agent", "session")
 
 
@@ -24,8 +25,9 @@ class ServerDef(SuiteModel):
 
     name: Text
     """Name agents use in ``servers:``."""
-    type: Annotated[Literal["stdio", "sse", "http", "cli"], BeforeValidator(_lower)]
-    """stdio (local process), sse, http (streamable HTTP) or cli (a shell command as one tool)."""
+    type: Annotated[Literal["stdio", "sse", "http", "cli", "injected"], BeforeValidator(_lower)]
+    """stdio (local process), sse, http (streamable HTTP), cli (a shell command as one tool) or
+    injected (declared tools answered from a table, no process: docs/scenarios.md)."""
     command: Text | None = None
     """stdio: the command line; cli: the program wrapped as a tool."""
     url: Text | None = None
@@ -54,5 +56,11 @@ class ServerDef(SuiteModel):
     """How long one started instance serves (bench extension): ``session`` (default) a fresh
     instance for every (agent, session) unit, ``agent`` one per agent for all its sessions,
     ``run`` one for the whole run, shared by every agent and session that uses it."""
+    tools: list[InjectedToolDef] | None = None
+    """injected: the tools declared to the model."""
+    results: list[CannedResultDef] | None = None
+    """injected: the canned results calls are answered with."""
+    default: Any = None
+    """injected: the answer to a call no row of ``results`` matches (default ``{"status": "ok"}``)."""
     tools_from_cli: Any = None
     """Accepted for compatibility; agent-benchmark ignores it and so does bench."""

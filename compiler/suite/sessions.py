@@ -10,6 +10,7 @@ from .assertions import AssertionSyntax
 from .base import SuiteModel
 from .extractors import ExtractorDef
 from .scalars import Duration, Text
+from .scenario import ExpectDef, SteerDef
 
 __all__ = ["SessionDef", "TestDef"]
 
@@ -37,6 +38,10 @@ class TestDef(SuiteModel):
     """Offer only these tools during this test."""
     repeat: Annotated[int, Field(ge=1, le=10_000)] | None = None
     """Attempts of this test (overrides the session's and the suite's ``repeat``; bench extension)."""
+    expect: ExpectDef | None = None
+    """What this turn's scenario scores are computed against (bench extension, docs/scenarios.md)."""
+    steer: SteerDef | None = None
+    """A steering event or nudge delivered at this turn (bench extension, docs/scenarios.md)."""
 
 
 class SessionDef(SuiteModel):

@@ -137,6 +137,7 @@ async def _run_case(
         if outcome.error is not None:
             run.fault(outcome.error)
         await run.check(variables, services=services, judges=judges)
+        run.score({})  # an external agent's tools are its own: their schemas are unknown here
     except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
         raise
     except Exception as exc:  # one broken case must not take the run down with it

@@ -42,8 +42,24 @@ from .providers import (
     ScriptedToolCall,
     VertexProvider,
 )
+from .scenario import (
+    CannedResult,
+    ExpectedFormat,
+    ExpectedToolCall,
+    InjectedTool,
+    Steer,
+    TurnExpect,
+)
 from .secrets import SecretRef
-from .servers import CliServer, Header, HttpServer, ServerSpec, SseServer, StdioServer
+from .servers import (
+    CliServer,
+    Header,
+    HttpServer,
+    InjectedServer,
+    ServerSpec,
+    SseServer,
+    StdioServer,
+)
 from .templates import RuntimeTemplate, TemplateStr
 
 __all__ = [
@@ -58,10 +74,13 @@ __all__ = [
     "AzureProvider",
     "BedrockAnthropicProvider",
     "BuiltinAgent",
+    "CannedResult",
     "Case",
     "ClarificationDetection",
     "CliServer",
     "Criteria",
+    "ExpectedFormat",
+    "ExpectedToolCall",
     "ExternalAgent",
     "Extractor",
     "Frozen",
@@ -69,6 +88,8 @@ __all__ = [
     "GoogleProvider",
     "Header",
     "HttpServer",
+    "InjectedServer",
+    "InjectedTool",
     "JsonPathExtractor",
     "ModelPrice",
     "OpenAIProvider",
@@ -89,7 +110,9 @@ __all__ = [
     "Span",
     "SseServer",
     "StdioServer",
+    "Steer",
     "TemplateStr",
+    "TurnExpect",
     "Unit",
     "VertexProvider",
     "attempt_of",

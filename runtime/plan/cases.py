@@ -10,6 +10,7 @@ from pydantic import Field
 from .assertions import Assertion
 from .base import Frozen, Span
 from .extractors import Extractor
+from .scenario import Steer, TurnExpect
 from .templates import TemplateStr
 
 __all__ = ["Case", "Unit", "attempt_of", "unit_attempts", "work_items"]
@@ -40,6 +41,11 @@ class Case(Frozen):
     """Attempts of this case (``repeat:``); left out of plan.json at 1, so plans of suites
     without repeats are unchanged."""
     """Earlier turns before the prompt (dataset cases), each ``{"role", "content", ...}``."""
+    expect: TurnExpect | None = Field(default=None, exclude_if=lambda v: v is None)
+    """What the turn's scenario scores are computed against (left out of plan.json when
+    absent, so plans without scenarios are unchanged)."""
+    steer: Steer | None = Field(default=None, exclude_if=lambda v: v is None)
+    """A steering event or nudge delivered at this turn."""
     span: Span
     """Where the test is written."""
 

@@ -7,9 +7,18 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import Frozen, Span
+from .scenario import CannedResult, InjectedTool
 from .secrets import SecretRef
 
-__all__ = ["CliServer", "Header", "HttpServer", "ServerSpec", "SseServer", "StdioServer"]
+__all__ = [
+    "CliServer",
+    "Header",
+    "HttpServer",
+    "InjectedServer",
+    "ServerSpec",
+    "SseServer",
+    "StdioServer",
+]
 
 
 class Header(Frozen):
@@ -71,7 +80,25 @@ class CliServer(_ServerBase):
     disable_help_auto_discovery: bool = False
 
 
+class InjectedServer(_ServerBase):
+    """Declared tools answered from a table of canned results: no process, no connection.
+
+    A call is answered by the most specific rows of ``results`` that match it (a row matches
+    when each of its ``tool``, ``turn`` and ``session`` is unset or equal to the call's; more
+    fields set is more specific, ties go to ``tool``, then ``turn``), else by ``default``.
+    Several equally specific rows answer that turn's successive calls in order (the last one
+    repeats).
+    """
+
+    type: Literal["injected"] = "injected"
+    tools: tuple[InjectedTool, ...]
+    results: tuple[CannedResult, ...] = ()
+    default: str = '{"status": "ok"}'
+    """Answer to a call no row matches."""
+
+
 ServerSpec = Annotated[
-    StdioServer | SseServer | HttpServer | CliServer, Field(discriminator="type")
+    StdioServer | SseServer | HttpServer | CliServer | InjectedServer,
+    Field(discriminator="type"),
 ]
 """Any tool-server spec, discriminated on ``type``."""

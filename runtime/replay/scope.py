@@ -28,6 +28,8 @@ class CallScope:
     attempt: int = 0
     label: str = ""
     """The case as users name it (``agent / session / test``), for messages."""
+    session: str = ""
+    """The session the case belongs to (injected tool servers answer per session)."""
     _seen: dict[str, int] = field(default_factory=dict)
 
     def occurrence(self, key: str) -> int:
@@ -48,12 +50,15 @@ def current_scope() -> CallScope | None:
 
 
 @contextmanager
-def case_scope(case_id: str, attempt: int, label: str = "") -> Iterator[CallScope]:
+def case_scope(
+    case_id: str, attempt: int, label: str = "", session: str = ""
+) -> Iterator[CallScope]:
     """Run the block as case ``case_id``'s attempt ``attempt``, on the case's own clock.
 
-    ``label`` names the case in messages (an id such as ``u0002/2`` means nothing to a user).
+    ``label`` names the case in messages (an id such as ``u0002/2`` means nothing to a user);
+    ``session`` is the name of the case's session.
     """
-    scope = CallScope(case_id, attempt, label or case_id)
+    scope = CallScope(case_id, attempt, label or case_id, session)
     token = _scope.set(scope)
     try:
         with own_clock():

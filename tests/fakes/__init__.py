@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,6 +151,9 @@ class FakeLLM:
         self.record_requests = True
         """Benchmarks turn this off to keep memory flat over thousands of requests."""
         self.requests: list[RecordedRequest] = []
+        self.responder: Callable[[RecordedRequest], Reply | Fault | None] | None = None
+        """Answers a request from its content (before the queue; None falls through), so
+        concurrent conversations get their own replies whatever order they arrive in."""
         self.count = 0
         self.timing: StreamTiming | None = None
         """When set, every streamed answer is ``timing.tokens`` tokens at ``timing``'s pace."""
@@ -169,6 +172,7 @@ class FakeLLM:
         with self._lock:
             self.requests.clear()
             self._queue.clear()
+            self.responder = None
         return self
 
     def next_item(self, request: RecordedRequest) -> Reply | Fault:
@@ -177,6 +181,10 @@ class FakeLLM:
             self.count += 1
             if self.record_requests:
                 self.requests.append(request)
+            if self.responder is not None:
+                answer = self.responder(request)
+                if answer is not None:
+                    return answer
             if self._queue:
                 return self._queue.popleft()
         if self.default is None:
