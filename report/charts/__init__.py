@@ -1,0 +1,1 @@
+"""Charts drawn as inline SVG: self-contained (no script, no font, no request), escaped text."""
