@@ -172,7 +172,7 @@ class StoreIndex:
             failed=totals.failed,
             errors=totals.errors,
             cost_usd=totals.cost_usd or None,  # the agent's calls, as the report's summary
-            git_commit=getattr(m, "git_commit", None),
+            git_commit=m.git_commit,
         )
         with self._lock:
             self._totals[name] = (stamp, row)
