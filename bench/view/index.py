@@ -10,6 +10,7 @@ is built when it is opened and cached the same way.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -76,6 +77,7 @@ class StoreIndex:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         """The runs directory, symlinks resolved."""
+        self._root_text = str(self.root)
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[_Stamp, RunEntry]] = {}
         self._totals: dict[str, tuple[_Stamp, RunRow]] = {}
@@ -91,22 +93,39 @@ class StoreIndex:
 
     def _run_dir(self, name: str) -> Path | None:
         """``root/name`` when ``name`` is an entry of the store's listing holding a run whose
-        directory and files all stay inside the store; else None."""
-        path = self.root / name
-        if not (path / METADATA_FILE).is_file():
+        directory and files all stay inside the store; else None.
+
+        Only a symlink is resolved (a plain directory or file under the resolved root is
+        inside by construction), so a store of thousands of runs costs a few ``lstat`` each.
+        """
+        path = os.path.join(self._root_text, name)  # strings: pathlib costs ~4x per call
+        try:
+            if os.path.islink(path) and not self._inside(Path(path)):
+                return None
+            for file in (METADATA_FILE, RESULTS_FILE, PLAN_FILE):
+                try:
+                    mode = os.lstat(os.path.join(path, file)).st_mode
+                except FileNotFoundError:
+                    if file == METADATA_FILE:
+                        return None
+                    continue
+                if stat.S_ISLNK(mode) and not self._inside(Path(path, file)):
+                    return None
+            return Path(path) if os.path.isfile(os.path.join(path, METADATA_FILE)) else None
+        except OSError:
             return None
-        files = (path, path / METADATA_FILE, path / RESULTS_FILE, path / PLAN_FILE)
-        if not all(self._inside(p) for p in files):
-            return None
-        return path
 
     def names(self) -> list[str]:
         """Directory names of the runs in the store (unsorted)."""
+        return [name for name, _ in self._listing()]
+
+    def _listing(self) -> list[tuple[str, Path]]:
         try:
             listing = os.listdir(self.root)
         except OSError:
             return []
-        return [name for name in listing if self._run_dir(name) is not None]
+        found = ((name, self._run_dir(name)) for name in listing)
+        return [(name, path) for name, path in found if path is not None]
 
     def entry(self, name: str) -> RunEntry | None:
         """The run named ``name`` if the store lists it (an exact directory name), else None."""
@@ -114,12 +133,10 @@ class StoreIndex:
             listed = name in os.listdir(self.root)
         except OSError:
             return None
-        return self._load(name) if listed else None
+        path = self._run_dir(name) if listed else None
+        return None if path is None else self._load(name, path)
 
-    def _load(self, name: str) -> RunEntry | None:
-        path = self._run_dir(name)
-        if path is None:
-            return None
+    def _load(self, name: str, path: Path) -> RunEntry:
         stamp = _stamp(path / METADATA_FILE)
         with self._lock:
             cached = self._entries.get(name)
@@ -136,7 +153,7 @@ class StoreIndex:
 
     def entries(self) -> list[RunEntry]:
         """Every run, newest first (by start time, then name), as ``bench runs`` lists them."""
-        found = [e for e in (self._load(n) for n in self.names()) if e is not None]
+        found = [self._load(name, path) for name, path in self._listing()]
         found.sort(key=lambda e: (e.metadata.started_at if e.metadata else "", e.path.name))
         found.reverse()
         return found
