@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             webbrowser.open(url)
         serve(app, sock)
     except KeyboardInterrupt:
-        pass
+        if sys.stdout.isatty():
+            print()  # past the terminal's "^C"
     finally:
         sock.close()
     print("bench view: stopped", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -172,3 +173,18 @@ def test_unreadable_metadata_is_listed_not_linked(store: Path) -> None:
     assert 'data-run="broken"' in page and 'href="/runs/broken"' not in page
     r = c.get("/runs/broken")
     assert r.status_code == 500 and "<script>" not in r.text
+
+
+def test_a_run_still_going_is_counted_from_its_results(store: Path) -> None:
+    # metadata.json gets its totals when a run ends: a running (or killed) run is counted
+    # from results.jsonl, as bench runs counts it
+    meta_path = store / HEAD_ID / "metadata.json"
+    text = meta_path.read_text()
+    meta = json.loads(text)
+    meta.update(status="running", ended_at=None, totals={})
+    meta_path.write_text(json.dumps(meta))
+    page = _client(store).get("/").text
+    row = page[page.index(f'<tr data-run="{HEAD_ID}"') :]
+    row = row[: row.index("</tr>")]
+    assert "running" in row and "7/9 passed, 1 failed" in row
+    assert "87.5%" in row  # 7 of the 8 cases with a result

@@ -66,3 +66,35 @@ def test_hostile_run_against_itself_and_a_clean_one(store: Path) -> None:
     assert "<script>" not in html and "<img" not in html
     assert "@everyone" in html  # shown as text
     assert HOSTILE not in html
+
+
+def test_repeated_tests_show_the_detailed_attempt_and_pool_the_verdict(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from runtime.store import totals_of
+    from tests.report.samples import sample, write_run
+
+    s = sample("01_single_agent_single_test")
+
+    def attempts(statuses: list[str], output: str) -> list:  # type: ignore[type-arg]
+        r = s.results[0]
+        out = []
+        for n, status in enumerate(statuses):
+            t = r.transcript.model_copy(update={"final_output": f"{output} #{n}"})
+            out.append(r.model_copy(update={"attempt": n, "status": status, "transcript": t}))
+        return out
+
+    base_results = attempts(["passed"] * 8, "fine")
+    head_results = attempts(["passed", "failed", "failed", "passed"] + ["failed"] * 4, "broken")
+    for run_id, results in (("b", base_results), ("h", head_results)):
+        meta = s.meta.model_copy(update={"run_id": run_id, "totals": totals_of(results)})
+        write_run(replace(s, meta=meta, results=results, stale=[]), tmp_path)
+    base, head = build_report(tmp_path / "b"), build_report(tmp_path / "h")
+    view = side_by_side(base, head)
+    (pair,) = view.pairs
+    assert pair.verdict == compare(base, head).verdicts[0]
+    assert pair.verdict.head.failed == 6 and pair.verdict.base.passed == 8  # type: ignore[union-attr]
+    # the head side is the attempt the report details: its first failed one (#1)
+    assert pair.head is not None and pair.head.omitted is None and pair.head.attempt == 1
+    assert pair.base is not None and pair.base.attempt == 0
+    assert "".join(s.text for s in pair.output[0].head) == "broken #1"
