@@ -85,6 +85,8 @@ class ExecuteOptions:
     cache: Any = None
     """A ``runtime.replay.cache.ResponseCache`` LLM answers are looked up in and stored to
     (live runs only; ignored with ``record`` and ``replay``)."""
+    git_commit: str | None = None
+    """The commit the run is started from; recorded in a new run's metadata."""
 
 
 @dataclass
@@ -150,7 +152,11 @@ async def execute(
         store = RunStore.open_for_resume(base, options.resume, plan)
     else:
         store = RunStore.create(
-            base, plan, bench_version=options.bench_version, run_id=options.run_id
+            base,
+            plan,
+            bench_version=options.bench_version,
+            run_id=options.run_id,
+            git_commit=options.git_commit,
         )
     if options.selection is not None and not options.resume:
         store.write_metadata(store.metadata.model_copy(update={"filter": options.selection}))

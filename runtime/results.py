@@ -264,3 +264,6 @@ class RunMetadata(_Record):
     None in runs recorded before it was kept."""
     traffic: TrafficRecord | None = None
     """Set when the run recorded a cassette, replayed one or used the response cache."""
+    git_commit: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The commit checked out in the git repository holding the directory the run was started
+    from (full hex), when there is one; ``bench view`` shows it."""

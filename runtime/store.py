@@ -279,7 +279,13 @@ class RunStore:
 
     @classmethod
     def create(
-        cls, base: Path, plan: Plan, *, bench_version: str, run_id: str | None = None
+        cls,
+        base: Path,
+        plan: Plan,
+        *,
+        bench_version: str,
+        run_id: str | None = None,
+        git_commit: str | None = None,
     ) -> RunStore:
         """Make ``<base>/runs/<run-id>/`` with plan.json and metadata.json (status running)."""
         run_id = run_id or new_run_id()
@@ -299,6 +305,7 @@ class RunStore:
             status="running",
             started_at=utc_now(),
             case_count=plan.attempt_count,
+            git_commit=git_commit,
         )
         store = cls(path, plan, metadata)
         store.write_metadata(metadata)

@@ -151,6 +151,7 @@ def parse_formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``bench execute``."""
+    from bench.gitinfo import head_commit
     from bench.terminal import make_console
     from runtime import ExecuteOptions
 
@@ -176,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
         budget_usd=args.budget,
         shard=shard,
         shard_of=whole if shard is not None else None,
+        git_commit=None if args.resume else head_commit(Path.cwd()),
     )
     summary = run_plan(console, plan, options, quiet=args.quiet, target=args.target)
     if summary.metadata.status == "interrupted":

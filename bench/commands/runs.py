@@ -63,6 +63,17 @@ def merge_text(merge: Any) -> str:
     return text
 
 
+def status_text(metadata: Any) -> str:
+    """``completed (retry of X) (shard 2/4)``: the status with what kind of run it is."""
+    m = metadata
+    status = m.status + (f" (retry of {m.parent_run})" if m.parent_run else "")
+    if m.shard is not None:
+        status += f" (shard {m.shard.label})"
+    if m.merge is not None:
+        status += f" (merged {len(m.merge.merged)}/{m.merge.shards} shards)"
+    return str(status)
+
+
 def totals_text(totals: Any, case_count: int) -> str:
     """``passed/cases passed, F failed, E errors`` (errors never folded into failures)."""
     return f"{totals.passed}/{case_count} passed, {totals.failed} failed, {totals.errors} errors"
@@ -94,15 +105,10 @@ def run(args: argparse.Namespace) -> int:
         if m is None:
             rows.append((e.run_id, "unreadable", "-", "-", e.problem or "", "-"))
             continue
-        status = m.status + (f" (retry of {m.parent_run})" if m.parent_run else "")
-        if m.shard is not None:
-            status += f" (shard {m.shard.label})"
-        if m.merge is not None:
-            status += f" (merged {len(m.merge.merged)}/{m.merge.shards} shards)"
         rows.append(
             (
                 m.run_id,
-                status,
+                status_text(m),
                 m.plan_name,
                 short_hash(m.plan_hash),
                 totals_text(current_totals(e.path, m), m.case_count),
