@@ -171,17 +171,7 @@ def totals_of_outcomes(outcomes: Iterable[Outcome]) -> RunTotals:
     """Totals over ``outcomes`` (as ``runtime.store.totals_of`` over whole results)."""
     totals = RunTotals()
     for o in outcomes:
-        totals.total += 1
-        if o.status == "passed":
-            totals.passed += 1
-        elif o.status == "failed":
-            totals.failed += 1
-        else:
-            totals.errors += 1
-        totals.input_tokens += o.input_tokens
-        totals.output_tokens += o.output_tokens
-        totals.cost_usd += o.cost_usd or 0.0
-        totals.judge_cost_usd += o.judge_cost_usd or 0.0
+        totals.count(o.status, o.input_tokens, o.output_tokens, o.cost_usd, o.judge_cost_usd)
     return totals
 
 

@@ -123,6 +123,27 @@ class RunTotals(_Record):
     judge_cost_usd: float = 0.0
     """Sum of the cases' judge cost (the ai_summary judge is not included)."""
 
+    def count(
+        self,
+        status: CaseStatus,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: float | None,
+        judge_cost_usd: float | None,
+    ) -> None:
+        """Add one case: its outcome (errors never folded into failures), tokens and cost."""
+        self.total += 1
+        if status == "passed":
+            self.passed += 1
+        elif status == "failed":
+            self.failed += 1
+        else:
+            self.errors += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd += cost_usd or 0.0
+        self.judge_cost_usd += judge_cost_usd or 0.0
+
 
 class RunFilter(_Record):
     """The case filter a run was started with (``bench execute --limit N --agents a,b``)."""

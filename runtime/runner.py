@@ -361,21 +361,23 @@ class UnitRunner:
         self, unit: Unit, agent: BuiltinAgent, attempt: int, exc: ToolReplayMissError
     ) -> None:
         """Every case of ``unit`` ends in ``exc`` (a replay miss of its tool listing)."""
-        spec = self.plan.provider(agent.provider)
         for case in unit.cases:
             run = CaseRun(unit, case)
             run.fault(str(exc))
-            await self._write(
-                run.result(
-                    agent=agent.name,
-                    prices=self.prices,
-                    model=spec.model,
-                    provider=spec.name,
-                    provider_type=spec.type,
-                    attempt=attempt,
-                    retry=self.retries.get(result_key(case.id, attempt), 0),
-                )
-            )
+            await self._write(self._finished(run, agent, attempt))
+
+    def _finished(self, run: CaseRun, agent: BuiltinAgent, attempt: int) -> CaseResult:
+        """The result record of ``run``, a case of ``agent``'s, priced."""
+        spec = self.plan.provider(agent.provider)
+        return run.result(
+            agent=agent.name,
+            prices=self.prices,
+            model=spec.model,
+            provider=spec.name,
+            provider_type=spec.type,
+            attempt=attempt,
+            retry=self.retries.get(result_key(run.case.id, attempt), 0),
+        )
 
     async def _run_case(
         self,
@@ -441,16 +443,7 @@ class UnitRunner:
             raise
         except Exception as exc:  # one broken case must not take the run down with it
             run.crashed(exc)
-        spec = self.plan.provider(agent.provider)
-        return run.result(
-            agent=agent.name,
-            prices=self.prices,
-            model=spec.model,
-            provider=spec.name,
-            provider_type=spec.type,
-            attempt=attempt,
-            retry=self.retries.get(result_key(case.id, attempt), 0),
-        )
+        return self._finished(run, agent, attempt)
 
 
 class _Session:

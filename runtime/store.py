@@ -97,17 +97,8 @@ def totals_of(results: Iterable[CaseResult]) -> RunTotals:
     """Totals over ``results``: outcomes (errors never folded into failures), tokens, cost."""
     totals = RunTotals()
     for r in results:
-        totals.total += 1
-        if r.status == "passed":
-            totals.passed += 1
-        elif r.status == "failed":
-            totals.failed += 1
-        else:
-            totals.errors += 1
-        totals.input_tokens += r.transcript.usage.input
-        totals.output_tokens += r.transcript.usage.output
-        totals.cost_usd += r.cost_usd or 0.0
-        totals.judge_cost_usd += r.judge_cost_usd or 0.0
+        u = r.transcript.usage
+        totals.count(r.status, u.input, u.output, r.cost_usd, r.judge_cost_usd)
     return totals
 
 
