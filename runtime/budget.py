@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .outcomes import Costed
+from .store.outcomes import Costed
 
 __all__ = ["Budget"]
 

@@ -32,12 +32,12 @@ from .clock import utc_now
 from .criteria import criteria_met
 from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
-from .outcomes import StoredResults, totals_of_outcomes
 from .plan import Plan, SecretRef, work_items
 from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RESULTS_FILE, RunStore
+from .store.outcomes import StoredResults, totals_of_outcomes
 
 __all__ = ["ExecuteOptions", "RunSummary", "Services", "execute", "summarise_run"]
 

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Merge, then say what was merged."""
     from bench import __version__
-    from runtime.merge import merge_runs
+    from runtime.store.merge import merge_runs
 
     m = merge_runs(
         args.runs, args.output, bench_version=__version__, allow_partial=args.allow_partial

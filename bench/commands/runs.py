@@ -46,7 +46,7 @@ def current_totals(path: Path, metadata: Any, latest: Mapping[str, Any] | None =
 
     if latest is not None:
         return totals_of(latest.values())
-    from runtime.outcomes import read_outcomes, totals_of_outcomes
+    from runtime.store.outcomes import read_outcomes, totals_of_outcomes
 
     try:  # outcomes only: no transcript is loaded to count a run
         return totals_of_outcomes(read_outcomes(path / RESULTS_FILE).values())

@@ -2,7 +2,7 @@
 
 Whatever path it takes, it must hold exactly what reading the file would: the latest
 outcome per case, in order of first appearance, as written (secrets scrubbed). It holds
-outcomes (status, tokens, cost), never the results themselves (runtime/outcomes.py).
+outcomes (status, tokens, cost), never the results themselves (runtime/store/outcomes.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.outcomes import Outcomes, read_outcomes
 from runtime.store import RunStore
+from runtime.store.outcomes import Outcomes, read_outcomes
 
 from .test_store import plan_of, result
 

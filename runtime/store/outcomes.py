@@ -21,8 +21,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import RunStoreError
-from .results import CaseResult, CaseStatus, RunTotals, result_key
+from ..errors import RunStoreError
+from ..results import CaseResult, CaseStatus, RunTotals, result_key
 
 __all__ = [
     "Costed",

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .clock import utc_now
-from .criteria import criteria_met
-from .errors import InputError, RunStoreError
+from ..clock import utc_now
+from ..criteria import criteria_met
+from ..errors import InputError, RunStoreError
+from ..plan import Plan, load_plan
+from ..results import MergedShard, RunMerge, RunMetadata, RunShard, result_key
+from ..shard import SHARD_OF_FILE, slices
 from .outcomes import Outcomes, read_outcomes, totals_of_outcomes
-from .plan import Plan, load_plan
-from .results import MergedShard, RunMerge, RunMetadata, RunShard, result_key
-from .shard import SHARD_OF_FILE, slices
-from .store import METADATA_FILE, PLAN_FILE, RESULTS_FILE
+from .run_store import METADATA_FILE, PLAN_FILE, RESULTS_FILE
 
 __all__ = ["merge_runs"]
 

@@ -35,11 +35,11 @@ from types import TracebackType
 import anyio
 import anyio.to_thread
 
-from .clock import utc_now
-from .errors import RunStoreError
+from ..clock import utc_now
+from ..errors import RunStoreError
+from ..plan import Plan
+from ..results import CaseResult, RunMetadata, RunTotals
 from .outcomes import Outcomes, read_outcomes
-from .plan import Plan
-from .results import CaseResult, RunMetadata, RunTotals
 
 __all__ = [
     "METADATA_FILE",
