@@ -109,7 +109,13 @@ class LoadConsole:
 
 def level_table(result: LoadResult, *, tty: bool) -> Table:
     """One row per level: latency percentiles (ms), throughput, errors, goodput."""
-    table = Table(box=box.SIMPLE_HEAD if tty else None, show_edge=False, pad_edge=False)
+    table = Table(
+        box=box.SIMPLE_HEAD if tty else None,
+        show_edge=False,
+        pad_edge=False,
+        caption="TTFT, ITL, TPOT and e2e in ms",
+        caption_justify="left",
+    )
     first = "concurrency" if result.mode == "concurrency" else "rate/s"
     header = [first, "requests", "errors", "TTFT p50", "TTFT p99", "ITL p50", "TPOT p50",
               "e2e p50", "e2e p99", "tok/s/req", "tok/s", "req/s"]  # fmt: skip

@@ -65,6 +65,7 @@ def test_a_sweep_writes_the_result_document_and_prints_the_table(
     assert all(r.body["max_tokens"] == 32 for r in fake.requests)
     printed = capsys.readouterr().out
     assert "TTFT p50" in printed and "knee: 2" in printed and str(out) in printed
+    assert "TTFT, ITL, TPOT and e2e in ms" in printed  # the unit of the table's times
 
 
 def test_flags_override_the_section_and_prompts_can_be_generated_or_read(
