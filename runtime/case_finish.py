@@ -37,32 +37,14 @@ log = logging.getLogger("bench.runtime")
 T = TypeVar("T")
 
 
-INLINE_TEXT_LIMIT = 16_384
-"""Characters of final output up to which a case without tool calls is checked on the loop."""
-
-
-async def _off_loop(func: Callable[..., T], *args: object, small: bool = False) -> T:
+async def _off_loop(func: Callable[..., T], *args: object) -> T:
     """``func(*args)`` in a worker thread: checking untrusted text never blocks the event loop.
 
     Agent output, tool results and datasets can be large; while a case's extractors and
     assertions run, other units keep running and a signal is handled at once. A stop abandons
     the thread (its result is dropped with the case, which a resume runs again).
-
-    A ``small`` case (see ``_small``) is checked on the loop: its checks take microseconds,
-    less than the hop to a worker thread and back (which was a third of a replayed case's cost).
     """
-    if small:
-        return func(*args)
     return await anyio.to_thread.run_sync(partial(func, *args), abandon_on_cancel=True)
-
-
-def _small(transcript: Transcript) -> bool:
-    """No tool call, no stderr and a short final output: checking it cannot block for long."""
-    return (
-        not transcript.tool_calls
-        and transcript.stderr is None
-        and len(transcript.final_output) <= INLINE_TEXT_LIMIT
-    )
 
 
 @dataclass
@@ -129,10 +111,9 @@ class CaseRun:
         output of a failure, so they are left unevaluated (the report says the case errored).
         """
         case = self.case
-        small = _small(self.transcript)
         if case.extractors:
             self.extracted, warnings = await _off_loop(
-                services.extract, case.extractors, self.transcript, small=small
+                services.extract, case.extractors, self.transcript
             )
             variables.update(self.extracted)
             for warning in warnings:
@@ -161,7 +142,6 @@ class CaseRun:
             self.transcript,
             dict(variables),
             clarification_enabled,
-            small=small,
         )
         if judged.fault is not None:
             self.fault(judged.fault)
