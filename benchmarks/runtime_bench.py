@@ -94,12 +94,19 @@ def make_plan(url: str, cases: int, concurrency: int) -> Plan:
         )
         for i in range(cases)
     )
+    return fake_plan(url, units, concurrency, name="runtime-bench")
+
+
+def fake_plan(
+    url: str, units: tuple[Unit, ...], concurrency: int, *, name: str, file: str = "bench.yaml"
+) -> Plan:
+    """A sealed plan of ``units`` for agent "agent" on the fake OpenAI server at ``url``."""
     return Plan(
         bench_version="bench",
-        name="runtime-bench",
+        name=name,
         seed=0,
         compiled_now="2026-11-01T00:00:00Z",
-        sources=(SourceFile(path="bench.yaml", sha256="0" * 64),),
+        sources=(SourceFile(path=file, sha256="0" * 64),),
         providers=(
             OpenAIProvider(
                 name="fake",

@@ -33,24 +33,13 @@ sys.path.insert(0, str(ROOT))
 import anyio  # noqa: E402
 
 from benchmarks.fake_process import FakeProcess  # noqa: E402
+from benchmarks.runtime_bench import ENV, fake_plan  # noqa: E402
 from runtime import ExecuteOptions, execute  # noqa: E402
-from runtime.plan import (  # noqa: E402
-    BuiltinAgent,
-    Case,
-    OpenAIProvider,
-    Plan,
-    RetryPolicy,
-    SecretRef,
-    Settings,
-    SourceFile,
-    Span,
-    Unit,
-)
+from runtime.plan import Case, Plan, Span, Unit  # noqa: E402
 from runtime.plan.assertions import OutputContains  # noqa: E402
 from runtime.shard import slices, take_shard  # noqa: E402
 
 LATENCY_S = 0.2
-ENV = {"BENCH_FAKE_KEY": "sk-bench-not-a-real-key"}
 LENGTHS = (1, 5, 2, 9, 3, 7, 1, 4, 6, 2)
 """Tests per session, cycled: sessions of varying length."""
 
@@ -81,25 +70,7 @@ def make_plan(url: str, sessions: int, concurrency: int) -> Plan:
                 span=span,
             )
         )
-    return Plan(
-        bench_version="bench",
-        name="shard-bench",
-        seed=0,
-        compiled_now="2026-11-01T00:00:00Z",
-        sources=(SourceFile(path="shard-bench.yaml", sha256="0" * 64),),
-        providers=(
-            OpenAIProvider(
-                name="fake",
-                model="gpt-fake",
-                api_key=SecretRef.from_env("BENCH_FAKE_KEY"),
-                base_url=url + "/v1",
-                retry=RetryPolicy(max_retries=0, timeout_ms=30_000),
-            ),
-        ),
-        agents=(BuiltinAgent(name="agent", provider="fake"),),
-        units=tuple(units),
-        settings=Settings(concurrency=concurrency),
-    ).sealed()
+    return fake_plan(url, tuple(units), concurrency, name="shard-bench", file="shard-bench.yaml")
 
 
 async def wall(plan: Plan, out: Path, concurrency: int, shard: tuple[int, int] | None) -> float:
