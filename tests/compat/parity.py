@@ -469,18 +469,23 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def document_table(text: str) -> str:
+def document_table(text: str, start: str = START, end: str = END) -> str:
     """The generated part of the document (between the markers), or "" when absent."""
-    if START not in text or END not in text:
+    if start not in text or end not in text:
         return ""
-    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def write_table(table: str, start: str = START, end: str = END) -> None:
+    """Put ``table`` between the markers ``start`` and ``end`` of the document."""
+    text = DOC.read_text(encoding="utf-8")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    DOC.write_text(before + start + "\n" + table + "\n" + end + after, encoding="utf-8")
 
 
 def write() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    DOC.write_text(before + START + "\n" + render() + "\n" + END + after, encoding="utf-8")
+    write_table(render())
 
 
 if __name__ == "__main__":
