@@ -1,7 +1,7 @@
 """PawBench's scenario JSON, translated into a suite document (docs/scenarios.md).
 
-A ``.json`` file whose top level has ``agents`` (each with ``turns``) and ``tools_schema`` is
-a PawBench scenario. It becomes the same suite constructs a YAML scenario is written with:
+A ``.json`` file whose top level has an ``agents`` list and ``tools_schema``, or agents with
+``turns``, is a PawBench scenario. It becomes the same suite constructs a YAML scenario is written with:
 one session per scenario agent (its turns the tests), an ``injected`` server declaring
 ``tools_schema`` and answering from the turns' ``inject_tool_results``, ``expect`` and
 ``steer`` per turn, and one agent under test on the endpoint the command line names. The
@@ -77,13 +77,14 @@ class ScenarioTarget:
 
 def is_pawbench_scenario(path: Path, data: Any) -> bool:
     """Whether ``data`` (read from ``path``) is a PawBench scenario: by extension and shape."""
-    return (
-        path.suffix.lower() == ".json"
-        and isinstance(data, dict)
-        and isinstance(data.get("agents"), list)
-        and "tools_schema" in data
-        and "sessions" not in data
-    )
+    if path.suffix.lower() != ".json" or not isinstance(data, dict) or "sessions" in data:
+        return False
+    agents = data.get("agents")
+    if not isinstance(agents, list):
+        return False
+    # tools_schema, or agents with turns (a suite's agents never have them): a scenario that
+    # lacks one of its parts is told what is missing, not that a suite has no providers.
+    return "tools_schema" in data or any(isinstance(a, dict) and "turns" in a for a in agents)
 
 
 def needs_target(data: Any) -> bool:

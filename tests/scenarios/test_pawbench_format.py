@@ -121,6 +121,19 @@ def test_bad_scenario_reports_every_mistake_at_its_key(tmp_path: Path) -> None:
     assert ("missing-key", line_of('"name": "UI agent"') - 1) in found  # the agent's "{"
 
 
+def test_a_scenario_without_tools_schema_is_told_so(tmp_path: Path) -> None:
+    """It was read as a bench suite: "no providers", "unknown key 'turns' in agent"."""
+    bad = json.loads(json.dumps(SCENARIO))
+    del bad["tools_schema"]
+    path = tmp_path / "no-tools.json"
+    path.write_text(json.dumps(bad, indent=2))
+    with pytest.raises(SuiteInvalid) as err:
+        compile_suite(path)
+    messages = [d.message for d in err.value.diagnostics]
+    assert any("'tools_schema' must be a list" in m for m in messages), messages
+    assert not any("no providers" in m or "unknown key 'turns'" in m for m in messages)
+
+
 def test_pawbench_scenario_runs_and_scores(
     fake: FakeLLM, endpoint: str, scenario_file: Path, tmp_path: Path
 ) -> None:
