@@ -147,10 +147,13 @@ def _common(env: Environment) -> Environment:
         tojson_text=escape.to_json,
         controls=escape.strip_controls,
     )
-    from .scenarios import SCENARIO_COLUMNS, scenario_cells, weights_line
+    from .scenarios import SCENARIO_COLUMNS, adaptability_line, scenario_cells, weights_line
 
     env.globals.update(
-        scenario_columns=SCENARIO_COLUMNS, scenario_cells=scenario_cells, weights_line=weights_line
+        scenario_columns=SCENARIO_COLUMNS,
+        scenario_cells=scenario_cells,
+        weights_line=weights_line,
+        adaptability_line=adaptability_line,
     )
     return env
 

@@ -9,7 +9,13 @@ from rich.text import Text
 
 from runtime.sanitize import for_terminal
 
-from .scenarios import CONSOLE_COLUMNS, ScenarioSummary, scenario_cells, weights_line
+from .scenarios import (
+    CONSOLE_COLUMNS,
+    ScenarioSummary,
+    adaptability_line,
+    scenario_cells,
+    weights_line,
+)
 
 __all__ = ["print_scenarios"]
 
@@ -33,3 +39,7 @@ def print_scenarios(console: Console, summary: ScenarioSummary) -> None:
     if summary.tokens_per_s is not None:
         console.print(Text(f"throughput: {summary.tokens_per_s:,.1f} output tok/s aggregate "
                            "(sessions in parallel)"))  # fmt: skip
+    for s in summary.agents:
+        line = adaptability_line(s)
+        if line is not None:
+            console.print(Text(for_terminal(f"adaptability, {s.agent}: {line}", limit=200)))

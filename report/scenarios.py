@@ -25,6 +25,7 @@ __all__ = [
     "SCENARIO_COLUMNS",
     "WEIGHTS",
     "ScenarioScores",
+    "adaptability_line",
     "ScenarioSummary",
     "components",
     "composite",
@@ -76,6 +77,15 @@ class ScenarioScores(_Model):
     """Of those, the turns whose answer acted on it."""
     steering_rate: float | None = None
     """``steering_followed / steering_events`` (None without events)."""
+    steered_quality: float | None = None
+    """Mean quality of the turns carrying a steering event or nudge, followed or not (None
+    without events)."""
+    unsteered_quality: float | None = None
+    """Mean quality of the other turns (None when every turn carries an event)."""
+    quality_delta: float | None = None
+    """Adaptability: ``steered_quality - unsteered_quality`` (PawBench's nudge quality delta,
+    within one run; None unless both are present). Below 0: quality drops when the plan
+    changes."""
     composite: float
     """``scenario-score/1``: the weighted mean of the components present."""
     duration_ms: float
@@ -131,6 +141,17 @@ def scenario_cells(s: ScenarioScores, compact: bool = False) -> list[str]:
         f"{s.composite:.3f}",
         "—" if s.tokens_per_s is None else f"{s.tokens_per_s:,.1f}",
     ]
+
+
+def adaptability_line(s: ScenarioScores) -> str | None:
+    """``quality on steered or nudged turns 50.0% vs 90.0% on the others (-40.0 points)``;
+    None when the scores have no delta."""
+    if s.quality_delta is None or s.steered_quality is None or s.unsteered_quality is None:
+        return None
+    return (
+        f"quality on steered or nudged turns {_pct(s.steered_quality)} vs "
+        f"{_pct(s.unsteered_quality)} on the others ({s.quality_delta * 100:+.1f} points)"
+    )
 
 
 def weights_line(summary: ScenarioSummary) -> str:
@@ -198,6 +219,8 @@ def _scores(agent: str, session: str | None, cases: Sequence[CaseReport], wall_m
     parts = components(turns)
     events = [t["steering"] for t in turns if "steering" in t]
     output = sum(c.tokens.output for c in cases)
+    steered = _mean(t["quality"] for t in turns if "quality" in t and "steering" in t)
+    unsteered = _mean(t["quality"] for t in turns if "quality" in t and "steering" not in t)
     return ScenarioScores(
         agent=agent,
         session=session,
@@ -212,6 +235,9 @@ def _scores(agent: str, session: str | None, cases: Sequence[CaseReport], wall_m
         steering_events=len(events),
         steering_followed=sum(1 for v in events if v >= 1.0),
         steering_rate=parts["steering_rate"],
+        steered_quality=steered,
+        unsteered_quality=unsteered,
+        quality_delta=None if steered is None or unsteered is None else steered - unsteered,
         composite=composite(parts),
         duration_ms=wall_ms,
         tokens_per_s=output / (wall_ms / 1000) if wall_ms > 0 else None,

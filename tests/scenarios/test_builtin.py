@@ -162,3 +162,32 @@ def test_console_scenario_table_fits_80_columns(
     assert any("catalogue-api" in line for line in table)
     assert any(" 0/1 " in line for line in table)  # the ignored steering event
     assert "scenario-score/1" in text
+
+
+def test_adaptability_compares_steered_turns_with_the_others(
+    fake: FakeLLM, endpoint: str, tmp_path: Path
+) -> None:
+    from report import build_report, render
+
+    agents = {}
+    for follow in (True, False):
+        fake.reset().responder = catalogue_script(follow_steering=follow)
+        out = tmp_path / str(follow)
+        run_scenario("builtin:library-catalogue", endpoint, out)
+        (run_dir,) = (out / "runs").iterdir()
+        report = build_report(run_dir)
+        assert report.scenarios is not None
+        agents[follow] = {a.agent: a for a in report.scenarios.agents}
+        sessions = {s.session: s for s in report.scenarios.sessions}
+        web = sessions["catalogue-web"]  # never steered: no delta
+        assert web.steered_quality is None and web.quality_delta is None
+    followed, ignored = agents[True]["fake-model"], agents[False]["fake-model"]
+    assert followed.steered_quality == 1.0
+    assert ignored.steered_quality is not None and ignored.steered_quality < 1.0
+    assert ignored.unsteered_quality == followed.unsteered_quality
+    assert ignored.quality_delta is not None and followed.quality_delta is not None
+    assert ignored.quality_delta < 0 <= followed.quality_delta
+    md = render(report, "md")  # the ignored run's report
+    assert "Adaptability:" in md and "quality on steered or nudged turns" in md
+    assert "points)" in render(report, "html")
+    assert 'scenario.fake-model.quality_delta" value="-' in render(report, "junit")
