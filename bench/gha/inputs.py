@@ -63,6 +63,9 @@ class ActionInputs:
     """Execute stage: run slice I of N of the plan; upload the run; never comment."""
     merge: bool = False
     """Merge stage: merge the shard jobs' runs, then report, comment and gate as a whole run."""
+    allow_partial: bool = False
+    """Merge stage: merge the shard runs there are even when some are missing (the report says
+    which); without it a missing shard refuses the merge."""
     runner_temp: str = ""
     """$RUNNER_TEMP, where the Action downloads the plan (shard) and the shard runs (merge)."""
 
@@ -109,6 +112,11 @@ class ActionInputs:
         shards, shard = _shards(get("SHARDS")), _shard(get("SHARD"))
         merge = _flag(get("MERGE"), "merge") or False
         _check_stage(suite, plan, shards, shard, merge)
+        allow_partial = _flag(get("ALLOW_PARTIAL"), "allow-partial") or False
+        if allow_partial and not merge:
+            raise InputError(
+                "input 'allow-partial' is for the merge stage: give it with 'merge: true'"
+            )
         runner_temp = environ.get("RUNNER_TEMP", "")
         if (merge or (shard and not plan)) and not runner_temp:
             raise InputError(
@@ -142,6 +150,7 @@ class ActionInputs:
             shards=shards,
             shard=shard,
             merge=merge,
+            allow_partial=allow_partial,
             runner_temp=runner_temp,
         )
 

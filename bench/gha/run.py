@@ -114,7 +114,9 @@ def run_action(
     json_path = base.with_name("report.json")
     json_path.unlink(missing_ok=True)  # never publish a stale report from an earlier run
     if inputs.mode == "merge":
-        executed_code = merge_stage(inputs, bench_cmd, workdir, out_dir, child_env, runner, echo)
+        executed_code = merge_stage(
+            inputs, environ, bench_cmd, workdir, out_dir, child_env, runner, echo
+        )
     else:
         executed_code = _execute(
             inputs, environ, bench_cmd, workdir, out_dir, child_env, runner, echo

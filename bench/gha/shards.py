@@ -149,6 +149,7 @@ def _downloaded(root: Path) -> list[Path]:
 
 def merge_stage(
     inputs: ActionInputs,
+    environ: Mapping[str, str],
     bench_cmd: list[str],
     workdir: Path,
     out_dir: Path,
@@ -159,8 +160,10 @@ def merge_stage(
     """``bench merge`` the downloaded shard runs into OUT/merged and write its JSON report.
 
     Returns 0 when the merged run is complete, 3 when a shard's run stopped early or failed
-    (the report still says so and is posted), or ``bench merge``'s code when it refused (no
-    report: a missing shard, shards of different plans, ...).
+    or (``allow-partial``) is missing (the report still says so and is posted), or
+    ``bench merge``'s code when it refused (no report: a missing shard, shards of different
+    plans, ...): the refusal is then the PR comment, so the pull request says why it has no
+    report.
     """
     shards = _downloaded(inputs.shards_dir)
     if not shards:
@@ -172,9 +175,16 @@ def merge_stage(
     merged = out_dir / "merged"
     shutil.rmtree(merged, ignore_errors=True)
     cmd = [*bench_cmd, "merge", *map(str, shards), "-o", str(merged)]
+    if inputs.allow_partial:
+        cmd.append("--allow-partial")
     echo(f"bench: merge {len(shards)} shard runs: {', '.join(p.name for p in shards)}")
-    done = runner(cmd, cwd=workdir, env=env, check=False)
+    done = runner(cmd, cwd=workdir, env=env, check=False, capture_output=True, text=True)
+    said = [for_terminal(x) for x in f"{done.stdout or ''}\n{done.stderr or ''}".splitlines()]
+    said = [x for x in said if x.strip()]
+    for line in said:
+        echo(line)
     if done.returncode != 0:
+        _refused(inputs, environ, shards, said, int(done.returncode), out_dir, echo)
         return int(done.returncode)
     report = [*bench_cmd, "report", str(merged), "-f", "json", "-o", str(out_dir / "report"), "-q"]
     rendered = runner(report, cwd=workdir, env=env, check=False)
@@ -182,3 +192,39 @@ def merge_stage(
         return int(rendered.returncode)
     status = json.loads((merged / "metadata.json").read_text(encoding="utf-8")).get("status")
     return 0 if status == "completed" else 3
+
+
+def _refused(
+    inputs: ActionInputs,
+    environ: Mapping[str, str],
+    shards: list[Path],
+    said: list[str],
+    code: int,
+    out_dir: Path,
+    echo: Callable[[str], None],
+) -> None:
+    """The merge job's comment and job summary when ``bench merge`` refused the shard runs."""
+    from report.escape import md_block
+
+    reason = said[-1].removeprefix("bench: error: ") if said else f"bench merge exited {code}"
+    echo(annotation("error", f"the shard runs were not merged: {reason}", title="bench"))
+    names = "\n".join(p.name for p in shards)
+    hint = (
+        ""
+        if inputs.allow_partial
+        else "\n\nA missing shard's job log says why it has no run (it failed before uploading, "
+        "or was cancelled). To report the shards that ran, give the merge step "
+        "`allow-partial: true`: the report then names the missing shards and the step still "
+        "fails."
+    )
+    publish(
+        "## bench: the shard runs could not be merged\n\n"
+        f"{md_block(reason, 4_000)}\n\nShard runs downloaded:\n\n{md_block(names, 4_000)}"
+        f"{hint}\n",
+        environ,
+        comment=inputs.comment,
+        mode=inputs.comment_mode,
+        token_env=inputs.token_env,
+        summary_copy=out_dir / "summary.md",
+        echo=echo,
+    )

@@ -75,6 +75,10 @@ def test_stage_inputs() -> None:
     )
     got = ActionInputs.from_env({**env, "INPUT_MERGE": "true"})
     assert (got.mode, got.target, got.shards_dir) == ("merge", "", Path("/t/bench-shards"))
+    assert not got.allow_partial
+    assert ActionInputs.from_env(
+        {**env, "INPUT_MERGE": "true", "INPUT_ALLOW_PARTIAL": "true"}
+    ).allow_partial
     assert ActionInputs.from_env({**env, "INPUT_SUITE": "s", "INPUT_MERGE": "false"}).mode == "run"
 
 
@@ -91,6 +95,8 @@ def test_stage_inputs() -> None:
         ({"INPUT_MERGE": "yes please"}, "input 'merge'"),
         ({"INPUT_SHARD": "1/3", "INPUT_MERGE": "true"}, "at most one of"),
         ({"INPUT_SUITE": "s", "INPUT_SHARDS": "2", "INPUT_SHARD": "1/2"}, "at most one of"),
+        ({"INPUT_SUITE": "s", "INPUT_ALLOW_PARTIAL": "true"}, "'allow-partial' is for the merge"),
+        ({"INPUT_MERGE": "true", "INPUT_ALLOW_PARTIAL": "some"}, "input 'allow-partial'"),
     ],
 )
 def test_bad_stage_inputs(given: dict[str, str], words: str) -> None:
@@ -103,13 +109,8 @@ def test_downloading_stages_need_runner_temp() -> None:
         ActionInputs.from_env({"INPUT_MERGE": "true"})
 
 
-@pytest.mark.slow
-@pytest.mark.requirement("action:shards")
-@pytest.mark.requirement("action:html-link")
-def test_compile_three_shards_and_merge_comment_once(
-    tmp_path: Path, github_api: FakeGitHub
-) -> None:
-    lines: list[str] = []
+def _compile_and_run_shards(tmp_path: Path, github_api: FakeGitHub, lines: list[str]) -> Path:
+    """The compile job and its three shard jobs; the merge job's download folder, filled."""
     # Compile job: the plan and the matrix, nothing run, nothing posted.
     env = _job_env(tmp_path, "compile", github_api)
     result = run_action(
@@ -146,6 +147,17 @@ def test_compile_three_shards_and_merge_comment_once(
         assert outcome.action == "skipped" and outcome.url == ""
         assert "bench-report" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
         shutil.copytree(run_dir, shards_dir / shard_out["upload-name"])
+    return shards_dir
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+@pytest.mark.requirement("action:html-link")
+def test_compile_three_shards_and_merge_comment_once(
+    tmp_path: Path, github_api: FakeGitHub
+) -> None:
+    lines: list[str] = []
+    _compile_and_run_shards(tmp_path, github_api, lines)
     # A shard job makes no call to GitHub at all: no comment, no status, no check.
     assert github_api.requests == []
 
@@ -282,3 +294,41 @@ def test_a_stopped_shard_still_uploads_its_run(tmp_path: Path, github_api: FakeG
         "20261205-000000-abcdef"
     )
     assert out["report-md"] == ""  # nothing to publish
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+def test_a_refused_merge_is_the_pr_comment(tmp_path: Path, github_api: FakeGitHub) -> None:
+    """A shard job that uploaded nothing: the merge job fails, and the PR says why."""
+    lines: list[str] = []
+    shards_dir = _compile_and_run_shards(tmp_path, github_api, lines)
+    shutil.rmtree(shards_dir / "bench-report-shard-2-of-3")
+    env = _job_env(tmp_path, "merge", github_api)
+    inputs = _inputs(env, tmp_path, merge="true")
+    result = run_action(inputs, env, echo=lines.append, publish_now=False)
+    assert result.exit_code not in (0, 1)
+    assert _outputs(env)["report-md"] == ""  # no report to publish after the upload
+    assert any(x.startswith("::error") and "shard 2/3 is missing" in x for x in lines), lines
+    (body,) = github_api.bodies(REPO, PR)
+    shown = MarkdownIt("commonmark").render(body)
+    assert "could not be merged" in shown and "shard 2/3 is missing" in shown
+    assert "bench-report-shard-1-of-3" in shown and "allow-partial: true" in shown
+    assert "could not be merged" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.requirement("action:shards")
+def test_allow_partial_reports_the_shards_that_ran(tmp_path: Path, github_api: FakeGitHub) -> None:
+    lines: list[str] = []
+    shards_dir = _compile_and_run_shards(tmp_path, github_api, lines)
+    shutil.rmtree(shards_dir / "bench-report-shard-3-of-3")
+    env = _job_env(tmp_path, "merge", github_api)
+    inputs = _inputs(env, tmp_path, merge="true", allow_partial="true")
+    result = run_action(inputs, env, echo=lines.append, publish_now=False)
+    merged = _outputs(env)
+    assert result.exit_code == 3, lines  # an incomplete run is never a pass
+    report = json.loads(Path(merged["report-json"]).read_text())
+    assert 0 < len(report["detailed_results"]) < 6
+    publish_step(inputs, env, Path(merged["report-md"]), echo=lines.append)
+    (body,) = github_api.bodies(REPO, PR)
+    assert "3/3" in body and "missing" in body.lower()
