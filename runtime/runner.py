@@ -183,12 +183,13 @@ class UnitRunner:
         specs = self._needed_providers(units)
         preload = _Preload(specs)
         try:
-            if self._uses_mcp(units):
-                # The MCP client library first (servers cannot start without it), then the
-                # provider SDKs in a worker thread while the servers' processes start: their
-                # start-up runs on another core instead of after the SDK import.
-                import_mcp_client()
-            preload.start()
+            if not self._answered_from_cassette():
+                if self._uses_mcp(units):
+                    # The MCP client library first (servers cannot start without it), then
+                    # the provider SDKs in a worker thread while the servers' processes
+                    # start: their start-up runs on another core instead of after the SDKs.
+                    import_mcp_client()
+                preload.start()
             self.prices = table_for(self.plan.prices)
             cache = JudgeCache.for_run(self.store.path, redact=self.store.redact)
             await cache.load()
@@ -244,6 +245,13 @@ class UnitRunner:
             if judge and judge != "$self":
                 needed.append(judge)
         return [self.plan.provider(name) for name in dict.fromkeys(needed)]
+
+    def _answered_from_cassette(self) -> bool:
+        """A replay without ``--record-missing``: no provider is called and no server starts,
+        so neither the SDKs (1.5-3.4 s of CPU each) nor the MCP client are imported; a
+        provider made for a miss would import its SDK when created."""
+        traffic = self.services.traffic
+        return traffic is not None and traffic.replay and not traffic.record_missing
 
     def _uses_mcp(self, units: Sequence[Unit]) -> bool:
         """True when these units' agents use an MCP server (stdio, SSE or HTTP)."""

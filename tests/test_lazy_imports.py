@@ -95,3 +95,16 @@ def test_a_plan_json_run_loads_no_compiler_and_reports_load_only_when_asked(
     code, loaded = _loaded(tmp_path, "execute", "plan.json", "--report", "md", compile_first=True)
     assert code == 0
     assert _has(loaded, "markdown_it") or _has(loaded, "jinja2")
+
+
+def test_a_replay_imports_no_provider_sdk(tmp_path: Path) -> None:
+    """Every answer comes from the cassette: the SDK (1.5-3.4 s of CPU) is never needed."""
+    suite = _plan(tmp_path)
+    code, loaded = _loaded(tmp_path, "execute", str(suite), "--record", "cas")
+    assert code == 0 and _has(loaded, "openai")
+    code, loaded = _loaded(tmp_path, "execute", str(suite), "--replay", "cas")
+    assert code == 0
+    assert not _has(loaded, "openai")
+    # A miss is then asked of the provider: with --record-missing the SDK loads as usual.
+    code, loaded = _loaded(tmp_path, "execute", str(suite), "--replay", "cas", "--record-missing")
+    assert code == 0 and _has(loaded, "openai")

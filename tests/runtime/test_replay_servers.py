@@ -161,3 +161,24 @@ async def test_a_changed_tool_list_is_a_case_error_not_a_failed_run(tmp_path: Pa
         assert "servers or allowed tools changed since the recording" in (r.error or "")
         assert '+ made     servers[0].allowed_tools[0] = "create_note"' in (r.error or "")
     assert summary.metadata.traffic is not None and summary.metadata.traffic.misses >= 1
+
+
+async def test_a_replay_never_imports_the_mcp_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No server starts in a replay, so the MCP library (~2 s of CPU) is not loaded for it."""
+    import runtime.runner
+
+    plan = plan_with_servers(settings=Settings(concurrency=3), criteria=Criteria(success_rate=0.5))
+    cassette = tmp_path / "cassette"
+    await execute(plan, ExecuteOptions(output_dir=tmp_path / "live", record=cassette))
+
+    def no_mcp() -> None:
+        raise AssertionError("a replay imported the MCP client")
+
+    monkeypatch.setattr(runtime.runner, "import_mcp_client", no_mcp)
+    summary = await execute(
+        tripwire(plan, tmp_path / "marker"),
+        ExecuteOptions(output_dir=tmp_path / "replay", replay=cassette),
+    )
+    assert summary.metadata.traffic is not None and summary.metadata.traffic.misses == 0
