@@ -56,7 +56,9 @@ def test_search_narrows_the_list(page: Page, report: Report) -> None:
     assert page.eval(SHOWN) == 12
     _search(page, "SEARCH MAIN")  # case-insensitive, over test names
     assert page.eval(SHOWN) == 3 and page.eval(ROWS) == 3
-    assert page.eval("document.getElementById('f-count').textContent") == "3 of 12 test(s) shown"
+    count = page.eval("document.getElementById('f-count').textContent")
+    assert count.startswith("3 of 12 test(s) shown · ")  # then what those tests' cases did
+
     _search(page, "needle")  # a tool result of one case, in a closed (unbuilt) group
     shown = page.eval(
         "Array.from(document.querySelectorAll('#test-results details.tg:not([hidden])')).map(d => d.id)"
@@ -105,6 +107,14 @@ def test_filters_combine_and_survive_a_reload(page: Page, report: Report) -> Non
     assert page.eval(SHOWN) == 4
     _tick(page, "agent", "claude-agent")  # AND across kinds: claude's failures only
     assert page.eval(SHOWN) == 2
+    # the count line tallies the cases the filters keep, not the whole run
+    failing = [c for c in report.detailed_results
+               if c.agent == "claude-agent" and c.status in ("failed", "error")]  # fmt: skip
+    n_failed = sum(c.status == "failed" for c in failing)
+    assert page.eval("document.getElementById('f-count').textContent") == (
+        f"2 of 12 test(s) shown · {len(failing)} case(s): 0 passed, {n_failed} failed, "
+        f"{len(failing) - n_failed} errors (pass rate 0%)"
+    )
     # the agent filter hides the other agent's columns
     assert page.eval("document.querySelector('#matrix th[data-agent=gpt-agent]').hidden") is True
     sessions = page.eval(
