@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from bench.gha.inputs import ActionInputs
-from bench.gha.run import publish_step, run_action, run_links
+from bench.gha.run import ActionResult, publish_step, run_action, run_links
 from bench.gha.shards import matrix
 from runtime.errors import InputError
 from tests.action.fake_github import WRITE_TOKEN, FakeGitHub
@@ -296,16 +296,24 @@ def test_a_stopped_shard_still_uploads_its_run(tmp_path: Path, github_api: FakeG
     assert out["report-md"] == ""  # nothing to publish
 
 
+def _merge_without(
+    tmp_path: Path, github_api: FakeGitHub, lines: list[str], missing: str, **given: str
+) -> tuple[ActionResult, dict[str, str], ActionInputs]:
+    """Three shard jobs, then the merge job with shard ``missing`` (e.g. ``2-of-3``) not
+    downloaded: its result, environment and inputs."""
+    shards_dir = _compile_and_run_shards(tmp_path, github_api, lines)
+    shutil.rmtree(shards_dir / f"bench-report-shard-{missing}")
+    env = _job_env(tmp_path, "merge", github_api)
+    inputs = _inputs(env, tmp_path, merge="true", **given)
+    return run_action(inputs, env, echo=lines.append, publish_now=False), env, inputs
+
+
 @pytest.mark.slow
 @pytest.mark.requirement("action:shards")
 def test_a_refused_merge_is_the_pr_comment(tmp_path: Path, github_api: FakeGitHub) -> None:
     """A shard job that uploaded nothing: the merge job fails, and the PR says why."""
     lines: list[str] = []
-    shards_dir = _compile_and_run_shards(tmp_path, github_api, lines)
-    shutil.rmtree(shards_dir / "bench-report-shard-2-of-3")
-    env = _job_env(tmp_path, "merge", github_api)
-    inputs = _inputs(env, tmp_path, merge="true")
-    result = run_action(inputs, env, echo=lines.append, publish_now=False)
+    result, env, _ = _merge_without(tmp_path, github_api, lines, "2-of-3")
     assert result.exit_code not in (0, 1)
     assert _outputs(env)["report-md"] == ""  # no report to publish after the upload
     assert any(x.startswith("::error") and "shard 2/3 is missing" in x for x in lines), lines
@@ -320,11 +328,9 @@ def test_a_refused_merge_is_the_pr_comment(tmp_path: Path, github_api: FakeGitHu
 @pytest.mark.requirement("action:shards")
 def test_allow_partial_reports_the_shards_that_ran(tmp_path: Path, github_api: FakeGitHub) -> None:
     lines: list[str] = []
-    shards_dir = _compile_and_run_shards(tmp_path, github_api, lines)
-    shutil.rmtree(shards_dir / "bench-report-shard-3-of-3")
-    env = _job_env(tmp_path, "merge", github_api)
-    inputs = _inputs(env, tmp_path, merge="true", allow_partial="true")
-    result = run_action(inputs, env, echo=lines.append, publish_now=False)
+    result, env, inputs = _merge_without(
+        tmp_path, github_api, lines, "3-of-3", allow_partial="true"
+    )
     merged = _outputs(env)
     assert result.exit_code == 3, lines  # an incomplete run is never a pass
     report = json.loads(Path(merged["report-json"]).read_text())
