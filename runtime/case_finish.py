@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio.to_thread
-
 from .clock import elapsed_ms, monotonic_ms, utc_now
 from .errors import InputError
+from .offload import run_off_loop
 from .results import AssertionResult, CaseResult, CaseStatus
 from .templating import TemplateRenderError, render
 from .transcript import Transcript
@@ -42,9 +41,11 @@ async def _off_loop(func: Callable[..., T], *args: object) -> T:
 
     Agent output, tool results and datasets can be large; while a case's extractors and
     assertions run, other units keep running and a signal is handled at once. A stop abandons
-    the thread (its result is dropped with the case, which a resume runs again).
+    the thread (its result is dropped with the case, which a resume runs again). The hop is
+    paid per case, so it goes through ``runtime.offload`` (long-lived workers, batched
+    wake-ups), not a fresh ``anyio.to_thread`` call.
     """
-    return await anyio.to_thread.run_sync(partial(func, *args), abandon_on_cancel=True)
+    return await run_off_loop(partial(func, *args))
 
 
 @dataclass

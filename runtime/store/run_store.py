@@ -11,12 +11,16 @@ that had not finished); readers keep the latest line per ``case_id``. A line cut
 kill (no trailing newline, or not JSON) is ignored by readers and trimmed before a resumed run
 appends.
 
-Writes happen in one dedicated thread with group commit: every waiting line is written, then
-one ``fsync`` covers them all, then each writer is released. The event loop never blocks on
-disk, and ``append`` returns only once the line is durable, so the next case of that unit
-starts after its predecessor's result is safe. On asyncio a writer is released by one
-``call_soon_threadsafe`` per batch (no thread per waiting case); other backends wait in a
-worker thread.
+Writes happen in one dedicated thread: every waiting line is written in one ``write``, then
+each writer is released. The event loop never blocks on disk, and ``append`` returns only
+once its line is in the file, so the next case of that unit starts after its predecessor's
+result is safe from a kill of bench (the kernel has it). The ``fsync`` that guards against
+a crash of the machine itself covers every line written in the last ``FSYNC_INTERVAL_S``:
+it runs at most that long after a line was written, and when the writer closes. A fsync per
+batch of lines cost as much as the rest of a replayed case (benchmarks/replay_bench.py). A
+failed fsync is the next ``append``'s error (or the close's). On asyncio a writer is released
+by one ``call_soon_threadsafe`` per batch (no thread per waiting case); other backends wait
+in a worker thread.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +65,8 @@ PLAN_FILE = "plan.json"
 METADATA_FILE = "metadata.json"
 RESULTS_FILE = "results.jsonl"
 RUNS_DIR = "runs"
+FSYNC_INTERVAL_S = 0.5
+"""At most this long between a line's write and the fsync that makes it crash-proof."""
 
 
 def new_run_id() -> str:
@@ -149,6 +156,8 @@ class ResultWriter:
         # Threads that wait for their line to be durable; sized so that a high --concurrency
         # is never throttled by anyio's default thread limit (40).
         self._waiters = anyio.CapacityLimiter(256)
+        self._sync_error: OSError | None = None
+        """A failed fsync: raised by the next append, or by the close."""
 
     async def __aenter__(self) -> ResultWriter:
         self._file = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -169,6 +178,9 @@ class ResultWriter:
         if self._file is not None:
             os.close(self._file)
             self._file = None
+        if self._sync_error is not None and exc is None:
+            error = self._sync_error
+            raise RunStoreError(f"cannot write {self._path}: {error}") from error
 
     async def append(self, result: CaseResult) -> None:
         """Append one result and return once it is written and fsynced."""
@@ -186,21 +198,32 @@ class ResultWriter:
             self._queue.put(pending)
             # The wait happens in a worker thread so the event loop keeps running other units.
             await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
-        if pending.error is not None:
-            raise RunStoreError(f"cannot write {self._path}: {pending.error}") from pending.error
+        error = pending.error or self._sync_error
+        if error is not None:
+            raise RunStoreError(f"cannot write {self._path}: {error}") from error
         if self._on_written is not None:
             self._on_written(result, raw, text)
 
     def _run(self) -> None:
         stop = False
+        unsynced_since: float | None = None
+        """When the oldest line not yet fsynced was written (None: every line is synced)."""
         while not stop:
             batch: list[_Pending] = []
-            item = self._queue.get()
+            timeout = None
+            if unsynced_since is not None:
+                timeout = max(0.0, unsynced_since + FSYNC_INTERVAL_S - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:  # quiet for a while: make what was written crash-proof
+                self._sync()
+                unsynced_since = None
+                continue
             if item is None:
                 stop = True
             else:
                 batch.append(item)
-            # Group commit: take everything already waiting, then one fsync for all of it.
+            # Everything already waiting goes in the same write.
             while True:
                 try:
                     more = self._queue.get_nowait()
@@ -210,15 +233,29 @@ class ResultWriter:
                     stop = True
                 else:
                     batch.append(more)
-            if batch:
-                self._commit(batch)
+            if batch and self._commit(batch) and unsynced_since is None:
+                unsynced_since = time.monotonic()
+            if unsynced_since is not None and (
+                stop or time.monotonic() - unsynced_since >= FSYNC_INTERVAL_S
+            ):
+                self._sync()
+                unsynced_since = None
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _sync(self) -> None:
+        try:
+            assert self._file is not None
+            os.fsync(self._file)
+        except OSError as exc:
+            self._sync_error = exc
+
+    def _commit(self, batch: list[_Pending]) -> bool:
+        """Write ``batch`` and release its writers; True when the lines were written."""
         error: BaseException | None = None
         try:
             assert self._file is not None
-            os.write(self._file, b"".join(p.line for p in batch))
-            os.fsync(self._file)
+            data = b"".join(p.line for p in batch)
+            while data:  # a regular file takes it whole; a short write is finished, not lost
+                data = data[os.write(self._file, data) :]
         except OSError as exc:
             error = exc
         by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
@@ -232,6 +269,7 @@ class ResultWriter:
                 loop.call_soon_threadsafe(_release, waiting)
             except RuntimeError:  # the loop is closed: nobody is waiting any more
                 pass
+        return error is None
 
 
 def _asyncio_loop() -> asyncio.AbstractEventLoop | None:

@@ -61,6 +61,54 @@ async def test_appends_are_durable_lines_and_concurrent_writers_do_not_interleav
     assert all(json.loads(line)["case_id"] for line in lines[:-1])
 
 
+async def test_fsyncs_are_batched_and_the_last_line_is_synced_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each line is written (kill-safe: it is in the kernel) before its append returns; the
+    # fsync that guards against a power loss covers many appends, and the close syncs the rest.
+    from runtime.store import run_store
+
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+    events: list[str] = []
+    real_write, real_fsync = run_store.os.write, run_store.os.fsync
+
+    def write(fd: int, data: bytes) -> int:
+        events.append("write")
+        return real_write(fd, data)
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    monkeypatch.setattr(run_store.os, "write", write)
+    monkeypatch.setattr(run_store.os, "fsync", fsync)
+    async with store.writer() as writer:
+        for i in range(50):  # one at a time: each append waits for its own line
+            await writer.append(result(f"u{i}/0"))
+            assert len(read_results(store.results_path)) == i + 1
+    assert events.count("write") == 50
+    assert events.count("fsync") < 10
+    assert events[-1] == "fsync"  # nothing written after the last sync
+
+
+async def test_a_failed_fsync_is_the_next_appends_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.store import run_store
+
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+
+    def fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(run_store, "FSYNC_INTERVAL_S", 0.0)
+    monkeypatch.setattr(run_store.os, "fsync", fsync)
+    with pytest.raises(RunStoreError, match="Input/output error"):
+        async with store.writer() as writer:
+            await writer.append(result("u1/0"))
+            await writer.append(result("u2/0"))
+
+
 async def test_redaction_applies_to_results_and_metadata(tmp_path: Path) -> None:
     store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
     store.redact = lambda text: text.replace("sk-secret", "***")
