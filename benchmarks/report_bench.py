@@ -1,14 +1,19 @@
 """Render a 10,000-case run in every format and print time and size per format.
 
 Targets (issue 4): all formats under 3 s together, HTML under 15 MB, Markdown under
-65,536 characters. Figures are printed, never asserted (tests do not time things).
+65,536 characters. With ``--memory``: instead, ``bench report RUN`` (its default formats:
+html, md, json) of a synthetic run of ``--cases`` cases (tests/report/samples.py ``big``) in a
+child process, and its peak RSS and CPU time (target, issue 13: under 1 GB at 100,000 cases).
+Figures are printed, never asserted (tests do not time things).
 
-    .venv/bin/python benchmarks/report_bench.py [--cases 10000]
+    .venv/bin/python benchmarks/report_bench.py [--cases 10000] [--memory]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,11 +26,44 @@ from report import build_report, render  # noqa: E402
 from tests.report.samples import big, write_run  # noqa: E402
 
 
+def memory(cases: int) -> None:
+    """Peak RSS and CPU time of ``bench report RUN`` (default formats) in a child process."""
+    sample = big(cases)
+    with tempfile.TemporaryDirectory() as tmp:
+        run = write_run(sample, Path(tmp))
+        del sample
+        size = (run / "results.jsonl").stat().st_size
+        bench = Path(sys.executable).with_name("bench")
+        t0 = time.perf_counter()
+        child = subprocess.Popen(
+            [str(bench), "report", str(run), "-o", str(Path(tmp) / "out" / "report"), "-q"],
+            stdout=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        outputs = sorted(Path(tmp, "out").glob("report.*"))
+        written = ", ".join(f"{p.suffix[1:]} {p.stat().st_size / 1e6:.1f} MB" for p in outputs)
+        rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+        cpu = usage.ru_utime + usage.ru_stime
+        verdict = "met" if rss_mb < 1024 else "NOT met"
+        print(f"bench report of {cases:,} cases; results.jsonl {size / 1e6:.1f} MB; exit {status}")
+        print(f"  wrote {written}")
+        print(
+            f"  peak RSS {rss_mb:,.0f} MB (target < 1 GB: {verdict}); CPU {cpu:.1f} s; wall {wall:.1f} s"
+        )
+
+
 def main() -> None:
     """Build the sample run, then time building the report and rendering each format."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument(
+        "--memory", action="store_true", help="peak RSS of `bench report` in a child instead"
+    )
     args = parser.parse_args()
+    if args.memory:
+        memory(args.cases)
+        return
     sample = big(args.cases)
     with tempfile.TemporaryDirectory() as tmp:
         run = write_run(sample, Path(tmp))

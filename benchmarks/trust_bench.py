@@ -4,7 +4,8 @@ Two runs of ``--cases`` cases (default 10,000) x ``--attempts`` attempts (defaul
 realistic records (two LLM calls, a tool call, three assertions per attempt; the head run
 passes some tests less often). Times building each report from its run directory and the
 comparison (stability for every test x agent, the verdicts' exact tests and Holm correction).
-Target (issue 11): report build + compare under 5 s. Figures are printed, never asserted.
+Target (issue 11): report build + compare under 5 s. Wall and CPU time (``time.process_time``)
+are printed, the best of ``--repeat`` rounds; never asserted.
 
     .venv/bin/python benchmarks/trust_bench.py [--cases 10000] [--attempts 5]
 """
@@ -52,28 +53,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--attempts", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is printed")
     args = parser.parse_args()
+    best: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         base_run = write_run(_repeated("base", args.cases, args.attempts, 0.0, 1), Path(tmp))
         head_run = write_run(_repeated("head", args.cases, args.attempts, 0.5, 2), Path(tmp))
-        t0 = time.perf_counter()
-        base = build_report(base_run)
-        t1 = time.perf_counter()
-        head = build_report(head_run)
-        t2 = time.perf_counter()
-        delta = compare(base, head)
-        t3 = time.perf_counter()
+        for _ in range(args.repeat):
+            marks = [(time.perf_counter(), time.process_time())]
+            base = build_report(base_run)
+            marks.append((time.perf_counter(), time.process_time()))
+            head = build_report(head_run)
+            marks.append((time.perf_counter(), time.process_time()))
+            delta = compare(base, head)
+            marks.append((time.perf_counter(), time.process_time()))
+            steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:], strict=False)]
+            steps.append((marks[3][0] - marks[1][0], marks[3][1] - marks[1][1]))
+            best = steps if not best else [min(x, y) for x, y in zip(best, steps, strict=True)]
+            results = len(head.detailed_results)
+            del base, head
     counts = ", ".join(f"{k} {v}" for k, v in sorted(delta.verdict_counts.items()))
     print(
-        f"{len(head.detailed_results):,} results per run "
+        f"{results:,} results per run "
         f"({args.cases:,} cases x {args.attempts} attempts); verdicts: {counts}"
     )
-    print(f"{'build base report':<24}{t1 - t0:>7.2f} s")
-    print(f"{'build head report':<24}{t2 - t1:>7.2f} s")
-    print(f"{'compare (verdicts)':<24}{t3 - t2:>7.2f} s")
-    total = t3 - t1
-    verdict = "met" if total < 5 else "NOT met"
-    print(f"{'head build + compare':<24}{total:>7.2f} s   (target < 5 s: {verdict})")
+    print(f"best of {args.repeat}:{'wall':>15}{'CPU':>9}")
+    names = ["build base report", "build head report", "compare (verdicts)", "head build + compare"]
+    for name, (wall, cpu) in zip(names, best, strict=True):
+        print(f"{name:<24}{wall:>7.2f} s{cpu:>7.2f} s")
+    verdict = "met" if best[3][0] < 5 else "NOT met"
+    print(f"target: head build + compare < 5 s wall: {verdict}")
 
 
 if __name__ == "__main__":

@@ -260,7 +260,8 @@ def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseRepo
     agent_calls = [c for c in t.llm_calls if c.purpose == "agent"]
     rl = t.rate_limits.model_dump()
     return _case_report(
-        _outcome(r, definitions),
+        r,
+        definitions,
         ttft_ms=next((c.ttft_ms for c in agent_calls if c.ttft_ms is not None), None),
         tool_calls=[
             _make(
@@ -321,7 +322,8 @@ def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseRepo
 def _lean_case(r: LeanResult, definitions: dict[str, str] | None) -> CaseReport:
     """An attempt of a repeated test whose transcript the report leaves out (run_reader.py)."""
     return _case_report(
-        _outcome(r, definitions),
+        r,
+        definitions,
         ttft_ms=None,
         tool_calls=[],
         llm_calls=[],
@@ -336,53 +338,63 @@ def _lean_case(r: LeanResult, definitions: dict[str, str] | None) -> CaseReport:
     )
 
 
-_CASE_FIELDS = tuple(CaseReport.model_fields)
+def _case_report(
+    r: CaseResult | LeanResult, definitions: dict[str, str] | None, **details: Any
+) -> CaseReport:
+    """A CaseReport: the fields every record has in full, lean or whole, then ``details``.
 
-
-def _case_report(outcome: dict[str, Any], **details: Any) -> CaseReport:
-    """A CaseReport whose fields are in the model's order (its JSON follows that order)."""
-    values = {**outcome, **details}
-    return _make(CaseReport, **{name: values[name] for name in _CASE_FIELDS})
-
-
-def _outcome(r: CaseResult | LeanResult, definitions: dict[str, str] | None) -> dict[str, Any]:
-    """The fields of a case's report that every record has in full, lean or whole."""
+    One dict literal in the model's field order (its JSON follows that order): this runs once
+    per record, tens of thousands of times for a repeated run.
+    """
     t = r.transcript
-    return {
-        "case_id": r.case_id,
-        "key": case_key(r.file, r.session, r.test),
-        "agent": r.agent,
-        "provider": r.provider,
-        "provider_type": r.provider_type,
-        "model": r.model,
-        "file": r.file,
-        "session": r.session,
-        "test": r.test,
-        "description": r.description,
-        "span": _span(r.span),
-        "status": r.status,
-        "error": r.error,
-        "prompt": r.prompt,
-        "started_at": r.started_at,
-        "ended_at": r.ended_at,
-        "duration_ms": r.duration_ms,
-        "tokens": _make(
+    u = t.usage
+    return _make(
+        CaseReport,
+        case_id=r.case_id,
+        key=f"{r.file}::{r.session}::{r.test}",  # case_key, inlined
+        agent=r.agent,
+        provider=r.provider,
+        provider_type=r.provider_type,
+        model=r.model,
+        file=r.file,
+        session=r.session,
+        test=r.test,
+        description=r.description,
+        span=_span(r.span),
+        status=r.status,
+        error=r.error,
+        prompt=r.prompt,
+        started_at=r.started_at,
+        ended_at=r.ended_at,
+        duration_ms=r.duration_ms,
+        tokens=_make(
             Tokens,
-            input=t.usage.input,
-            output=t.usage.output,
-            cached=t.usage.cached,
-            total=t.usage.total,
-            estimated=t.usage.estimated,
+            input=u.input,
+            output=u.output,
+            cached=u.cached,
+            total=u.total,
+            estimated=u.estimated,
         ),
-        "latency_ms": t.latency_ms,
-        "cost_usd": r.cost_usd,
-        "judge_cost_usd": r.judge_cost_usd,
-        "iterations": t.iterations,
-        "attempt": r.attempt,
-        "retry": r.retry,
-        "definition": definitions.get(r.case_id) if definitions else None,
-        "scores": r.scores,
-    }
+        latency_ms=t.latency_ms,
+        ttft_ms=details["ttft_ms"],
+        cost_usd=r.cost_usd,
+        judge_cost_usd=r.judge_cost_usd,
+        iterations=t.iterations,
+        attempt=r.attempt,
+        retry=r.retry,
+        definition=definitions.get(r.case_id) if definitions else None,
+        tool_calls=details["tool_calls"],
+        llm_calls=details["llm_calls"],
+        messages=details["messages"],
+        final_output=details["final_output"],
+        errors=details["errors"],
+        assertions=details["assertions"],
+        extracted=details["extracted"],
+        rate_limits=details["rate_limits"],
+        clarification=details["clarification"],
+        omitted=details["omitted"],
+        scores=r.scores,
+    )
 
 
 def _rate(passed: int, total: int) -> float:
