@@ -29,7 +29,6 @@ import anyio
 
 from .budget import Budget
 from .clock import utc_now
-from .criteria import criteria_met
 from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
 from .plan import Plan, SecretRef, work_items
@@ -37,7 +36,7 @@ from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RESULTS_FILE, RunStore
-from .store.outcomes import StoredResults, totals_of_outcomes
+from .store.outcomes import StoredResults
 
 __all__ = ["ExecuteOptions", "RunSummary", "Services", "execute", "summarise_run"]
 
@@ -347,17 +346,12 @@ def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
 def _finish(
     plan: Plan, store: RunStore, status: str, error: str | None, *, stop_reason: str | None = None
 ) -> RunSummary:
-    latest = store.outcomes()
-    found = (latest.get(result_key(c.id, a)) for c, a in plan.attempts())
-    outcomes = [o for o in found if o is not None]
-    if status == "completed" and len(outcomes) < plan.attempt_count:
+    # Counted from what the run wrote and what it resumed from; nothing per case is listed.
+    totals, counts = store.latest(lambda: (result_key(c.id, a) for c, a in plan.attempts()))
+    expected = plan.attempt_count
+    if status == "completed" and totals.total < expected:
         status = "interrupted"  # stopped early: resume runs the rest
-    totals = totals_of_outcomes(outcomes)
-    met = (
-        criteria_met(plan.criteria, [(o.group, o.status) for o in outcomes], plan.attempt_count)
-        if status == "completed"
-        else False
-    )
+    met = counts.met(plan.criteria, expected) if status == "completed" else False
     metadata = store.metadata.model_copy(
         update={
             "status": status,
