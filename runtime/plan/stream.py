@@ -19,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, overload
 
 from pydantic import ValidationError
 
 from ..errors import PlanError
-from .cases import Unit
+from .cases import Unit, attempt_of, unit_attempts
 
-__all__ = ["LazyUnits", "open_plan"]
+__all__ = ["LazyUnits", "WorkItems", "open_plan"]
 
 _CHUNK = 1 << 20
 """Characters read from plan.json at a time."""
@@ -70,6 +70,90 @@ class LazyUnits(Sequence[Unit]):
             for offset, length in zip(self._offsets, self._lengths, strict=True):
                 fh.seek(offset)
                 yield Unit.model_validate_json(fh.read(length))
+
+
+class WorkItems(Sequence[tuple[Unit, int]]):
+    """``work_items`` of a plan's units without holding them: (unit index, attempt) pairs.
+
+    The same order as ``runtime.plan.work_items`` (every unit's first attempt, then every
+    second one, ...); an item is ``(attempt_of(unit, attempt), attempt)``, the unit read from
+    ``units`` when the item is taken. 16 bytes per item, whatever the plan's size.
+    """
+
+    def __init__(
+        self, units: Sequence[Unit], keep: Callable[[Unit, int], bool] | None = None
+    ) -> None:
+        """``keep(unit_at_attempt, attempt)``: False leaves the item out (a resume's done work)."""
+        self.units = units
+        self._index: array[int] = array("q")
+        self._attempt: array[int] = array("l")
+        self.case_count = 0
+        """Cases the items run (a unit's cases once per item)."""
+        rounds: array[int] = array("l")
+        for i, unit in enumerate(units):  # one unit at a time: a streamed plan parses it here
+            rounds.append(unit_attempts(unit))
+            if keep is None or keep(unit, 0):  # attempt 0 is the unit itself
+                self._index.append(i)
+                self._attempt.append(0)
+                self.case_count += len(unit.cases)
+        for a in range(1, max(rounds, default=0)):
+            for i, n in enumerate(rounds):
+                if n <= a:
+                    continue
+                later = attempt_of(units[i], a)
+                if keep is None or keep(later, a):
+                    self._index.append(i)
+                    self._attempt.append(a)
+                    self.case_count += len(later.cases)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Unit, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[Unit, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[Unit, int] | list[tuple[Unit, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a = self._attempt[index]
+        return attempt_of(self.units[self._index[index]], a), a
+
+    def __iter__(self) -> Iterator[tuple[Unit, int]]:
+        for i, a in zip(self._index, self._attempt, strict=True):
+            yield attempt_of(self.units[i], a), a
+
+    def first_runs(self) -> Sequence[Unit]:
+        """The units of the attempt-0 items (they come first), read on demand."""
+        n = 0
+        while n < len(self._attempt) and self._attempt[n] == 0:
+            n += 1
+        return _FirstRuns(self, n)
+
+
+class _FirstRuns(Sequence[Unit]):
+    def __init__(self, items: WorkItems, n: int) -> None:
+        self.items, self.n = items, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, index: int) -> Unit: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Unit]: ...
+    def __getitem__(self, index: int | slice) -> Unit | list[Unit]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.n))]
+        if not -self.n <= index < self.n:
+            raise IndexError(index)
+        return self.items[index % self.n][0]
+
+    def __iter__(self) -> Iterator[Unit]:
+        for i, (unit, _) in enumerate(self.items):
+            if i >= self.n:
+                return
+            yield unit
 
 
 class _Scanner:
