@@ -1,7 +1,8 @@
 """Memory of a run and of its report: peak RSS of ``bench execute`` and ``bench report``.
 
-Each size first loads the plan alone in a child (``load_plan``: the plan held whole, for
-comparison), then runs ``bench execute plan.json`` (one-turn cases, one unit each,
+Each size first reads the plan alone in a child, held whole (``load_plan``) and streamed as
+``bench execute plan.json`` opens it (``open_plan``: hash checked in one pass, units left in
+the file), then runs ``bench execute plan.json`` (one-turn cases, one unit each,
 concurrency 64, no report formats) against a zero-latency fake OpenAI server
 (tests/fakes/lean_openai.py, its own process), in a child process per size and mode; the
 child's peak RSS and CPU time come from ``os.wait4`` (the kernel's figures of that process
@@ -40,6 +41,8 @@ from benchmarks.runtime_bench import ENV, make_plan  # noqa: E402
 BENCH = str(Path(sys.executable).with_name("bench"))
 _LOAD_PLAN = "import sys; from runtime import load_plan; load_plan(sys.argv[1])"
 """A process that only loads the plan whole (what a run held before plans were streamed)."""
+_OPEN_PLAN = "import sys; from runtime.plan import open_plan; open_plan(sys.argv[1])"
+"""A process that only opens the plan as ``bench execute plan.json`` does (streamed)."""
 MODES = {"quiet": ["-q"], "console": []}
 
 
@@ -117,8 +120,12 @@ def main() -> None:
                 plan_path.write_text(
                     make_plan(server.url, n, args.concurrency).dumps(), encoding="utf-8"
                 )
-                whole, _, _ = measured([sys.executable, "-c", _LOAD_PLAN, str(plan_path)], ROOT)
-                print(f"load_plan (whole)     {n:>7,} cases: peak RSS {whole:7.1f} MB", flush=True)
+                for label, code in (("load_plan (whole)", _LOAD_PLAN), ("open_plan", _OPEN_PLAN)):
+                    rss, cpu, _ = measured([sys.executable, "-c", code, str(plan_path)], ROOT)
+                    print(
+                        f"{label:<21} {n:>7,} cases: peak RSS {rss:7.1f} MB ({cpu:5.1f} s CPU)",
+                        flush=True,
+                    )
                 for mode in modes:
                     print(f"bench execute {mode:<7} {n:>7,} cases:", end=" ", flush=True)
                     out = base / f"out-{mode}-{n}"
