@@ -36,13 +36,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.fake_process import FakeProcess  # noqa: E402
-from benchmarks.runtime_bench import ENV, make_plan  # noqa: E402
+from benchmarks.runtime_bench import ENV  # noqa: E402
 
 BENCH = str(Path(sys.executable).with_name("bench"))
 _LOAD_PLAN = "import sys; from runtime import load_plan; load_plan(sys.argv[1])"
 """A process that only loads the plan whole (what a run held before plans were streamed)."""
 _OPEN_PLAN = "import sys; from runtime.plan import open_plan; open_plan(sys.argv[1])"
 """A process that only opens the plan as ``bench execute plan.json`` does (streamed)."""
+_WRITE_PLAN = (
+    "import sys; sys.path.insert(0, sys.argv[4]); from pathlib import Path; "
+    "from benchmarks.runtime_bench import make_plan; "
+    "Path(sys.argv[1]).write_text(make_plan(sys.argv[2], int(sys.argv[3]), int(sys.argv[5]))"
+    ".dumps(), encoding='utf-8')"
+)
+"""Writes a plan in a child: a parent that built a large plan itself would pass its RSS on to
+every child it spawns (Linux carries the RSS before ``exec`` into the child's maxrss), so
+this process never holds one."""
 MODES = {"quiet": ["-q"], "console": []}
 
 
@@ -117,8 +126,10 @@ def main() -> None:
             run_dir = base
             for n in sizes:
                 plan_path = base / f"plan-{n}.json"
-                plan_path.write_text(
-                    make_plan(server.url, n, args.concurrency).dumps(), encoding="utf-8"
+                subprocess.run(
+                    [sys.executable, "-c", _WRITE_PLAN, str(plan_path), server.url, str(n)]
+                    + [str(ROOT), str(args.concurrency)],
+                    check=True,
                 )
                 for label, code in (("load_plan (whole)", _LOAD_PLAN), ("open_plan", _OPEN_PLAN)):
                     rss, cpu, _ = measured([sys.executable, "-c", code, str(plan_path)], ROOT)
