@@ -29,15 +29,14 @@ import anyio
 
 from .budget import Budget
 from .clock import utc_now
-from .criteria import criteria_met
 from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
-from .plan import Plan, SecretRef, work_items
+from .plan import Plan, SecretRef, WorkItems
 from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
 from .store import RESULTS_FILE, RunStore
-from .store.outcomes import StoredResults, totals_of_outcomes
+from .store.outcomes import StoredResults
 
 __all__ = ["ExecuteOptions", "RunSummary", "Services", "execute", "summarise_run"]
 
@@ -176,11 +175,11 @@ async def execute(
     done = store.outcomes()
     # A (unit, attempt) runs again unless every case of it has a result: its cases share a
     # conversation, so a half-done attempt starts over.
-    todo = [
-        (unit, a)
-        for unit, a in work_items(plan.units)
-        if not all(result_key(c.id, a) in done for c in unit.cases)
-    ]
+    # Lazily: (unit index, attempt) pairs; a unit is read from the plan when it is about to run
+    # (a streamed plan holds no unit for the run).
+    todo = WorkItems(
+        plan.units, keep=lambda unit, a: not all(result_key(c.id, a) in done for c in unit.cases)
+    )
     from .cost import table_for
 
     prices = table_for(plan.prices).version  # the table the runner prices every case with
@@ -189,7 +188,7 @@ async def execute(
             update={"status": "running", "ended_at": None, "error": None, "price_version": prices}
         )
     )
-    already = plan.attempt_count - sum(len(u.cases) for u, _ in todo)
+    already = plan.attempt_count - todo.case_count
     if options.on_start is not None:
         options.on_start(store, already)
 
@@ -215,9 +214,8 @@ async def execute(
         with anyio.CancelScope() as scope:
             if stop is not None:
                 stop.attach(scope)
-            if budget is not None and budget.reached:
-                todo = []  # resumed at or past the budget: nothing starts
-            await runner.run(todo)
+            # Resumed at or past the budget: nothing starts.
+            await runner.run([] if budget is not None and budget.reached else todo)
         status = "completed"  # _finish downgrades it when a stop left cases without a result
     except BenchError as exc:
         # Its message can quote what a server or an SDK printed: scrub it before it is shown.
@@ -339,7 +337,7 @@ def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
         return
     path = store.path / SHARD_OF_FILE
     try:
-        path.write_text(whole.dumps(), encoding="utf-8")
+        whole.write(path)
     except OSError as exc:
         raise RunStoreError(f"cannot write {path}: {exc.strerror}") from exc
 
@@ -347,17 +345,12 @@ def _keep_whole_plan(store: RunStore, whole: Plan | None) -> None:
 def _finish(
     plan: Plan, store: RunStore, status: str, error: str | None, *, stop_reason: str | None = None
 ) -> RunSummary:
-    latest = store.outcomes()
-    found = (latest.get(result_key(c.id, a)) for c, a in plan.attempts())
-    outcomes = [o for o in found if o is not None]
-    if status == "completed" and len(outcomes) < plan.attempt_count:
+    # Counted from what the run wrote and what it resumed from; nothing per case is listed.
+    totals, counts = store.latest(lambda: (result_key(c.id, a) for c, a in plan.attempts()))
+    expected = plan.attempt_count
+    if status == "completed" and totals.total < expected:
         status = "interrupted"  # stopped early: resume runs the rest
-    totals = totals_of_outcomes(outcomes)
-    met = (
-        criteria_met(plan.criteria, [(o.group, o.status) for o in outcomes], plan.attempt_count)
-        if status == "completed"
-        else False
-    )
+    met = counts.met(plan.criteria, expected) if status == "completed" else False
     metadata = store.metadata.model_copy(
         update={
             "status": status,

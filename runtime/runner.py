@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import replace
 from typing import Any
@@ -34,6 +34,7 @@ from .plan import (
     Plan,
     ProviderSpec,
     Unit,
+    WorkItems,
 )
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
@@ -166,25 +167,34 @@ class UnitRunner:
         self.warm_ahead = warm_ahead
         self.budget = budget
         """The run's budget (runtime/budget.py); reached: the run drains like a first Ctrl-C."""
-        self.last_case_id = plan.cases[-1].id if plan.cases else ""
+        self.last_case_id = ""
         self.first_unit_of_agent: dict[str, str] = {}
-        for unit in plan.units:
+        for unit in plan.units:  # one at a time: a streamed plan holds no unit
             self.first_unit_of_agent.setdefault(unit.agent, unit.id)
+            if unit.cases:
+                self.last_case_id = unit.cases[-1].id
 
     async def run(self, work: Sequence[tuple[Unit, int]]) -> None:
         """Run each (unit, attempt) of ``work`` (``runtime.plan.work_items``), concurrently."""
         from .agents.external_unit import ExternalPools
         from .cost import table_for
-        from .judging import JudgeCache, Judges
+        from .judging import JudgeCache, Judges, judge_providers
         from .unit_servers import RunServers
 
-        units = [u for u, _ in work]
-        external = [u.agent for u in units if isinstance(self.plan.agent(u.agent), ExternalAgent)]
-        specs = self._needed_providers(units)
+        # One pass over the work, a unit at a time (``work`` may read them from plan.json
+        # on demand): the agents and the judges' providers it needs.
+        agents: dict[str, None] = {}
+        judges: dict[str, None] = {}
+        for unit, _ in work:
+            agents[unit.agent] = None
+            for case in unit.cases:
+                judges.update(dict.fromkeys(judge_providers(case.assertions)))
+        external = [a for a in agents if isinstance(self.plan.agent(a), ExternalAgent)]
+        specs = self._needed_providers(list(agents), list(judges))
         preload = _Preload(specs)
         try:
             if not self._answered_from_cassette():
-                if self._uses_mcp(units):
+                if self._uses_mcp(agents):
                     # The MCP client library first (servers cannot start without it), then
                     # the provider SDKs in a worker thread while the servers' processes
                     # start: their start-up runs on another core instead of after the SDKs.
@@ -195,7 +205,11 @@ class UnitRunner:
             await cache.load()
             # A repeated unit's later attempts reuse its id: the warm pool starts servers
             # for each unit's first run; later attempts start theirs when they begin.
-            first_runs = list({u.id: u for u, a in reversed(work) if a == 0}.values())[::-1]
+            first_runs: Sequence[Unit] = (
+                work.first_runs()
+                if isinstance(work, WorkItems)
+                else list({u.id: u for u, a in reversed(work) if a == 0}.values())[::-1]
+            )
             servers = RunServers(
                 self.plan,
                 first_runs,
@@ -228,16 +242,12 @@ class UnitRunner:
                     except Exception as exc:  # closing must not hide the run's outcome
                         log.warning("closing provider %s failed: %s", client.name, exc)
 
-    def _needed_providers(self, units: Sequence[Unit]) -> list[ProviderSpec]:
-        """The providers these units call: their built-in agents', clarification and llm_judge
-        judges' (external agents bring their own LLM clients)."""
-        from .judging import judge_providers
-
-        needed: list[str] = []
-        for unit in units:
-            for case in unit.cases:
-                needed.extend(judge_providers(case.assertions))  # llm_judge, any agent kind
-            agent = self.plan.agent(unit.agent)
+    def _needed_providers(self, agents: Sequence[str], judges: Sequence[str]) -> list[ProviderSpec]:
+        """The providers of these agents (built-in ones' and their clarification judges') and
+        of these llm_judge judges (external agents bring their own LLM clients)."""
+        needed = list(judges)
+        for name in agents:
+            agent = self.plan.agent(name)
             if not isinstance(agent, BuiltinAgent):
                 continue
             needed.append(agent.provider)
@@ -253,12 +263,12 @@ class UnitRunner:
         traffic = self.services.traffic
         return traffic is not None and traffic.replay and not traffic.record_missing
 
-    def _uses_mcp(self, units: Sequence[Unit]) -> bool:
-        """True when these units' agents use an MCP server (stdio, SSE or HTTP)."""
+    def _uses_mcp(self, agents: Iterable[str]) -> bool:
+        """True when these agents use an MCP server (stdio, SSE or HTTP)."""
         used = {
             s.name
-            for u in units
-            if isinstance(agent := self.plan.agent(u.agent), BuiltinAgent)
+            for a in agents
+            if isinstance(agent := self.plan.agent(a), BuiltinAgent)
             for s in agent.servers
         }
         return any(s.name in used and s.type != "cli" for s in self.plan.servers)

@@ -373,19 +373,25 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _plan_or_none(path: Path) -> Any:
     """The plan at ``path``; None when the JSON is no plan (the compiler reads it then: a
-    PawBench scenario, or a clear error). A plan run never imports the compiler."""
+    PawBench scenario, or a clear error). A plan run never imports the compiler.
+
+    The plan is streamed (``open_plan``): its hash is checked in one pass and a unit is read
+    from the file when it is about to run, so a large plan is not held for the run."""
     import json
 
-    from runtime import load_plan
-    from runtime.plan import parse_plan
+    from runtime.errors import PlanError
+    from runtime.plan import open_plan
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return load_plan(path)  # its own error says what is wrong with the file
-    if isinstance(data, dict) and "plan_version" not in data and "agents" in data:
-        return None
-    return parse_plan(data, source=str(path))
+        return open_plan(path)
+    except PlanError:
+        try:  # only a file that is no plan is read whole, to tell a scenario from an error
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            data = None
+        if isinstance(data, dict) and "plan_version" not in data and "agents" in data:
+            return None
+        raise
 
 
 def builtin_scenario(target: str) -> Path | None:

@@ -7,6 +7,12 @@ keeps, per result key (case and attempt; the latest line wins, as readers keep i
 what its totals, budget, criteria, exit code and resume need: the test x agent it belongs
 to, its status, its tokens and its cost (``Outcome``, ~0.2 KB with its key).
 
+While a run goes on, the results it appends are not even kept as outcomes: ``RunTally`` adds
+each to running totals (and, when the criteria ask for pass^k, to its test x agent's counts)
+and notes which outcome read from the file it replaces; a run writes each result key at most
+once per execution (runtime/runner.py runs each (unit, attempt) once), so nothing per result
+is needed to keep "the latest line wins".
+
 Whoever needs whole results reads them back from results.jsonl as a stream
 (``StoredResults``): one result at a time, in the order asked for, so only the byte offsets
 of the latest line per key are held while reading.
@@ -21,6 +27,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..criteria import CriteriaTally
 from ..errors import RunStoreError
 from ..results import CaseResult, CaseStatus, RunTotals, result_key
 
@@ -28,6 +35,7 @@ __all__ = [
     "Costed",
     "Outcome",
     "Outcomes",
+    "RunTally",
     "StoredResults",
     "read_outcomes",
     "totals_of_outcomes",
@@ -165,6 +173,69 @@ class Outcomes:
     ) -> None:
         shared = self._groups.setdefault(group, group)
         self._by_key[key] = Outcome(shared, status, input_tokens, output_tokens, cost, judge_cost)
+
+
+class RunTally:
+    """The results one execution appends, counted as they are written, never kept.
+
+    ``earlier`` is what results.jsonl held when the run (or its resume) started; a result
+    whose key is there replaces that outcome (the key is noted in ``replaced``, which holds
+    at most the earlier keys). Every other result is a key this execution writes for the
+    first and only time. ``by_group`` keeps each test x agent's counts (pass^k criteria).
+    """
+
+    def __init__(self, earlier: Outcomes, *, by_group: bool) -> None:
+        self.earlier = earlier
+        self.totals = RunTotals()
+        self.criteria = CriteriaTally(by_group)
+        self.replaced: set[str] = set()
+
+    def add(self, result: CaseResult) -> None:
+        """Count ``result`` (as written: see ``add_line`` for a scrubbed one)."""
+        usage = result.transcript.usage
+        group = (result.agent, result.file, result.session, result.test)
+        self._count(
+            result.key, group, result.status, usage.input, usage.output,
+            result.cost_usd, result.judge_cost_usd,
+        )  # fmt: skip
+
+    def add_line(self, line: bytes | str) -> None:
+        """Count the result of one results.jsonl line (its record as written)."""
+        r = _OutcomeRecord.model_validate_json(line)
+        usage = r.transcript.usage
+        group = (r.agent, r.file, r.session, r.test)
+        self._count(r.key, group, r.status, usage.input, usage.output, r.cost_usd, r.judge_cost_usd)
+
+    def _count(
+        self,
+        key: str,
+        group: Group,
+        status: CaseStatus,
+        input_tokens: int,
+        output_tokens: int,
+        cost: float | None,
+        judge_cost: float | None,
+    ) -> None:
+        if key in self.earlier:
+            self.replaced.add(key)
+        self.totals.count(status, input_tokens, output_tokens, cost, judge_cost)
+        self.criteria.add(group, status)
+
+    def latest(self, keys: Callable[[], Iterable[str]]) -> tuple[RunTotals, CriteriaTally]:
+        """Totals and criteria counts over the latest result of every key of ``keys``: this
+        execution's results, and the earlier ones it did not replace (``keys`` is only
+        iterated when there are such: a fresh run never walks its plan here)."""
+        totals = self.totals.model_copy()
+        criteria = self.criteria.copy()
+        if len(self.earlier) > len(self.replaced):
+            for key in keys():
+                o = None if key in self.replaced else self.earlier.get(key)
+                if o is not None:
+                    totals.count(
+                        o.status, o.input_tokens, o.output_tokens, o.cost_usd, o.judge_cost_usd
+                    )
+                    criteria.add(o.group, o.status)
+        return totals, criteria
 
 
 def totals_of_outcomes(outcomes: Iterable[Outcome]) -> RunTotals:

@@ -41,10 +41,11 @@ import anyio
 import anyio.to_thread
 
 from ..clock import utc_now
+from ..criteria import CriteriaTally
 from ..errors import RunStoreError
 from ..plan import Plan
 from ..results import CaseResult, RunMetadata, RunTotals
-from .outcomes import Outcomes, read_outcomes
+from .outcomes import Outcomes, RunTally, read_outcomes
 
 __all__ = [
     "METADATA_FILE",
@@ -292,9 +293,10 @@ class RunStore:
         self.redact: Callable[[str], str] | None = None
         """Applied to every line and to metadata before they are written (secret values)."""
         self._outcomes: Outcomes | None = None
-        # results.jsonl's outcomes as read by outcomes() plus every line appended since, so
-        # the end of a run does not read the whole file again. Outcomes only: the results
-        # themselves stay on disk (runtime/outcomes.py).
+        """results.jsonl's outcomes as outcomes() first read them."""
+        self._tally: RunTally | None = None
+        # Every line appended since, counted, not kept (runtime/store/outcomes.py), so the end
+        # of a run neither reads the whole file again nor holds anything per result.
 
     @property
     def run_id(self) -> str:
@@ -361,23 +363,35 @@ class RunStore:
         return store
 
     def outcomes(self) -> Outcomes:
-        """The latest recorded outcome per result key (as written: redacted), in file order.
+        """The latest recorded outcome per result key (as written: redacted), in file order,
+        as results.jsonl held them when first called (a resume's done set).
 
         The file is read once, as a stream; lines this store's writers append afterwards are
-        added as they become durable, so it stays what reading the file would give. Only
-        outcomes are held (status, tokens, cost per key), never the results.
+        counted by ``latest`` instead of being added here, so a run holds nothing per result
+        it writes. Only outcomes are held (status, tokens, cost per key), never the results.
         """
         if self._outcomes is None:
             self._outcomes = read_outcomes(self.results_path)
+            self._tally = RunTally(
+                self._outcomes, by_group=self.plan.criteria.pass_hat_k is not None
+            )
         return self._outcomes
 
+    def latest(self, keys: Callable[[], Iterable[str]]) -> tuple[RunTotals, CriteriaTally]:
+        """Totals and criteria counts over the latest result of each key of ``keys`` (the
+        plan's, made afresh when called): what reading results.jsonl would give, without
+        reading it again (``RunTally.latest``)."""
+        self.outcomes()
+        assert self._tally is not None
+        return self._tally.latest(keys)
+
     def _written(self, result: CaseResult, raw: str, line: str) -> None:
-        if self._outcomes is None:
+        if self._tally is None:
             return  # not read yet: outcomes() will read the file, this line included
-        if line != raw:  # a secret was scrubbed: keep the record as the file has it
-            self._outcomes.add_line(line)
+        if line != raw:  # a secret was scrubbed: count the record as the file has it
+            self._tally.add_line(line)
         else:
-            self._outcomes.add(result)
+            self._tally.add(result)
 
     def write_metadata(self, metadata: RunMetadata) -> None:
         """Replace metadata.json atomically."""

@@ -81,3 +81,34 @@ async def test_stored_results_can_be_streamed_again_after_a_partial_read(tmp_pat
     assert first.case_id == plan.cases[0].id
     assert [r.case_id for r in stored] == [c.id for c in plan.cases]
     assert build_digest(plan, stored) == build_digest(plan, summary.results)
+
+
+@pytest.mark.parametrize("least", [0.7, 0.8])
+async def test_pass_hat_k_verdict_is_counted_as_the_results_file_gives_it(
+    tmp_path: Path, least: float
+) -> None:
+    """The run counts its results as it writes them (per test x agent only for pass^k): its
+    verdict and totals are those of the results file."""
+    from runtime.criteria import criteria_met
+    from runtime.plan import Criteria, PassHatK
+    from runtime.plan.assertions import OutputContains
+
+    def repeated(i: int) -> object:
+        want = "nope" if i == 2 else "answer"  # u2 fails every attempt
+        c = case(f"u{i}", 0, f"q{i}", assertions=[OutputContains(value=want)])
+        return unit(f"u{i}", [c.model_copy(update={"repeat": 3})])
+
+    criteria = Criteria(success_rate=0.5, pass_hat_k=PassHatK(k=2, min=least))
+    plan = make_plan(
+        [repeated(i) for i in range(4)],  # type: ignore[misc]
+        replies=[reply("answer")],
+        criteria=criteria,
+    )
+    summary = await execute(
+        plan, ExecuteOptions(output_dir=tmp_path, run_id="r"), services=services()
+    )
+    on_disk = list(read_results(summary.run_dir / "results.jsonl").values())
+    pairs = [((r.agent, r.file, r.session, r.test), r.status) for r in on_disk]
+    assert summary.metadata.totals.total == len(on_disk) == 12
+    assert summary.metadata.totals.passed == 9
+    assert summary.criteria_met is criteria_met(criteria, pairs, 12) is (least == 0.7)
