@@ -2,7 +2,8 @@
 
 Layout of ``<output dir>/runs/<run-id>/``::
 
-    plan.json       the plan that ran (byte-identical to ``Plan.dumps()``)
+    plan.json       the plan that ran (``Plan.write``: ``Plan.dumps()``, or a streamed plan's
+                    file as verified)
     metadata.json   RunMetadata: status, start/end, totals (rewritten atomically)
     results.jsonl   one CaseResult per finished case, appended and fsynced
 
@@ -323,7 +324,7 @@ class RunStore:
         path = base / RUNS_DIR / run_id
         try:
             path.mkdir(parents=True, exist_ok=False)
-            (path / PLAN_FILE).write_text(plan.dumps(), encoding="utf-8")
+            plan.write(path / PLAN_FILE)  # a streamed plan's file is copied, never held whole
         except FileExistsError as exc:
             raise RunStoreError(f"run directory {path} already exists") from exc
         except OSError as exc:
