@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -44,10 +45,29 @@ class LazyUnits(Sequence[Unit]):
     (the run store keeps its own copy; the hash was checked when it was opened).
     """
 
-    def __init__(self, path: Path, offsets: array[int], lengths: array[int]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        offsets: array[int],
+        lengths: array[int],
+        stamp: tuple[int, int, int] | None = None,
+    ) -> None:
         self.path = path
         self._offsets = offsets
         self._lengths = lengths
+        self._stamp = stamp
+        """The file's (inode, size, mtime) when its hash was checked: a unit is read only
+        from that same file, never from one written over it since (a recompile mid-run)."""
+
+    def _checked(self, fh: IO[bytes]) -> IO[bytes]:
+        if self._stamp is not None and _stamp_of(os.fstat(fh.fileno())) != self._stamp:
+            fh.close()
+            raise PlanError(
+                f"{self.path} changed after its hash was checked: a run reads its units from "
+                "it as they start, so the plan must stay as it was (compile to another file "
+                "while a run uses this one)"
+            )
+        return fh
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -60,13 +80,13 @@ class LazyUnits(Sequence[Unit]):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         offset, length = self._offsets[index], self._lengths[index]
-        with self.path.open("rb") as fh:
+        with self._checked(self.path.open("rb")) as fh:
             fh.seek(offset)
             raw = fh.read(length)
         return Unit.model_validate_json(raw)
 
     def __iter__(self) -> Iterator[Unit]:
-        with self.path.open("rb") as fh:
+        with self._checked(self.path.open("rb")) as fh:
             for offset, length in zip(self._offsets, self._lengths, strict=True):
                 fh.seek(offset)
                 yield Unit.model_validate_json(fh.read(length))
@@ -233,6 +253,7 @@ def open_plan(path: str | Path) -> Any:
     p = Path(path)
     try:
         fh = p.open(encoding="utf-8", newline="")
+        stamp = _stamp_of(os.fstat(fh.fileno()))
     except OSError as exc:
         raise PlanError(f"cannot read plan {p}: {exc.strerror}") from exc
     header: dict[str, Any] = {}
@@ -293,4 +314,8 @@ def open_plan(path: str | Path) -> Any:
     if shell.hash != "sha256:" + digest.hexdigest():
         return load_plan(p)  # a legacy hash verifies there; a tampered plan is refused there
     fields = {name: getattr(shell, name) for name in Plan.model_fields}
-    return Plan.model_construct(**{**fields, "units": LazyUnits(p, offsets, lengths)})
+    return Plan.model_construct(**{**fields, "units": LazyUnits(p, offsets, lengths, stamp)})
+
+
+def _stamp_of(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -113,3 +113,19 @@ def test_lazy_units_hold_no_parsed_unit(tmp_path: Path) -> None:
     gc.collect()
     assert seen and all(ref() is None for ref in seen)  # none kept alive by the sequence
     assert units[0] == units[0] and units[0] is not units[0]  # parsed on each access
+
+
+def test_a_plan_file_written_over_after_opening_is_refused(tmp_path: Path) -> None:
+    """A run reads its units from plan.json as they start: a recompile into the same file
+    mid-run must not hand it units the hash never covered."""
+    path = tmp_path / "plan.json"
+    text = _plan().dumps()
+    path.write_text(text, encoding="utf-8")
+    plan = open_plan(path)
+    assert plan.units[0].id  # reads fine while the file is the one checked
+    path.unlink()
+    path.write_text(text.replace("q0 ", "qX ", 1), encoding="utf-8")  # a new file, same size
+    with pytest.raises(PlanError, match="changed after its hash was checked"):
+        plan.units[0]
+    with pytest.raises(PlanError, match="changed after its hash was checked"):
+        next(iter(plan.units))
