@@ -20,6 +20,7 @@ of the latest line per key are held while reading.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,23 +131,13 @@ class Outcomes:
 
     def add(self, result: CaseResult) -> None:
         """Record ``result`` (replacing an earlier result of its key)."""
-        self._put(
-            result.key,
-            (result.agent, result.file, result.session, result.test),
-            result.status,
-            result.transcript.usage.input,
-            result.transcript.usage.output,
-            result.cost_usd,
-            result.judge_cost_usd,
-        )
+        self._put(result.key, _outcome_of(result))
 
     def add_line(self, line: bytes | str) -> str:
         """Record the result of one results.jsonl line, and return its key; ValidationError
         when the line is not a result."""
         r = _OutcomeRecord.model_validate_json(line)
-        usage = r.transcript.usage
-        group = (r.agent, r.file, r.session, r.test)
-        self._put(r.key, group, r.status, usage.input, usage.output, r.cost_usd, r.judge_cost_usd)
+        self._put(r.key, _outcome_of(r))
         return r.key
 
     def adopt(self, key: str, other: Outcomes) -> None:
@@ -161,18 +152,9 @@ class Outcomes:
             o.judge_cost_usd,
         )
 
-    def _put(
-        self,
-        key: str,
-        group: Group,
-        status: CaseStatus,
-        input_tokens: int,
-        output_tokens: int,
-        cost: float | None,
-        judge_cost: float | None,
-    ) -> None:
-        shared = self._groups.setdefault(group, group)
-        self._by_key[key] = Outcome(shared, status, input_tokens, output_tokens, cost, judge_cost)
+    def _put(self, key: str, o: Outcome) -> None:
+        shared = self._groups.setdefault(o.group, o.group)  # one tuple per test x agent
+        self._by_key[key] = o if shared is o.group else dataclasses.replace(o, group=shared)
 
 
 class RunTally:
@@ -192,34 +174,18 @@ class RunTally:
 
     def add(self, result: CaseResult) -> None:
         """Count ``result`` (as written: see ``add_line`` for a scrubbed one)."""
-        usage = result.transcript.usage
-        group = (result.agent, result.file, result.session, result.test)
-        self._count(
-            result.key, group, result.status, usage.input, usage.output,
-            result.cost_usd, result.judge_cost_usd,
-        )  # fmt: skip
+        self._count(result.key, _outcome_of(result))
 
     def add_line(self, line: bytes | str) -> None:
         """Count the result of one results.jsonl line (its record as written)."""
         r = _OutcomeRecord.model_validate_json(line)
-        usage = r.transcript.usage
-        group = (r.agent, r.file, r.session, r.test)
-        self._count(r.key, group, r.status, usage.input, usage.output, r.cost_usd, r.judge_cost_usd)
+        self._count(r.key, _outcome_of(r))
 
-    def _count(
-        self,
-        key: str,
-        group: Group,
-        status: CaseStatus,
-        input_tokens: int,
-        output_tokens: int,
-        cost: float | None,
-        judge_cost: float | None,
-    ) -> None:
+    def _count(self, key: str, o: Outcome) -> None:
         if key in self.earlier:
             self.replaced.add(key)
-        self.totals.count(status, input_tokens, output_tokens, cost, judge_cost)
-        self.criteria.add(group, status)
+        self.totals.count(o.status, o.input_tokens, o.output_tokens, o.cost_usd, o.judge_cost_usd)
+        self.criteria.add(o.group, o.status)
 
     def latest(self, keys: Callable[[], Iterable[str]]) -> tuple[RunTotals, CriteriaTally]:
         """Totals and criteria counts over the latest result of every key of ``keys``: this
@@ -332,3 +298,12 @@ class _KeyOnly(_Lean):
     @property
     def key(self) -> str:
         return result_key(self.case_id, self.attempt if self.retry is not None else 0)
+
+
+def _outcome_of(r: CaseResult | _OutcomeRecord) -> Outcome:
+    """The outcome of a result, whole or read lean from its line."""
+    usage = r.transcript.usage
+    return Outcome(
+        (r.agent, r.file, r.session, r.test),
+        r.status, usage.input, usage.output, r.cost_usd, r.judge_cost_usd,
+    )  # fmt: skip
