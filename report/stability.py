@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from runtime.criteria import StatusCounts, tally_by
 
+from .case_list import CaseBrief
 from .schema import CaseReport, CaseStatus, Stability, SuiteStability
 from .stats import cluster_interval, label_of, pass_at_k, pass_hat_k, wilson
 
@@ -32,7 +33,7 @@ def stability_of(statuses: Iterable[CaseStatus]) -> Stability:
     )
 
 
-def suite_stability(cases: Iterable[CaseReport]) -> SuiteStability:
+def suite_stability(cases: Iterable[CaseReport | CaseBrief]) -> SuiteStability:
     """Pooled pass rate over judged attempts; each test x agent is one cluster."""
     clusters = tally_by(((c.agent, c.key), c.status) for c in cases).values()
     pairs = [(t.passed, t.judged) for t in clusters]
