@@ -24,7 +24,7 @@ from .schema import (
     Stability,
     Summary,
 )
-from .stability import stability_of, suite_stability
+from .stability import stability_from, suite_stability
 
 __all__ = ["agents", "comparison", "summary"]
 
@@ -137,7 +137,15 @@ def comparison(briefs: Sequence[CaseBrief]) -> list[ComparisonRow]:
         passed = failed = errors = total = 0
         cells = {}
         for agent, attempts in by_agent.items():
-            st = stability_of(a.status for a in attempts)
+            p = f = e = 0
+            for a in attempts:
+                if a.status == "passed":
+                    p += 1
+                elif a.status == "failed":
+                    f += 1
+                else:
+                    e += 1
+            st = stability_from(p, f, e)
             cells[agent] = _cell(attempts, st)
             passed, failed, errors = passed + st.passed, failed + st.failed, errors + st.errors
             total += len(attempts)

@@ -129,17 +129,14 @@ def _brief(rec: _BriefRecord, key: str, attempt: int, retry: int, definition: st
     t = rec["transcript"]
     u = t.get("usage", _NO_USAGE)
     error = rec.get("error")
-    failed = tuple(
-        f"[{a['type']}] {a['message']}" for a in rec.get("assertions", ()) if not a["passed"]
-    )
-    ttft = next(
-        (
-            c["ttft_ms"]
-            for c in t.get("llm_calls", ())
-            if c.get("purpose", "agent") == "agent" and c.get("ttft_ms") is not None
-        ),
-        None,
-    )
+    failed: tuple[str, ...] = ()
+    for a in rec.get("assertions", ()):
+        if not a["passed"]:
+            failed += (f"[{a['type']}] {a['message']}",)
+    ttft = None
+    for c in t.get("llm_calls", ()):
+        if c.get("purpose", "agent") == "agent" and (ttft := c.get("ttft_ms")) is not None:
+            break
     brief = CaseBrief(
         0,
         rec["case_id"],
