@@ -155,6 +155,8 @@ class UnitRunner:
         self.stop = stop
         self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
+        self._models: dict[str, ProviderClient] = {}
+        """Each built-in agent's client (its provider's, with the agent's generation)."""
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
         self.prices: Any = None
@@ -336,7 +338,9 @@ class UnitRunner:
                     detail="session_delay",
                 )
             )
-        model = self.clients[agent.provider].for_agent(agent)
+        model = self._models.get(agent.name)
+        if model is None:  # once per agent: comparing generation settings is not free
+            model = self._models[agent.name] = self.clients[agent.provider].for_agent(agent)
         judge: ModelClient | None = None
         if agent.clarification is not None:
             name = agent.clarification.judge_provider
