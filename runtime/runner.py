@@ -156,6 +156,7 @@ class UnitRunner:
         self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
         self._models: dict[str, ProviderClient] = {}
+        self._specs: dict[str, ProviderSpec] = {}
         """Each built-in agent's client (its provider's, with the agent's generation)."""
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
@@ -390,7 +391,9 @@ class UnitRunner:
 
     def _finished(self, run: CaseRun, agent: BuiltinAgent, attempt: int) -> CaseResult:
         """The result record of ``run``, a case of ``agent``'s, priced."""
-        spec = self.plan.provider(agent.provider)
+        spec = self._specs.get(agent.provider)
+        if spec is None:
+            spec = self._specs[agent.provider] = self.plan.provider(agent.provider)
         return run.result(
             agent=agent.name,
             prices=self.prices,
