@@ -14,8 +14,8 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -350,7 +350,7 @@ class UnitRunner:
             assert self.servers is not None
             pool_cm: AbstractAsyncContextManager[ToolPool] = self.servers.for_unit(unit, agent)
         else:
-            pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
+            pool_cm = _NO_SERVERS  # no MCP import, no task group: the common fast path
         async with pool_cm as pool:
             try:
                 tools = await pool.tools_for(agent)
@@ -506,13 +506,15 @@ def _frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-@asynccontextmanager
-async def _no_servers() -> AsyncIterator[ToolPool]:
-    yield _EmptyPool()
-
-
 class _EmptyPool:
-    """The pool of an agent without servers or skill: no tools; calls never reach it."""
+    """The pool of an agent without servers or skill: no tools; calls never reach it. Its
+    own context manager (``async with``: itself), shared by every such unit."""
+
+    async def __aenter__(self) -> _EmptyPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
 
     async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
         return []
@@ -521,3 +523,6 @@ class _EmptyPool:
         self, server: str, tool: str, arguments: dict[str, Any], *, timeout_s: float | None
     ) -> ToolResult:
         raise ToolServerError(f"no tool server {server!r}", server=server)
+
+
+_NO_SERVERS = _EmptyPool()
