@@ -60,7 +60,6 @@ class RunServers:
         self.env = env
         self.ahead = max(0, ahead)
         self._lifecycles = {s.name: s.lifecycle for s in plan.servers}
-        self._units = [u for u in units if self._session_part(u) is not None]
         self._stack = AsyncExitStack()
         self._run_pool: ToolPool | None = None
         self._agent_pools: dict[str, ToolPool] = {}
@@ -68,28 +67,31 @@ class RunServers:
         self._claimed: set[str] = set()
         self._tg: TaskGroup | None = None
         self._slots = anyio.Semaphore(max(1, self.ahead))
-        used = self._used_servers(units)
-        self._run_specs = [s for s in used if s.lifecycle == "run"]
+        # One pass over the units (a streamed plan reads each from its file on demand), each
+        # agent's servers worked out once: the units with per-session servers, the servers
+        # used (in the order units first use them), per agent those of lifecycle agent.
+        self._units: list[Unit] = []
+        used: dict[str, ServerSpec] = {}
         self._agent_specs: dict[str, list[ServerSpec]] = {}
+        has_session_part: dict[str, bool] = {}
         for unit in units:
-            agent = plan.agent(unit.agent)
-            if isinstance(agent, BuiltinAgent) and unit.agent not in self._agent_specs:
-                specs = [s for s in self._specs(agent) if s.lifecycle == "agent"]
-                if specs:
-                    self._agent_specs[unit.agent] = specs
+            part = has_session_part.get(unit.agent)
+            if part is None:
+                part = has_session_part[unit.agent] = self._session_part(unit) is not None
+                agent = plan.agent(unit.agent)
+                if isinstance(agent, BuiltinAgent):
+                    specs = self._specs(agent)
+                    for spec in specs:
+                        used.setdefault(spec.name, spec)
+                    if of_agent := [s for s in specs if s.lifecycle == "agent"]:
+                        self._agent_specs[unit.agent] = of_agent
+            if part:
+                self._units.append(unit)
+        self._run_specs = [s for s in used.values() if s.lifecycle == "run"]
 
     def _specs(self, agent: BuiltinAgent) -> list[ServerSpec]:
         names = [s.name for s in agent.servers]
         return [s for s in self.plan.servers if s.name in names]
-
-    def _used_servers(self, units: Sequence[Unit]) -> list[ServerSpec]:
-        used: dict[str, ServerSpec] = {}
-        for unit in units:
-            agent = self.plan.agent(unit.agent)
-            if isinstance(agent, BuiltinAgent):
-                for spec in self._specs(agent):
-                    used.setdefault(spec.name, spec)
-        return list(used.values())
 
     def _session_part(self, unit: Unit) -> BuiltinAgent | None:
         """The unit's agent narrowed to its per-session servers (and skill); None if none."""
