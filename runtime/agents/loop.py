@@ -221,7 +221,7 @@ async def run_turn(
                     latency_ms=elapsed_ms(call_start),
                     status="error",
                     error=str(exc),
-                )  # fmt: skip
+                )
             )
             tr.errors.append(f"LLM call failed (iteration {iteration}): {exc}")
             outcome.fault = f"provider {setup.model.name!r} failed: {exc}"
@@ -236,7 +236,7 @@ async def run_turn(
                 ttft_ms=response.ttft_ms,
                 usage=response.usage,
                 attempts=attempts,
-            )  # fmt: skip
+            )
         )
         if attempts > 1:
             tr.rate_limits.retry_success_count += 1
