@@ -75,6 +75,10 @@ def _normalise(model: str) -> list[str]:
     return candidates
 
 
+_FOUND_MAX = 1024
+"""Model names a table remembers the price of (``PriceTable.price_of``)."""
+
+
 @dataclass(frozen=True)
 class PriceTable:
     """Prices per model, with the version they come from."""
@@ -82,16 +86,28 @@ class PriceTable:
     version: str
     prices: Mapping[str, ModelPrice]
     aliases: Mapping[str, str] = field(default_factory=dict)
+    _found: dict[str, ModelPrice | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Each model name asked for, and its price: a run asks for the same few every case."""
 
     def price_of(self, model: str | None) -> ModelPrice | None:
         """The price of ``model``, or None when the table does not know it."""
         if not model:
             return None
+        try:
+            return self._found[model]
+        except KeyError:
+            pass
+        price = None
         for key in _normalise(model):
             key = self.aliases.get(key, key)
             if key in self.prices:
-                return self.prices[key]
-        return None
+                price = self.prices[key]
+                break
+        if len(self._found) < _FOUND_MAX:  # model names come from providers' answers
+            self._found[model] = price
+        return price
 
     def cost_of(self, model: str | None, usage: TokenUsage) -> float | None:
         """USD for ``usage`` on ``model``; None for an unknown model."""

@@ -24,7 +24,8 @@ transcript's events and ``RateLimitStats``; ``tally`` does the latter.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, Generic, TypeVar, cast
 
 import anyio
 
@@ -34,7 +35,9 @@ from .providers.base import ChatRequest, ChatResponse, Provider, RetryDecision
 from .ratelimit import RateLimiter, estimate_request_tokens
 from .transcript import RateLimitStats, RunEvent
 
-__all__ = ["RATE_LIMIT_BUFFER_S", "backoff_delay", "call_with_retry", "tally"]
+__all__ = ["RATE_LIMIT_BUFFER_S", "backoff_delay", "call_with_retry", "tally", "within_deadline"]
+
+T = TypeVar("T")
 
 RATE_LIMIT_BUFFER_S = 1.0
 """Added to a provider's Retry-After so the retry lands past the window (docs: 1 s)."""
@@ -109,12 +112,10 @@ async def call_with_retry(
                 )
         if deadline is None and timeout_s is not None:
             deadline = clock() + timeout_s
-        remaining = None if deadline is None else max(0.0, deadline - clock())
         try:
             # The SDK's own timeout is per read; this bounds the whole attempt (queueing at a
             # busy server, a stream that trickles bytes) and covers the scripted provider.
-            with anyio.fail_after(remaining):
-                response = await provider.generate(request)
+            response = await within_deadline(provider.generate(request), deadline, clock)
         except Exception as exc:  # classified below; nothing escapes unclassified
             decision = _classify(provider, exc, timeout_s)
             if decision.kind == "rate_limit":
@@ -150,6 +151,68 @@ async def call_with_retry(
         if limiter is not None:
             limiter.record(response.usage.total, reserved=reserved)
         return response, attempt
+
+
+async def within_deadline(
+    call: Awaitable[T], deadline: float | None, clock: Callable[[], float] = time.monotonic
+) -> T:
+    """Await ``call``; once it waits, ``TimeoutError`` when it is not done by ``deadline``
+    (a ``clock`` time; None: no deadline).
+
+    A deadline only matters to a call that waits. A call that answers in its first step (a
+    cassette or cache hit, a scripted reply) never suspends, so it is run at once without the
+    timeout scope (a timer on the event loop and a cancel scope, entered and left: a tenth of
+    a replayed case's CPU, benchmarks/replay_bench.py). A call that suspends continues under
+    the scope from the point where it suspended, with what is left of the deadline.
+    """
+    if not isinstance(call, Coroutine):
+        with anyio.fail_after(_remaining(deadline, clock)):
+            return await call
+    try:
+        waiting_on = call.send(None)
+    except StopIteration as done:  # answered without waiting
+        return cast(T, done.value)
+    rest = _Suspended(cast("Coroutine[Any, Any, T]", call), waiting_on)
+    if deadline is None:
+        return await rest
+    with anyio.fail_after(_remaining(deadline, clock)):
+        return await rest
+
+
+def _remaining(deadline: float | None, clock: Callable[[], float]) -> float | None:
+    return None if deadline is None else max(0.0, deadline - clock())
+
+
+class _Suspended(Generic[T]):
+    """The rest of a coroutine that suspended on ``waiting_on``, to be awaited where it is.
+
+    Awaiting it hands ``waiting_on`` to the event loop as the coroutine's own ``await`` would
+    have, then passes every value, exception and close between the loop and the coroutine
+    (``yield from``'s delegation), so its cancellation and its result are the coroutine's.
+    """
+
+    def __init__(self, coro: Coroutine[Any, Any, T], waiting_on: Any) -> None:
+        self._coro = coro
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        coro, yielded = self._coro, self._waiting_on
+        while True:
+            try:
+                sent = yield yielded
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # a cancellation, thrown in where the call waits
+                try:
+                    yielded = coro.throw(exc)
+                except StopIteration as done:
+                    return cast(T, done.value)
+            else:
+                try:
+                    yielded = coro.send(sent)
+                except StopIteration as done:
+                    return cast(T, done.value)
 
 
 def _classify(provider: Provider, exc: Exception, timeout_s: float | None) -> RetryDecision:

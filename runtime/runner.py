@@ -14,8 +14,8 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -156,6 +156,9 @@ class UnitRunner:
         self.stop = stop
         self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
+        self._models: dict[str, ProviderClient] = {}
+        self._specs: dict[str, ProviderSpec] = {}
+        """Each built-in agent's client (its provider's, with the agent's generation)."""
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
         self.prices: Any = None
@@ -338,7 +341,9 @@ class UnitRunner:
                     detail="session_delay",
                 )
             )
-        model = self.clients[agent.provider].for_agent(agent)
+        model = self._models.get(agent.name)
+        if model is None:  # once per agent: comparing generation settings is not free
+            model = self._models[agent.name] = self.clients[agent.provider].for_agent(agent)
         judge: ModelClient | None = None
         if agent.clarification is not None:
             name = agent.clarification.judge_provider
@@ -347,7 +352,7 @@ class UnitRunner:
             assert self.servers is not None
             pool_cm: AbstractAsyncContextManager[ToolPool] = self.servers.for_unit(unit, agent)
         else:
-            pool_cm = _no_servers()  # no MCP import, no task group: the common fast path
+            pool_cm = _NO_SERVERS  # no MCP import, no task group: the common fast path
         async with pool_cm as pool:
             try:
                 tools = await pool.tools_for(agent)
@@ -388,7 +393,9 @@ class UnitRunner:
 
     def _finished(self, run: CaseRun, agent: BuiltinAgent, attempt: int) -> CaseResult:
         """The result record of ``run``, a case of ``agent``'s, priced."""
-        spec = self.plan.provider(agent.provider)
+        spec = self._specs.get(agent.provider)
+        if spec is None:
+            spec = self._specs[agent.provider] = self.plan.provider(agent.provider)
         return run.result(
             agent=agent.name,
             prices=self.prices,
@@ -501,13 +508,15 @@ def _frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-@asynccontextmanager
-async def _no_servers() -> AsyncIterator[ToolPool]:
-    yield _EmptyPool()
-
-
 class _EmptyPool:
-    """The pool of an agent without servers or skill: no tools; calls never reach it."""
+    """The pool of an agent without servers or skill: no tools; calls never reach it. Its
+    own context manager (``async with``: itself), shared by every such unit."""
+
+    async def __aenter__(self) -> _EmptyPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
 
     async def tools_for(self, agent: BuiltinAgent) -> list[tuple[ToolSpec, str]]:
         return []
@@ -516,3 +525,6 @@ class _EmptyPool:
         self, server: str, tool: str, arguments: dict[str, Any], *, timeout_s: float | None
     ) -> ToolResult:
         raise ToolServerError(f"no tool server {server!r}", server=server)
+
+
+_NO_SERVERS = _EmptyPool()

@@ -207,28 +207,39 @@ async def run_turn(
             messages=[*history, *new], tools=offered_specs, conversation_id=conversation_id
         )
         call_start = monotonic_ms()
-        call = LlmCall(
-            provider=setup.model.name, model=setup.model.model, iteration=iteration,
-            started_ms=now(),
-        )  # fmt: skip
-        tr.llm_calls.append(call)
+        started_ms = now()
+        # The call's record is made once it is over, whole: one model built, none assigned to.
         try:
             response, attempts = await setup.model.chat(request, on_event, now_ms=now)
         except ProviderError as exc:
-            call.latency_ms = elapsed_ms(call_start)
-            call.status = "error"
-            call.error = str(exc)
+            tr.llm_calls.append(
+                LlmCall(
+                    provider=setup.model.name,
+                    model=setup.model.model,
+                    iteration=iteration,
+                    started_ms=started_ms,
+                    latency_ms=elapsed_ms(call_start),
+                    status="error",
+                    error=str(exc),
+                )
+            )
             tr.errors.append(f"LLM call failed (iteration {iteration}): {exc}")
             outcome.fault = f"provider {setup.model.name!r} failed: {exc}"
             break
-        call.latency_ms = elapsed_ms(call_start)
-        call.ttft_ms = response.ttft_ms
-        call.usage = response.usage
-        call.attempts = attempts
+        tr.llm_calls.append(
+            LlmCall(
+                provider=setup.model.name,
+                model=response.model or setup.model.model,
+                iteration=iteration,
+                started_ms=started_ms,
+                latency_ms=elapsed_ms(call_start),
+                ttft_ms=response.ttft_ms,
+                usage=response.usage,
+                attempts=attempts,
+            )
+        )
         if attempts > 1:
             tr.rate_limits.retry_success_count += 1
-        if response.model:
-            call.model = response.model
         tr.usage.add(response.usage)
 
         if not response.tool_calls:

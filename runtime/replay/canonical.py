@@ -63,9 +63,13 @@ NOT_IN_KEY = frozenset(
 """Provider spec fields that do not change the answer, so they stay out of the key."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every key (``json.dumps`` with options builds one per call)."""
+
+
 def canonical_json(doc: Any) -> str:
     """Sorted keys, no insignificant whitespace, text as is: the text the key is taken over."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(doc)
 
 
 def key_of(doc: Any) -> str:
@@ -101,11 +105,20 @@ def provider_identity(spec: ProviderSpec) -> dict[str, Any]:
     return out
 
 
+def generation_doc(spec: ProviderSpec, request: ChatRequest) -> dict[str, Any]:
+    """The canonical form of the generation parameters ``request`` is sent with."""
+    return generation_of(spec, request).model_dump(mode="json", exclude_defaults=True)
+
+
 def llm_request(
-    spec: ProviderSpec, request: ChatRequest, *, identity: dict[str, Any] | None = None
+    spec: ProviderSpec,
+    request: ChatRequest,
+    *,
+    identity: dict[str, Any] | None = None,
+    generation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The canonical form of one model call (``identity``: ``provider_identity(spec)``, when
-    the caller keeps it)."""
+    """The canonical form of one model call (``identity``: ``provider_identity(spec)``, and
+    ``generation``: ``generation_doc(spec, request)``, when the caller keeps them)."""
     messages = []
     for m in request.messages:
         msg: dict[str, Any] = {"role": m.role, "content": m.content}
@@ -122,7 +135,7 @@ def llm_request(
         messages.append(msg)
     return {
         "provider": identity if identity is not None else provider_identity(spec),
-        "generation": generation_of(spec, request).model_dump(mode="json", exclude_defaults=True),
+        "generation": generation if generation is not None else generation_doc(spec, request),
         "purpose": request.purpose,
         "messages": messages,
         "tools": [

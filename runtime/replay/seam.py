@@ -33,7 +33,7 @@ from ..errors import (
     ToolReplayMissError,
     ToolServerError,
 )
-from ..plan import BuiltinAgent, ProviderSpec, ServerSpec
+from ..plan import BuiltinAgent, Generation, ProviderSpec, ServerSpec
 from ..providers.base import (
     ChatRequest,
     ChatResponse,
@@ -41,11 +41,13 @@ from ..providers.base import (
     RetryDecision,
     ToolRequest,
     ToolSpec,
+    generation_of,
 )
 from ..services import Services, ToolPool
 from ..transcript import TokenUsage, ToolResult
 from .canonical import (
     canonical_json,
+    generation_doc,
     llm_request,
     provider_identity,
     scoped_key,
@@ -214,6 +216,9 @@ class TrafficProvider:
         self._make_inner = make_inner
         self._inner = inner
         self._identity = provider_identity(spec)  # the same for every request
+        self._generations: dict[int, tuple[Generation, dict[str, Any]]] = {}
+        """Each generation settings object requests came with (the provider's, an agent's)
+        and its canonical form, by id (the object is kept, so its id is not reused)."""
 
     def _real(self) -> Provider:
         if self._inner is None:
@@ -232,7 +237,9 @@ class TrafficProvider:
     async def generate(self, request: ChatRequest) -> ChatResponse:
         """Answer from the cassette or the cache when they have it, else ask the provider."""
         traffic, started = self.traffic, time.perf_counter()
-        doc = llm_request(self.spec, request, identity=self._identity)
+        doc = llm_request(
+            self.spec, request, identity=self._identity, generation=self._generation(request)
+        )
         key = traffic.key(doc)
         scope = traffic.scope()
         judge = request.purpose == "judge"  # judges are matched on the request alone
@@ -277,6 +284,16 @@ class TrafficProvider:
             traffic.counts.cache_stores += 1  # an empty answer is never cached
             traffic.cache.put(cache_key, {"response": answer, "latency_ms": latency})
         return response
+
+    def _generation(self, request: ChatRequest) -> dict[str, Any]:
+        gen = generation_of(self.spec, request)
+        known = self._generations.get(id(gen))
+        if known is not None and known[0] is gen:
+            return known[1]
+        doc = generation_doc(self.spec, request)
+        if len(self._generations) < 256:  # a run has one per agent; more are not kept
+            self._generations[id(gen)] = (gen, doc)
+        return doc
 
     def classify(self, exc: BaseException) -> RetryDecision:
         """Our own errors are final; the provider's are classified by the provider."""

@@ -157,6 +157,45 @@ class Outcomes:
         self._by_key[key] = o if shared is o.group else dataclasses.replace(o, group=shared)
 
 
+@dataclasses.dataclass(slots=True)
+class _Sums:
+    """``RunTotals``' counts as plain numbers (``count`` as ``RunTotals.count``)."""
+
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    judge_cost_usd: float = 0.0
+
+    def count(
+        self,
+        status: str,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: float | None,
+        judge_cost_usd: float | None,
+    ) -> None:
+        """Add one case (errors never folded into failures)."""
+        self.total += 1
+        if status == "passed":
+            self.passed += 1
+        elif status == "failed":
+            self.failed += 1
+        else:
+            self.errors += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd += cost_usd or 0.0
+        self.judge_cost_usd += judge_cost_usd or 0.0
+
+    def as_totals(self) -> RunTotals:
+        """These sums as a ``RunTotals`` record."""
+        return RunTotals(**dataclasses.asdict(self))
+
+
 class RunTally:
     """The results one execution appends, counted as they are written, never kept.
 
@@ -168,7 +207,8 @@ class RunTally:
 
     def __init__(self, earlier: Outcomes, *, by_group: bool) -> None:
         self.earlier = earlier
-        self.totals = RunTotals()
+        self.totals = _Sums()
+        """Running sums, plain numbers: a model's field assignment costs more per case."""
         self.criteria = CriteriaTally(by_group)
         self.replaced: set[str] = set()
 
@@ -191,7 +231,7 @@ class RunTally:
         """Totals and criteria counts over the latest result of every key of ``keys``: this
         execution's results, and the earlier ones it did not replace (``keys`` is only
         iterated when there are such: a fresh run never walks its plan here)."""
-        totals = self.totals.model_copy()
+        totals = self.totals.as_totals()
         criteria = self.criteria.copy()
         if len(self.earlier) > len(self.replaced):
             for key in keys():

@@ -33,7 +33,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -123,10 +123,11 @@ def _atomic_write(path: Path, text: str) -> None:
 @dataclass
 class _Pending:
     line: bytes
-    done: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
     future: asyncio.Future[None] | None = None
-    """Resolved on the event loop once the line is durable (asyncio only)."""
+    """Resolved on the event loop once the line is durable (asyncio)."""
+    done: threading.Event | None = None
+    """Set once the line is durable (other backends, which wait for it in a worker thread)."""
+    error: BaseException | None = None
 
 
 def _release(batch: list[_Pending]) -> None:
@@ -197,9 +198,10 @@ class ResultWriter:
             with anyio.CancelScope(shield=True):
                 await pending.future
         else:
+            pending.done = done = threading.Event()
             self._queue.put(pending)
             # The wait happens in a worker thread so the event loop keeps running other units.
-            await anyio.to_thread.run_sync(pending.done.wait, limiter=self._waiters)
+            await anyio.to_thread.run_sync(done.wait, limiter=self._waiters)
         error = pending.error or self._sync_error
         if error is not None:
             raise RunStoreError(f"cannot write {self._path}: {error}") from error
@@ -263,7 +265,8 @@ class ResultWriter:
         by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
         for pending in batch:
             pending.error = error
-            pending.done.set()
+            if pending.done is not None:
+                pending.done.set()
             if pending.future is not None:
                 by_loop.setdefault(pending.future.get_loop(), []).append(pending)
         for loop, waiting in by_loop.items():

@@ -102,3 +102,18 @@ def test_case_cost_keeps_judge_apart_and_lists_unpriced_models() -> None:
 def test_table_is_plain_data() -> None:
     table = PriceTable(version="v", prices={})
     assert table.cost_of("gpt-4o", TokenUsage(input=1)) is None
+
+
+def test_a_tables_prices_are_its_own_however_often_asked() -> None:
+    """A table remembers the prices it found; a table with overrides finds its own."""
+    base = default_table()
+    usage = TokenUsage(input=1_000_000, output=0)
+    name = next(iter(base.prices))
+    shipped = [base.cost_of(name, usage) for _ in range(3)]
+    assert shipped[0] is not None and len(set(shipped)) == 1
+    assert [base.cost_of("no-such-model", usage) for _ in range(2)] == [None, None]
+    overridden = base.with_overrides({name: {"input": 1234.0, "output": 1.0},
+                                      "no-such-model": {"input": 2.0, "output": 1.0}})  # fmt: skip
+    assert overridden.cost_of(name, usage) == 1234.0
+    assert overridden.cost_of("no-such-model", usage) == 2.0
+    assert base.cost_of(name, usage) == shipped[0] and base.cost_of("no-such-model", usage) is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from runtime.plan import Generation, OpenAIProvider, RetryPolicy, SecretRef
 from runtime.providers.base import ChatRequest, ToolSpec
 from runtime.replay.canonical import key_of, llm_request
@@ -55,3 +57,35 @@ def test_the_parameters_a_request_is_sent_with_are_keyed_whoever_set_them() -> N
     on_provider = key(spec(generation=Generation(temperature=0.5)), request())
     on_agent = key(spec(), request(generation=Generation(temperature=0.5)))
     assert on_provider == on_agent
+
+
+@pytest.mark.anyio
+async def test_the_seam_keys_each_request_with_its_own_generation(tmp_path: Any) -> None:
+    """The seam keeps each generation's canonical form; requests that alternate between an
+    agent's parameters and the provider's are each keyed as ``llm_request`` keys them."""
+    from runtime.providers.base import ChatResponse
+    from runtime.replay.cassette import Cassette
+    from runtime.replay.seam import Traffic, TrafficProvider
+
+    class Answer:
+        spec = spec()
+
+        async def generate(self, request: ChatRequest) -> ChatResponse:
+            return ChatResponse(text="ok")
+
+    s = spec(generation=Generation(temperature=0.1))
+    cassette = Cassette.create(tmp_path / "cas")
+    provider = TrafficProvider(s, Traffic(cassette=cassette), None, inner=Answer())  # type: ignore[arg-type]
+    asked = [
+        request(),
+        request(generation=Generation(seed=7)),
+        request(),
+        request(generation=Generation(temperature=0.9)),
+        request(generation=Generation(seed=7)),
+    ]
+    for r in asked:
+        await provider.generate(r)
+    cassette.close()
+    keys = [e["key"] for e in Cassette.load(tmp_path / "cas").entries() if e["kind"] == "llm"]
+    assert keys == [key(s, r) for r in asked]
+    assert keys[0] == keys[2] and keys[1] == keys[4] and len(set(keys)) == 3

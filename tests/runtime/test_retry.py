@@ -212,3 +212,89 @@ async def test_tally_folds_events_into_stats() -> None:
         tally(stats, event)
     assert stats.rate_limit_hits == 1 and stats.retry_count == 2
     assert stats.retry_wait_ms == 6000.0 + 2000.0
+
+
+class _Steps:
+    """A provider that waits ``steps`` times (each a real suspension) before it answers."""
+
+    def __init__(self, steps: int, *, fail: bool = False) -> None:
+        self.steps = steps
+        self.fail = fail
+        self.spec = ScriptedProvider(name="steps")
+        self.finished = False
+        self.closed = False
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        import anyio
+
+        try:
+            for _ in range(self.steps):
+                await anyio.sleep(0)
+            if self.fail:
+                raise Boom(R500)
+            self.finished = True
+            return ChatResponse(text=f"after {self.steps} waits")
+        finally:
+            self.closed = True
+
+    def classify(self, exc: BaseException) -> RetryDecision:
+        assert isinstance(exc, Boom)
+        return exc.decision
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("steps", [0, 1, 5])
+async def test_an_answer_that_waits_or_not_is_the_callers(steps: int) -> None:
+    provider = _Steps(steps)
+    response, attempts = await call_with_retry(
+        provider, REQ, policy=RetryPolicy(timeout_ms=5000), limiter=None, on_event=print
+    )
+    assert (response.text, attempts, provider.finished) == (f"after {steps} waits", 1, True)
+
+
+@pytest.mark.parametrize("steps", [0, 3])
+async def test_a_failure_after_waiting_or_not_is_classified(steps: int) -> None:
+    rec = Recorder()
+    with pytest.raises(ProviderError, match="HTTP 500: oops"):
+        await call_with_retry(
+            _Steps(steps, fail=True),
+            REQ,
+            policy=RetryPolicy(timeout_ms=5000, max_retries=0),
+            limiter=None,
+            on_event=rec.events.append,
+            sleep=rec.sleep,
+        )
+
+
+@pytest.mark.requirement("retry:deadline")
+async def test_a_call_past_its_deadline_after_several_waits_times_out() -> None:
+    import anyio
+
+    class Trickle(FlakyProvider):
+        """Answers in small waits that add up past the deadline."""
+
+        async def generate(self, request: ChatRequest) -> ChatResponse:
+            self.calls += 1
+            for _ in range(1000):
+                await anyio.sleep(0.005)
+            return ChatResponse(text="too late")
+
+    provider = Trickle([])
+    with pytest.raises(ProviderError, match=r"within the request deadline \(0.05 s"):
+        await _run(provider, RetryPolicy(timeout_ms=50, max_retries=0), Recorder())
+    assert provider.calls == 1
+
+
+async def test_cancelling_the_caller_reaches_a_call_that_waits() -> None:
+    """The caller's cancel scope reaches into the provider's wait and ends it there."""
+    import anyio
+
+    provider = _Steps(10_000)
+    with anyio.move_on_after(0.05) as scope:
+        await call_with_retry(
+            provider, REQ, policy=RetryPolicy(timeout_ms=60_000), limiter=None, on_event=print
+        )
+    assert scope.cancelled_caught
+    assert provider.closed and not provider.finished
