@@ -200,7 +200,7 @@ def scan_run(
             start, offset = offset, offset + len(line)
             if line.endswith(b"\n"):
                 end = offset
-            if not line.strip():
+            if line.isspace():  # (strip would copy every line)
                 continue
             try:
                 rec = _PARSE(line)
