@@ -4,28 +4,54 @@ Two runs of ``--cases`` cases (default 10,000) x ``--attempts`` attempts (defaul
 realistic records (two LLM calls, a tool call, three assertions per attempt; the head run
 passes some tests less often). Times building each report from its run directory and the
 comparison (stability for every test x agent, the verdicts' exact tests and Holm correction).
-Target (issue 11): report build + compare under 5 s. Wall and CPU time (``time.process_time``)
-are printed, the best of ``--repeat`` rounds; never asserted.
+Target (issue 11): report build + compare under 5 s. Each round runs in a child process;
+wall and CPU time (the child's, ``time.process_time``) are printed, the best of ``--repeat``
+rounds, with the child's peak RSS; never asserted.
 
-    .venv/bin/python benchmarks/trust_bench.py [--cases 10000] [--attempts 5]
+``--runs DIR`` keeps the two runs in DIR (written once, reused after: writing them takes
+longer than the timing). ``--against CHECKOUT`` times another checkout of bench (e.g. main,
+``git archive main | tar -x -C /tmp/main``) on the same runs, alternating rounds with this
+one, for a fair before/after on a busy machine.
+
+    .venv/bin/python benchmarks/trust_bench.py [--cases 10000] [--attempts 5] \\
+        [--runs DIR] [--against CHECKOUT]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from report import build_report  # noqa: E402
-from report.compare import compare  # noqa: E402
 from tests.report.samples import big, write_run  # noqa: E402
+
+_ROUND = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from report import build_report
+from report.compare import compare
+marks = [(time.perf_counter(), time.process_time())]
+base = build_report(Path(sys.argv[2]))
+marks.append((time.perf_counter(), time.process_time()))
+head = build_report(Path(sys.argv[3]))
+marks.append((time.perf_counter(), time.process_time()))
+delta = compare(base, head)
+marks.append((time.perf_counter(), time.process_time()))
+steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:])]
+steps.append((marks[3][0] - marks[1][0], marks[3][1] - marks[1][1]))
+print(json.dumps({"steps": steps, "results": len(head.detailed_results),
+                  "verdicts": delta.verdict_counts}))
+"""
 
 
 def _repeated(name: str, cases: int, attempts: int, drop: float, seed: int) -> object:
@@ -49,41 +75,71 @@ def _repeated(name: str, cases: int, attempts: int, drop: float, seed: int) -> o
     return type(sample)(name, plan, meta, results, [])
 
 
+def _runs(root: Path, cases: int, attempts: int) -> tuple[Path, Path]:
+    """The base and head runs under ``root``, written unless they are there already."""
+    tag = f"{cases}x{attempts}"
+    out = []
+    for name, drop, seed in (("base", 0.0, 1), ("head", 0.5, 2)):
+        where = root / f"{name}-{tag}"
+        run = where / name
+        if not (run / "metadata.json").is_file():
+            where.mkdir(parents=True, exist_ok=True)
+            run = write_run(_repeated(name, cases, attempts, drop, seed), where)  # type: ignore[arg-type]
+        out.append(run)
+    return out[0], out[1]
+
+
+def _round(checkout: Path, base: Path, head: Path) -> tuple[dict[str, object], float]:
+    """One timed round in a child running ``checkout``'s code; its report and peak RSS (MB)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _ROUND, str(checkout), str(base), str(head)],
+        stdout=subprocess.PIPE,
+        cwd=checkout,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"the round in {checkout} failed (exit {child.returncode})")
+    return json.loads(out), usage.ru_maxrss / 1024
+
+
 def main() -> None:
-    """Write both runs, then time the builds and the comparison."""
+    """Write (or reuse) both runs, then time the builds and the comparison, per checkout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--attempts", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is printed")
+    parser.add_argument("--runs", type=Path, help="keep the runs here (reused when present)")
+    parser.add_argument("--against", type=Path, help="another checkout, timed alternately")
     args = parser.parse_args()
-    best: list[tuple[float, float]] = []
+    checkouts = [ROOT] if args.against is None else [args.against.resolve(), ROOT]
     with tempfile.TemporaryDirectory() as tmp:
-        base_run = write_run(_repeated("base", args.cases, args.attempts, 0.0, 1), Path(tmp))
-        head_run = write_run(_repeated("head", args.cases, args.attempts, 0.5, 2), Path(tmp))
+        base, head = _runs(args.runs or Path(tmp), args.cases, args.attempts)
+        best: dict[Path, list[tuple[float, float]]] = {}
+        rss: dict[Path, float] = {}
         for _ in range(args.repeat):
-            marks = [(time.perf_counter(), time.process_time())]
-            base = build_report(base_run)
-            marks.append((time.perf_counter(), time.process_time()))
-            head = build_report(head_run)
-            marks.append((time.perf_counter(), time.process_time()))
-            delta = compare(base, head)
-            marks.append((time.perf_counter(), time.process_time()))
-            steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:], strict=False)]
-            steps.append((marks[3][0] - marks[1][0], marks[3][1] - marks[1][1]))
-            best = steps if not best else [min(x, y) for x, y in zip(best, steps, strict=True)]
-            results = len(head.detailed_results)
-            del base, head
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(delta.verdict_counts.items()))
+            for checkout in checkouts:
+                got, peak = _round(checkout, base, head)
+                steps = [tuple(s) for s in got["steps"]]  # type: ignore[attr-defined]
+                prev = best.get(checkout)
+                best[checkout] = steps if prev is None else [min(x, y) for x, y in zip(prev, steps, strict=True)]  # type: ignore[assignment]  # fmt: skip
+                rss[checkout] = max(rss.get(checkout, 0.0), peak)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(got["verdicts"].items()))  # type: ignore[attr-defined]
     print(
-        f"{results:,} results per run "
+        f"{got['results']:,} results per run "
         f"({args.cases:,} cases x {args.attempts} attempts); verdicts: {counts}"
     )
-    print(f"best of {args.repeat}:{'wall':>15}{'CPU':>9}")
     names = ["build base report", "build head report", "compare (verdicts)", "head build + compare"]
-    for name, (wall, cpu) in zip(names, best, strict=True):
-        print(f"{name:<24}{wall:>7.2f} s{cpu:>7.2f} s")
-    verdict = "met" if best[3][0] < 5 else "NOT met"
-    print(f"target: head build + compare < 5 s wall: {verdict}")
+    for checkout in checkouts:
+        print(
+            f"{checkout}: best of {args.repeat}{'wall':>9}{'CPU':>9}   peak RSS {rss[checkout]:.0f} MB"
+        )
+        for name, (wall, cpu) in zip(names, best[checkout], strict=True):
+            print(f"  {name:<24}{wall:>7.2f} s{cpu:>7.2f} s")
+        verdict = "met" if best[checkout][3][0] < 5 else "NOT met"
+        print(f"  target: head build + compare < 5 s wall: {verdict}")
 
 
 if __name__ == "__main__":

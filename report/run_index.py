@@ -15,7 +15,7 @@ results.jsonl rewritten since the pass (a merge, another run's files copied over
 ``RunStoreError`` telling to build the report again, never another case: the run store only
 appends (and cuts a torn last line, which the pass skipped), so the bytes of every line read
 stay where they were while the file keeps its inode and grows; each record read back is also
-checked against its brief's case and attempt.
+checked against its brief's case, attempt and outcome.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def scan_run(
             start, offset = offset, offset + len(line)
             if line.endswith(b"\n"):
                 end = offset
-            if not line.strip():
+            if line.isspace():  # (strip would copy every line)
                 continue
             try:
                 rec = _PARSE(line)
@@ -305,7 +305,12 @@ class RunCases:
                 record = LeanResult.model_validate_json(line)
         except ValidationError:
             record = None
-        if record is None or record.case_id != brief.case_id or record.attempt != brief.attempt:
+        if (
+            record is None
+            or record.case_id != brief.case_id
+            or record.attempt != brief.attempt
+            or record.status != brief.status
+        ):
             raise self._changed()
         return self._build(record, brief)
 

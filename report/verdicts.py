@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .case_list import CaseBrief, briefs_of
+from .construct import make
 from .schema import CaseReport, Report, SideCounts, TestVerdict, Verdict
 from .stats import fisher_one_sided, holm, min_one_sided_p
 
@@ -64,8 +65,12 @@ class Sample:
 
     def counts(self) -> SideCounts:
         """This side as the report records it."""
-        return SideCounts(
-            passed=self.passed, failed=self.failed, errors=self.errors, pass_rate=self.rate
+        return make(
+            SideCounts,
+            passed=self.passed,
+            failed=self.failed,
+            errors=self.errors,
+            pass_rate=self.rate,
         )
 
 
@@ -158,7 +163,8 @@ def judge(
         ref = h or b
         assert ref is not None
         out.append(
-            TestVerdict(
+            make(  # counts and verdicts computed here: nothing to validate
+                TestVerdict,
                 agent=ref.agent,
                 key=ref.key,
                 file=ref.file,

@@ -23,13 +23,19 @@ _TOP = {"id", "name", "description", "rate_limits", "retry", "repeat"}
 
 
 def _strip(value: Any, top: bool = True) -> Any:
-    """``value`` without source positions anywhere, and without ``_TOP`` keys at its top."""
+    """``value`` without source positions anywhere, and without ``_TOP`` keys at its top.
+
+    Recurses only into containers (a call per scalar was most of the cost: this runs for
+    every case of a report's plan)."""
     if isinstance(value, dict):
-        return {
-            k: _strip(v, False) for k, v in value.items() if k != "span" and not (top and k in _TOP)
-        }
+        out = {}
+        for k, v in value.items():
+            if k == "span" or (top and k in _TOP):
+                continue
+            out[k] = _strip(v, False) if isinstance(v, (dict, list)) else v
+        return out
     if isinstance(value, list):
-        return [_strip(v, top) for v in value]
+        return [_strip(v, top) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -87,6 +87,22 @@ def test_a_rewritten_results_file_is_an_error_never_another_case(tmp_path: Path)
         fh.write(b"".join([lines[1], lines[0], *lines[2:]]))
     with pytest.raises(RunStoreError, match="changed since this report was built"):
         [c.case_id for c in lazy]
+    # The same record rewritten in place with another outcome (same length): an error too.
+    path.write_bytes(b"".join(lines))
+    scan = cases._load._scan  # type: ignore[attr-defined]
+    start, size = scan.starts[0], scan.sizes[0]
+    data = path.read_bytes()
+    line = data[start : start + size]
+    flipped = line.replace(b'"status":"passed"', b'"status":"failed"')
+    if flipped == line:
+        flipped = line.replace(b'"status":"failed"', b'"status":"passed"')
+    assert flipped != line and len(flipped) == len(line)
+    with path.open("r+b") as fh:
+        fh.seek(start)
+        fh.write(flipped)
+    with pytest.raises(RunStoreError, match="changed since this report was built"):
+        lazy[0]
+    path.write_bytes(b"".join(lines))
     # Replaced by another file (a merge writes a new one): an error too.
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(b"".join(lines))

@@ -149,3 +149,19 @@ def test_a_version_1_report_still_reads_as_a_baseline(chdir: Path) -> None:
     path.write_text(json.dumps(data))
     (case,) = load_report_json(path).detailed_results
     assert (case.attempt, case.retry) == (0, 1)
+
+
+def test_a_comparison_of_runs_is_what_validating_its_dump_gives(tmp_path: Path) -> None:
+    """Verdicts and their counts are assembled without validation (report/verdicts.py): a
+    missing field or a wrong type would make the validated copy differ."""
+    from report import build_report
+    from report.compare import compare
+    from report.schema import Baseline
+    from tests.report.samples import repeated, sample, write_run
+
+    base = write_run(repeated(sample("04_multi_agent_multi_test"), 4, {}), tmp_path / "b")
+    head = write_run(repeated(sample("04_multi_agent_multi_test"), 4, {0: {0, 1, 2, 3}}), tmp_path / "h")  # fmt: skip
+    delta = compare(build_report(base), build_report(head))
+    assert delta.verdicts and {v.verdict for v in delta.verdicts} >= {"unchanged"}
+    again = Baseline.model_validate(delta.model_dump())
+    assert again == delta and again.model_dump_json() == delta.model_dump_json()
