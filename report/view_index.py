@@ -68,7 +68,9 @@ class CaseFacts:
     """The assertion types of each case (its nested assertions' too)."""
     assertions: list[int] = field(default_factory=list)
     """Each case's number of top-level assertions."""
-    spans: list[SpanReport] = field(default_factory=list)
+    spans: dict[int, SpanReport] = field(default_factory=dict)
+    """Each case's span, for a single-agent report (a large run's passed cases show it
+    without being fetched again); one object per distinct span."""
     text: list[int] = field(default_factory=list)
     """Each case's search text, as an index into ``texts``."""
     texts: list[str] = field(default_factory=list)
@@ -83,11 +85,13 @@ def case_facts(report: Report, v: Layout) -> CaseFacts:
     firsts = {tg.cases[0].index for tg in v.tests}
     sets: dict[frozenset[str], frozenset[str]] = {}
     texts: dict[str, int] = {}
+    spans: dict[tuple[str, int], SpanReport] = {}
     for i, c in enumerate(report.detailed_results):
         found = frozenset(_types(c.assertions, set()))
         facts.types.append(sets.setdefault(found, found))
         facts.assertions.append(len(c.assertions))
-        facts.spans.append(c.span)
+        if not v.multi_agent:
+            facts.spans[i] = spans.setdefault((c.span.file, c.span.line), c.span)
         facts.text.append(texts.setdefault(_case_text(c), len(texts)))
         if i in firsts:
             facts.prompts[i] = _clip(c.prompt)
