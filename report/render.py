@@ -17,7 +17,7 @@ import base64
 import hashlib
 import io
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol
 
 from markupsafe import Markup
 
@@ -47,6 +47,14 @@ _CASES_KEY = '\n  "detailed_results": []'
 JSON string is always escaped, so this text can only be the key itself)."""
 
 
+class Out(Protocol):
+    """Where a format is written: a text file, stdout, a StringIO."""
+
+    def write(self, s: str, /) -> int:
+        """Write ``s``."""
+        ...
+
+
 def _csp_hash(script: str) -> str:
     digest = hashlib.sha256(script.encode()).digest()
     return "sha256-" + base64.b64encode(digest).decode()
@@ -59,7 +67,7 @@ def tool_count(c: CaseReport | CaseBrief) -> int:
     return len(c.tool_calls)
 
 
-def write_html(report: Report, out: TextIO) -> None:
+def write_html(report: Report, out: Out) -> None:
     """One self-contained HTML file: inline CSS/JS, a CSP that forbids every request.
 
     The cases are read once in report order for the search index (:func:`case_facts`); a
@@ -102,7 +110,7 @@ def render_html(report: Report) -> str:
     return _to_string(write_html, report)
 
 
-def write_junit(report: Report, out: TextIO) -> None:
+def write_junit(report: Report, out: Out) -> None:
     """JUnit XML: a testsuite per (file, session), a testcase per case (fetched one at a time)."""
     v = layout(report)
     stream = (
@@ -119,7 +127,7 @@ def render_junit(report: Report) -> str:
     return _to_string(write_junit, report)
 
 
-def write_json(report: Report, out: TextIO) -> None:
+def write_json(report: Report, out: Out) -> None:
     """The JSON report, case by case: the report without its cases, then each case in its
     place, byte for byte what ``report.model_dump_json(indent=2)`` writes (2-space indent,
     trailing newline)."""
@@ -143,13 +151,13 @@ def render_json(report: Report) -> str:
     return _to_string(write_json, report)
 
 
-def _to_string(writer: Callable[[Report, TextIO], None], report: Report) -> str:
+def _to_string(writer: Callable[[Report, Out], None], report: Report) -> str:
     buf = io.StringIO()
     writer(report, buf)
     return buf.getvalue()
 
 
-def write_format(report: Report, fmt: str, out: TextIO, *, full_report: str | None = None) -> None:
+def write_format(report: Report, fmt: str, out: Out, *, full_report: str | None = None) -> None:
     """Write one format to ``out`` (baseline already attached to ``report`` when wanted)."""
     with no_gc():
         _write_format(report, fmt, out, full_report=full_report)
@@ -162,7 +170,7 @@ def render_format(report: Report, fmt: str, *, full_report: str | None = None) -
     return buf.getvalue()
 
 
-def _write_format(report: Report, fmt: str, out: TextIO, *, full_report: str | None = None) -> None:
+def _write_format(report: Report, fmt: str, out: Out, *, full_report: str | None = None) -> None:
     if fmt == "json":
         write_json(report, out)
     elif fmt == "html":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-class _EndsWithNewline(io.TextIOBase):
+class _EndsWithNewline:
     """stdout, ended by a newline when what was written did not end with one."""
 
     def __init__(self, out: TextIO) -> None:

@@ -11,45 +11,20 @@ from __future__ import annotations
 
 import gc
 import io
-import weakref
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from report import build_report, print_console_report, write_reports
-from report.case_list import CaseList, briefs_of
+from report.case_list import briefs_of
 from report.render import render_format, write_format
-from report.schema import CaseReport, Report
+from report.schema import Report
+from tests.report.lazy_cases import Lazy
 from tests.report.samples import big, repeated, sample, write_run
 
 MAX_ALIVE = 4
 """Whole cases a sink may hold at once (a multi-agent test group's, at most)."""
-
-
-class Lazy:
-    """A report's cases as a CaseList that counts the whole cases alive."""
-
-    def __init__(self, report: Report) -> None:
-        self.lines = [c.model_dump_json() for c in report.detailed_results]
-        self.alive: set[int] = set()  # ids of the live cases (dropped by weakref.finalize)
-        self.most = 0
-        self.loads = 0
-        self.report = report.model_copy(
-            update={"detailed_results": CaseList(briefs_of(report.detailed_results), self.load)}
-        )
-
-    def load(self, i: int) -> CaseReport:
-        self.note()
-        case = CaseReport.model_validate_json(self.lines[i])
-        self.alive.add(id(case))
-        weakref.finalize(case, self.alive.discard, id(case))
-        self.loads += 1
-        self.note()
-        return case
-
-    def note(self) -> None:
-        self.most = max(self.most, len(self.alive))
 
 
 class Watched(io.StringIO):
