@@ -75,12 +75,27 @@ class _Lines:
         return self.count
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (/proc, Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+FIRST: list[tuple[float, float]] = []
+"""(wall, CPU) seconds from a watched run's start to its first result, per watched run."""
+
+
 def measured(
     cmd: list[str], cwd: Path, *, watch: Path | None = None, every: float = 30.0
 ) -> tuple[float, float, float]:
     """Run ``cmd``: its peak RSS in MB, CPU seconds (user + system) and wall seconds. With
-    ``watch``, print the results written so far every ``every`` seconds."""
+    ``watch``, print the results written so far every ``every`` seconds, and note when the
+    first result was written (``FIRST``)."""
     started = time.perf_counter()
+    first: tuple[float, float] | None = None
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             cmd, cwd=cwd, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL, stderr=err
@@ -91,11 +106,15 @@ def measured(
             if pid:
                 break
             time.sleep(0.2)
+            if lines is not None and first is None and lines.poll():
+                first = (time.perf_counter() - started, _cpu_of(proc.pid))
             if lines is not None and time.perf_counter() - started >= every * (1 + lines.shown):
                 lines.shown += 1
                 print(f"[{lines.poll():,} results, {time.perf_counter() - started:.0f} s]",
                       end=" ", flush=True)  # fmt: skip
         proc.returncode = os.waitstatus_to_exitcode(status)
+        if watch is not None:
+            FIRST.append(first or (float("nan"), float("nan")))
         wall = time.perf_counter() - started
         if proc.returncode not in (0, 1):
             err.seek(0)
@@ -148,7 +167,8 @@ def main() -> None:
                     (run_dir,) = (out / "runs").iterdir()
                     print(
                         f"peak RSS {rss:7.1f} MB ({rss * 1024 / n:6.2f} KB per case; "
-                        f"{cpu:6.1f} s CPU, {cpu * 1000 / n:5.2f} ms per case; {wall:6.1f} s wall)",
+                        f"{cpu:6.1f} s CPU, {cpu * 1000 / n:5.2f} ms per case; {wall:6.1f} s wall; "
+                        f"first result after {FIRST[-1][0]:.1f} s, {FIRST[-1][1]:.1f} s CPU)",
                         flush=True,
                     )
             small, large = min(sizes), max(sizes)

@@ -9,81 +9,54 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from runtime.criteria import criteria_met, mean_pass_hat_k
 from runtime.errors import InputError, PlanError, RunStoreError
-from runtime.plan import Criteria, Plan, load_plan
+from runtime.plan import Plan, load_plan
 from runtime.plan.identity import case_definitions
 from runtime.results import AssertionResult, CaseResult, RunMetadata
 from runtime.transcript import ToolResult
 
+from . import aggregate
+from .case_list import CaseBrief, CaseList, brief_of
+from .case_list import failed_messages as failed_messages
+from .construct import make
 from .perf import no_gc
-from .run_reader import Deferred, Details, LeanResult, RecordSource
+from .run_index import RunCases, scan_run
+from .run_reader import Deferred, Details, LeanResult
 from .scenarios import scenario_summary
 from .schema import (
     REPORT_VERSION,
-    AgentStats,
     AiSummaryReport,
     AssertionReport,
     CaseReport,
-    CellResult,
-    ComparisonRow,
     LlmCallReport,
     MessageReport,
     OmittedDetails,
-    PassHatKRequirement,
     Report,
     SpanReport,
-    Summary,
     Tokens,
     ToolCallReport,
     TrafficReport,
 )
-from .stability import stability_of, suite_stability
 
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
-M = TypeVar("M", bound=BaseModel)
 Result = CaseResult | LeanResult | Deferred
 """A record of results.jsonl, whole, lean, or to be read whole when used (report/run_reader.py)."""
 
-_FIELDS: dict[type[BaseModel], tuple[frozenset[str], set[str] | None]] = {}
-"""Per model: its field names, and the fields-set its direct instances share (None when it
-has private attributes, which model_construct must set up)."""
-_set = object.__setattr__  # BaseModel.__setattr__ would validate; the slots are set as is
+KEEP_BYTES = 64 * 1024 * 1024
+"""A report built from a run keeps each case once built (``CaseList(keep=True)``) when the
+lines of the records it shows whole total at most this (64 MiB: a 10,000-case run of ~3.5 KB
+records is about 35 MB); above it, every read of a case builds it again. docs/reports.md."""
 
-
-def _make(cls: type[M], /, **values: Any) -> M:
-    """``cls.model_construct(**values)`` for already-validated values, about 3x faster.
-
-    Every value here comes from a validated CaseResult, so nothing is checked again (as with
-    model_construct). When ``values`` name exactly the model's fields (no defaults to fill)
-    the instance is assembled directly, which is what model_construct does minus its
-    per-field default handling: that bookkeeping was the largest single cost of building a
-    10,000-case report (benchmarks/report_bench.py). Otherwise it defers to model_construct.
-    Such instances share one fields-set: every field is set, so pydantic's only change to
-    it (adding an assigned field's name) leaves it as it is.
-    """
-    known = _FIELDS.get(cls)
-    if known is None:
-        names = frozenset(cls.model_fields)
-        known = _FIELDS[cls] = (names, None if cls.__private_attributes__ else set(names))
-    fields, fields_set = known
-    if fields_set is None or values.keys() != fields:
-        return cls.model_construct(**values)
-    obj = cls.__new__(cls)
-    _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
+_make = make  # the name tests and earlier callers use
 
 
 def bench_version() -> str:
@@ -187,13 +160,29 @@ def _build_from_run(run_dir: Path, details: Details, plan: Plan | None) -> Repor
             plan = load_plan(run_dir / "plan.json")
         except PlanError as exc:
             warnings.append(f"plan.json ignored: {exc}")
-    with RecordSource(run_dir / "results.jsonl", warnings) as source:
-        return _build_from_records(source.records(details), meta, plan, warnings)
+    _merge_warning(meta, warnings)
+    definitions = case_definitions(plan) if plan is not None else None
+    order = {case.id: i for i, case in enumerate(plan.cases)} if plan is not None else None
+    path = run_dir / "results.jsonl"
+    # Records another bench version wrote may be lean-valid but not whole-valid (a field
+    # added or changed since): their transcripts are checked now, so such a record is shown
+    # lean with a warning, as it always was. This version's records are whole-valid as
+    # written (the runtime wrote them from CaseResult models), so that check is skipped.
+    scan = scan_run(
+        path,
+        warnings,
+        details=details,
+        order=order,
+        definitions=definitions,
+        check_whole=meta.bench_version != bench_version(),
+    )
+    cases = CaseList(
+        scan.briefs, RunCases(path, scan, _case_of), keep=scan.shown_bytes <= KEEP_BYTES
+    )
+    return _report(scan.briefs, cases, meta, plan, warnings, None)
 
 
-def _build_from_records(
-    results: list[LeanResult | Deferred], meta: RunMetadata, plan: Plan | None, warnings: list[str]
-) -> Report:
+def _merge_warning(meta: RunMetadata, warnings: list[str]) -> None:
     if meta.merge is not None and meta.merge.missing:
         n = meta.merge.shards
         missing = ", ".join(f"{i}/{n}" for i in meta.merge.missing)
@@ -201,7 +190,6 @@ def _build_from_records(
             f"merged from {len(meta.merge.merged)} of {n} shards: shard {missing} missing; "
             "their cases are counted as not run"
         )
-    return build_from_results(results, meta, plan, warnings=warnings)
 
 
 def _ordered(results: Sequence[Result], plan: Plan | None) -> list[Result]:
@@ -242,26 +230,27 @@ def _result_text(result: ToolResult | None) -> str | None:
     return "\n".join(parts)
 
 
-def failed_messages(case: CaseReport) -> list[str]:
-    """The case error and the messages of its failed top-level assertions."""
-    out = [case.error] if case.error else []
-    out += [f"[{a.type}] {a.message}" for a in case.assertions if not a.passed]
-    return out
-
-
 def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseReport:
+    """The report case of a record (``definitions``: the plan's, by case id)."""
+    r = record.load() if isinstance(record, Deferred) else record
+    return _case_of(r, None, definitions.get(r.case_id) if definitions else None)
+
+
+def _case_of(r: CaseResult | LeanResult, brief: CaseBrief | None, definition: str | None = None
+             ) -> CaseReport:  # fmt: skip
+    """The report case of a whole or lean record; its definition is ``brief``'s, if given."""
+    if brief is not None:
+        definition = brief.definition
     # _make: everything here comes from a validated record, and validating it again costs
     # seconds on a 10,000-case run.
-    # A deferred record is read whole now, and dropped once its report case is built.
-    r = record.load() if isinstance(record, Deferred) else record
     if isinstance(r, LeanResult):
-        return _lean_case(r, definitions)
+        return _lean_case(r, definition)
     t = r.transcript
     agent_calls = [c for c in t.llm_calls if c.purpose == "agent"]
     rl = t.rate_limits.model_dump()
     return _case_report(
         r,
-        definitions,
+        definition,
         ttft_ms=next((c.ttft_ms for c in agent_calls if c.ttft_ms is not None), None),
         tool_calls=[
             _make(
@@ -319,11 +308,11 @@ def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseRepo
     )
 
 
-def _lean_case(r: LeanResult, definitions: dict[str, str] | None) -> CaseReport:
+def _lean_case(r: LeanResult, definition: str | None) -> CaseReport:
     """An attempt of a repeated test whose transcript the report leaves out (run_reader.py)."""
     return _case_report(
         r,
-        definitions,
+        definition,
         ttft_ms=None,
         tool_calls=[],
         llm_calls=[],
@@ -338,9 +327,7 @@ def _lean_case(r: LeanResult, definitions: dict[str, str] | None) -> CaseReport:
     )
 
 
-def _case_report(
-    r: CaseResult | LeanResult, definitions: dict[str, str] | None, **details: Any
-) -> CaseReport:
+def _case_report(r: CaseResult | LeanResult, definition: str | None, **details: Any) -> CaseReport:
     """A CaseReport: the fields every record has in full, lean or whole, then ``details``.
 
     One dict literal in the model's field order (its JSON follows that order): this runs once
@@ -382,7 +369,7 @@ def _case_report(
         iterations=t.iterations,
         attempt=r.attempt,
         retry=r.retry,
-        definition=definitions.get(r.case_id) if definitions else None,
+        definition=definition,
         tool_calls=details["tool_calls"],
         llm_calls=details["llm_calls"],
         messages=details["messages"],
@@ -397,121 +384,6 @@ def _case_report(
     )
 
 
-def _rate(passed: int, total: int) -> float:
-    return passed / total if total else 0.0
-
-
-def _sum_cost(values: Iterable[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return round(sum(known), 6) if known else None
-
-
-def _agents(cases: list[CaseReport]) -> list[AgentStats]:
-    by_agent: dict[str, list[CaseReport]] = {}
-    for c in cases:
-        by_agent.setdefault(c.agent, []).append(c)
-    stats = []
-    for name, group in by_agent.items():
-        passed = sum(c.status == "passed" for c in group)
-        tokens = sum(c.tokens.total for c in group)
-        first = group[0]
-        stats.append(
-            AgentStats(
-                name=name,
-                provider=first.provider,
-                provider_type=first.provider_type,
-                model=first.model,
-                total=len(group),
-                passed=passed,
-                failed=sum(c.status == "failed" for c in group),
-                errors=sum(c.status == "error" for c in group),
-                pass_rate=_rate(passed, len(group)),
-                tokens=tokens,
-                input_tokens=sum(c.tokens.input for c in group),
-                output_tokens=sum(c.tokens.output for c in group),
-                tokens_per_pass=tokens / passed if passed else None,
-                avg_latency_ms=sum(c.latency_ms for c in group) / len(group),
-                avg_duration_ms=sum(c.duration_ms for c in group) / len(group),
-                cost_usd=_sum_cost(c.cost_usd for c in group),
-                judge_cost_usd=_sum_cost(c.judge_cost_usd for c in group),
-                rank=0,
-                disqualified=passed == 0,
-            )
-        )
-    # agent-benchmark's leaderboard order: nothing passed = disqualified, at the bottom.
-    stats.sort(
-        key=lambda s: (
-            s.disqualified,
-            -s.pass_rate,
-            s.tokens_per_pass if s.tokens_per_pass is not None else float("inf"),
-            s.avg_duration_ms,
-            s.name,
-        )
-    )
-    return [s.model_copy(update={"rank": i}) for i, s in enumerate(stats, 1)]
-
-
-def _comparison(cases: list[CaseReport]) -> list[ComparisonRow]:
-    rows: dict[str, dict[str, list[CaseReport]]] = {}
-    for c in cases:
-        rows.setdefault(c.key, {}).setdefault(c.agent, []).append(c)
-    out = []
-    for key, by_agent in rows.items():
-        group = [c for attempts in by_agent.values() for c in attempts]
-        passed = sum(c.status == "passed" for c in group)
-        first = group[0]
-        out.append(
-            _make(
-                ComparisonRow,
-                key=key,
-                file=first.file,
-                session=first.session,
-                test=first.test,
-                results={agent: _cell(attempts) for agent, attempts in by_agent.items()},
-                total_runs=len(group),
-                passed_runs=passed,
-                failed_runs=sum(c.status == "failed" for c in group),
-                error_runs=sum(c.status == "error" for c in group),
-                pass_rate=_rate(passed, len(group)),
-            )
-        )
-    return out
-
-
-def _cell(attempts: list[CaseReport]) -> CellResult:
-    """One agent's cell of a test: the latest attempt's figures, stability over all of them."""
-    c = attempts[-1]
-    return _make(
-        CellResult,
-        case_id=c.case_id,
-        status=c.status,
-        provider=c.provider,
-        duration_ms=c.duration_ms,
-        tokens=c.tokens.total,
-        latency_ms=c.latency_ms,
-        cost_usd=c.cost_usd,
-        errors=failed_messages(c),
-        stability=stability_of(a.status for a in attempts),
-    )
-
-
-def _wall_ms(meta: RunMetadata, cases: list[CaseReport]) -> float:
-    def parse(s: str) -> datetime | None:
-        try:
-            return datetime.fromisoformat(s.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-
-    start = parse(meta.started_at)
-    end = parse(meta.ended_at) if meta.ended_at else None
-    if end is None and cases:
-        ends = [e for e in (parse(c.ended_at) for c in cases) if e is not None]
-        end = max(ends) if ends else None
-    if start is None or end is None:
-        return sum(c.duration_ms for c in cases)
-    return max(0.0, (end - start).total_seconds() * 1000)
-
-
 def build_from_results(
     results: Sequence[Result],
     meta: RunMetadata,
@@ -520,48 +392,30 @@ def build_from_results(
     warnings: list[str] | None = None,
     generated_at: str | None = None,
 ) -> Report:
-    """Build a report from case results (latest attempt each), the run metadata and the plan."""
+    """Build a report from case results (latest attempt each), the run metadata and the plan.
+
+    The report holds every case whole (a plain list); ``build_from_run`` reads a run
+    directory into a report that builds its cases on demand.
+    """
     definitions = case_definitions(plan) if plan is not None else None
     cases = [_case(r, definitions) for r in _ordered(results, plan)]
-    total = len(cases)
-    passed = sum(c.status == "passed" for c in cases)
-    errors = sum(c.status == "error" for c in cases)
-    planned = plan.attempt_count if plan is not None else meta.case_count
-    not_run = max(0, planned - total)
-    required = plan.criteria.success_rate if plan is not None else None
-    rate = _rate(passed, total)
-    outcomes = [((c.agent, c.key), c.status) for c in cases]
-    # Without a success_rate every case must pass (agent-benchmark: exit 1 iff any failed).
-    met = criteria_met(plan.criteria if plan is not None else Criteria(), outcomes, planned)
-    hat = plan.criteria.pass_hat_k if plan is not None else None
-    summary = Summary(
-        total=total,
-        passed=passed,
-        failed=sum(c.status == "failed" for c in cases),
-        errors=errors,
-        not_run=not_run,
-        pass_rate=rate,
-        criteria_met=met,
-        success_rate_required=required,
-        pass_hat_k_required=PassHatKRequirement(k=hat.k, min=hat.min) if hat else None,
-        pass_hat_k=mean_pass_hat_k(outcomes, hat.k) if hat else None,
-        input_tokens=sum(c.tokens.input for c in cases),
-        output_tokens=sum(c.tokens.output for c in cases),
-        cached_tokens=sum(c.tokens.cached for c in cases),
-        cost_usd=_sum_cost(c.cost_usd for c in cases),
-        judge_cost_usd=_sum_cost(c.judge_cost_usd for c in cases),
-        price_version=meta.price_version,
-        duration_ms=_wall_ms(meta, cases),
-        tool_calls=sum(
-            len(c.tool_calls) + (c.omitted.tool_calls if c.omitted else 0) for c in cases
-        ),
-        agents=len({c.agent for c in cases}),
-        files=len({c.file for c in cases}),
-        sessions=len({(c.file, c.session) for c in cases}),
-        tests=len({c.key for c in cases}),
-        stability=suite_stability(cases),
-    )
-    return Report(
+    briefs = [brief_of(c, i) for i, c in enumerate(cases)]
+    return _report(briefs, cases, meta, plan, list(warnings or []), generated_at)
+
+
+def _report(
+    briefs: Sequence[CaseBrief],
+    cases: Sequence[CaseReport],
+    meta: RunMetadata,
+    plan: Plan | None,
+    warnings: list[str],
+    generated_at: str | None,
+) -> Report:
+    """The report of ``cases`` (whole, or a CaseList), every figure from their ``briefs``."""
+    # Assembled without validation: ``detailed_results`` may be a CaseList (a Sequence that
+    # builds each case on demand), and every part below is made from validated values.
+    return make(
+        Report,
         report_version=REPORT_VERSION,
         bench_version=bench_version(),
         run_bench_version=meta.bench_version,
@@ -575,9 +429,9 @@ def build_from_results(
         stop_reason=meta.stop_reason,
         started_at=meta.started_at,
         ended_at=meta.ended_at,
-        summary=summary,
-        agents=_agents(cases),
-        comparison_summary=_comparison(cases),
+        summary=aggregate.summary(briefs, meta, plan),
+        agents=aggregate.agents(briefs),
+        comparison_summary=aggregate.comparison(briefs),
         detailed_results=cases,
         ai_summary=_ai_summary(meta),
         traffic=(
@@ -586,8 +440,8 @@ def build_from_results(
             else None
         ),
         rescored_from=meta.rescored_from,
-        warnings=list(warnings or []),
-        scenarios=scenario_summary(cases),
+        warnings=warnings,
+        scenarios=scenario_summary(briefs),
     )
 
 

@@ -23,9 +23,10 @@ from .schema import CaseReport, CaseStatus
 __all__ = ["BriefTokens", "CaseBrief", "CaseList", "brief_of", "briefs_of", "failed_messages"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BriefTokens:
-    """A case's token counts (the fields of ``schema.Tokens``)."""
+    """A case's token counts (the fields of ``schema.Tokens``). Read-only by convention
+    (as ``CaseBrief``)."""
 
     input: int = 0
     output: int = 0
@@ -34,11 +35,15 @@ class BriefTokens:
     estimated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CaseBrief:
     """A case's scalar fields under CaseReport's names (so code that only counts and groups
     takes either), without the prompt and the transcript; ``tool_call_count`` and
-    ``failures`` stand for the lists it leaves out."""
+    ``failures`` stand for the lists it leaves out.
+
+    Read-only by convention: not ``frozen`` because a frozen dataclass's constructor costs
+    ten times as much (about 9 us against 0.8 us here), and a report of a repeated run makes
+    one brief per record (50,000 for benchmarks/trust_bench.py)."""
 
     index: int
     """Its position in ``detailed_results``: ``report.detailed_results[brief.index]`` is the
@@ -124,14 +129,38 @@ class CaseList(Sequence[CaseReport]):
     """The cases of a report built from a run: briefs held, whole cases built on demand.
 
     ``load(i)`` builds case ``i`` afresh each time (nothing is cached: a sink that walks the
-    list holds one case at a time). Iteration is in report order.
+    list holds one case at a time), unless ``keep``: then each case is kept once built, and
+    later reads return that same object (a small run's report, rendered in several formats,
+    builds each case once; report/build.py decides, docs/reports.md gives the budget).
+    Iteration is in report order.
     """
 
-    __slots__ = ("_briefs", "_load")
+    __slots__ = ("_briefs", "_load", "_kept")
 
-    def __init__(self, briefs: Sequence[CaseBrief], load: Callable[[int], CaseReport]) -> None:
+    def __init__(
+        self,
+        briefs: Sequence[CaseBrief],
+        load: Callable[[int], CaseReport],
+        *,
+        keep: bool = False,
+    ) -> None:
         self._briefs = briefs
         self._load = load
+        self._kept: list[CaseReport | None] | None = [None] * len(briefs) if keep else None
+
+    @property
+    def keeps(self) -> bool:
+        """Whether cases are kept once built (``keep``)."""
+        return self._kept is not None
+
+    def _get(self, i: int) -> CaseReport:
+        kept = self._kept
+        if kept is None:
+            return self._load(i)
+        case = kept[i]
+        if case is None:
+            case = kept[i] = self._load(i)
+        return case
 
     @property
     def briefs(self) -> Sequence[CaseBrief]:
@@ -149,18 +178,27 @@ class CaseList(Sequence[CaseReport]):
 
     def __getitem__(self, index: int | slice) -> CaseReport | list[CaseReport]:
         if isinstance(index, slice):
-            return [self._load(i) for i in range(len(self._briefs))[index]]
+            return [self._get(i) for i in range(len(self._briefs))[index]]
         n = len(self._briefs)
         if not -n <= index < n:
             raise IndexError("case index out of range")
-        return self._load(index % n)
+        return self._get(index % n)
 
     def __iter__(self) -> Iterator[CaseReport]:
         for i in range(len(self._briefs)):
-            yield self._load(i)
+            yield self._get(i)
 
     def __bool__(self) -> bool:
         return bool(self._briefs)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or CaseList) of equal cases, as a list is: two reports compare
+        alike whether they hold their cases or build them (builds every case once)."""
+        if not isinstance(other, (list, CaseList)):
+            return NotImplemented
+        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's
 
     def __repr__(self) -> str:
         return f"CaseList({len(self._briefs)} cases)"

@@ -6,14 +6,15 @@ a plan and shift when a suite gains a test, while the test's identity does not.
 
 from __future__ import annotations
 
+from .case_list import CaseBrief, briefs_of
 from .perf import no_gc
-from .schema import AgentDelta, Baseline, CaseChange, CaseReport, Report, SummaryDelta
-from .verdicts import ALPHA, verdicts
+from .schema import AgentDelta, Baseline, CaseChange, Report, SummaryDelta
+from .verdicts import ALPHA, judge, pairs_of, samples_of
 
 __all__ = ["compare", "with_baseline"]
 
 
-def _change(base: CaseReport | None, head: CaseReport | None) -> CaseChange:
+def _change(base: CaseBrief | None, head: CaseBrief | None) -> CaseChange:
     ref = head or base
     assert ref is not None
     return CaseChange(
@@ -42,8 +43,10 @@ def compare(base: Report, head: Report) -> Baseline:
 
 
 def _compare(base: Report, head: Report) -> Baseline:
-    base_cases = {(c.agent, c.key): c for c in base.detailed_results}
-    head_cases = {(c.agent, c.key): c for c in head.detailed_results}
+    # Briefs only: a report built from a run builds no case here (report/case_list.py).
+    base_briefs, head_briefs = briefs_of(base.detailed_results), briefs_of(head.detailed_results)
+    base_cases = {(c.agent, c.key): c for c in base_briefs}
+    head_cases = {(c.agent, c.key): c for c in head_briefs}
     newly_failing, newly_passing, added, removed = [], [], [], []
     unchanged = 0
     for ident, h in head_cases.items():
@@ -88,7 +91,7 @@ def _compare(base: Report, head: Report) -> Baseline:
             )
         )
     agents += [AgentDelta(name=n, presence="removed") for n in base_agents if n not in head_agents]
-    judged = verdicts(base, head, ALPHA)
+    judged = judge(pairs_of(samples_of(base_briefs), samples_of(head_briefs)), ALPHA)
     counts: dict[str, int] = {}
     for v in judged:
         counts[v.verdict] = counts.get(v.verdict, 0) + 1

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from .case_list import CaseBrief
     from .schema import CaseReport
+
+    Case: TypeAlias = CaseReport | CaseBrief
+    """What the scores read: a whole case or its brief (the same scalar fields)."""
 
 __all__ = [
     "COMPOSITE_VERSION",
@@ -189,7 +193,7 @@ def _time(text: str) -> datetime | None:
         return None
 
 
-def _wall_ms(cases: Sequence[CaseReport]) -> float:
+def _wall_ms(cases: Sequence[Case]) -> float:
     starts = [t for c in cases if (t := _time(c.started_at)) is not None]
     ends = [t for c in cases if (t := _time(c.ended_at)) is not None]
     if not starts or not ends:
@@ -213,7 +217,7 @@ def components(turns: Sequence[dict[str, float]]) -> dict[str, float | None]:
     }
 
 
-def _scores(agent: str, session: str | None, cases: Sequence[CaseReport], wall_ms: float
+def _scores(agent: str, session: str | None, cases: Sequence[Case], wall_ms: float
             ) -> ScenarioScores:  # fmt: skip
     turns = [c.scores for c in cases if c.scores is not None]
     parts = components(turns)
@@ -244,13 +248,13 @@ def _scores(agent: str, session: str | None, cases: Sequence[CaseReport], wall_m
     )
 
 
-def scenario_summary(cases: Sequence[CaseReport]) -> ScenarioSummary | None:
+def scenario_summary(cases: Sequence[Case]) -> ScenarioSummary | None:
     """Scores per (agent, session) and per agent; None when no case is a scenario turn."""
     turns = [c for c in cases if c.scores is not None]
     if not turns:
         return None
-    by_session: dict[tuple[str, str], list[CaseReport]] = {}
-    by_agent: dict[str, list[CaseReport]] = {}
+    by_session: dict[tuple[str, str], list[Case]] = {}
+    by_agent: dict[str, list[Case]] = {}
     for c in turns:
         by_session.setdefault((c.agent, c.session), []).append(c)
         by_agent.setdefault(c.agent, []).append(c)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from .scenarios import ScenarioScores as ScenarioScores
 from .scenarios import ScenarioSummary as ScenarioSummary
@@ -539,6 +539,12 @@ class Report(_Model):
     """Problems met while reading the run (e.g. a truncated last line)."""
     scenarios: ScenarioSummary | None = Field(default=None, exclude_if=lambda v: v is None)
     """Scenario scores per session and agent, when the run has scenario turns."""
+
+    @field_serializer("detailed_results", return_type=list[CaseReport])
+    def _all_cases(self, cases: Any) -> Any:
+        # A report built from a run holds a CaseList (report/case_list.py): a Sequence that
+        # builds each case when read. It is dumped as a list of them.
+        return cases if isinstance(cases, list) else list(cases)
 
 
 def json_schema() -> dict[str, Any]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from runtime.criteria import StatusCounts, tally_by
 
+from .case_list import CaseBrief
+from .construct import make
 from .schema import CaseReport, CaseStatus, Stability, SuiteStability
-from .stats import cluster_interval, label_of, pass_at_k, pass_hat_k, wilson
+from .stats import Label, cluster_interval, label_of, pass_at_k, pass_hat_k, wilson
 
-__all__ = ["stability_of", "suite_stability"]
+__all__ = ["stability_from", "stability_of", "suite_stability"]
 
 
 def stability_of(statuses: Iterable[CaseStatus]) -> Stability:
@@ -17,22 +20,46 @@ def stability_of(statuses: Iterable[CaseStatus]) -> Stability:
     counts = StatusCounts()
     for status in statuses:
         counts.add(status)
-    passed, failed, errors, n = counts.passed, counts.failed, counts.errors, counts.judged
+    return stability_from(counts.passed, counts.failed, counts.errors)
+
+
+def stability_from(passed: int, failed: int, errors: int) -> Stability:
+    """The ``stability`` object of ``passed``, ``failed`` and ``errors`` attempts.
+
+    A new object each time (its maps too), from figures computed once per distinct count:
+    a matrix of 10,000 tests x 5 attempts has a few dozen distinct counts.
+    """
+    figures = _figures(passed, failed, errors)
     # Counts we made ourselves: no validation needed (this runs once per cell of the matrix).
-    return Stability.model_construct(
-        attempts=n + errors,
+    return make(
+        Stability,
+        attempts=passed + failed + errors,
         passed=passed,
         failed=failed,
         errors=errors,
-        pass_rate=passed / n if n else None,
-        ci95=wilson(passed, n),
-        pass_at_k={k: pass_at_k(n, passed, k) for k in range(1, n + 1)},
-        pass_hat_k={k: pass_hat_k(n, passed, k) for k in range(1, n + 1)},
-        label=label_of(passed, failed, errors),
+        pass_rate=figures[0],
+        ci95=figures[1],
+        pass_at_k=dict(figures[2]),
+        pass_hat_k=dict(figures[3]),
+        label=figures[4],
     )
 
 
-def suite_stability(cases: Iterable[CaseReport]) -> SuiteStability:
+@functools.lru_cache(maxsize=4096)
+def _figures(passed: int, failed: int, errors: int) -> tuple[
+    float | None, tuple[float, float], dict[int, float], dict[int, float], Label
+]:  # fmt: skip
+    n = passed + failed
+    return (
+        passed / n if n else None,
+        wilson(passed, n),
+        {k: pass_at_k(n, passed, k) for k in range(1, n + 1)},
+        {k: pass_hat_k(n, passed, k) for k in range(1, n + 1)},
+        label_of(passed, failed, errors),
+    )
+
+
+def suite_stability(cases: Iterable[CaseReport | CaseBrief]) -> SuiteStability:
     """Pooled pass rate over judged attempts; each test x agent is one cluster."""
     clusters = tally_by(((c.agent, c.key), c.status) for c in cases).values()
     pairs = [(t.passed, t.judged) for t in clusters]

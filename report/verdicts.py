@@ -28,12 +28,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from runtime.criteria import tally_by
-
+from .case_list import CaseBrief, briefs_of
 from .schema import CaseReport, Report, SideCounts, TestVerdict, Verdict
 from .stats import fisher_one_sided, holm, min_one_sided_p
 
-__all__ = ["ALPHA", "Sample", "judge", "samples_of", "verdicts"]
+__all__ = ["ALPHA", "Sample", "judge", "pairs_of", "samples_of", "verdicts"]
 
 ALPHA = 0.05
 """Significance level of the regression and improvement tests (after correction)."""
@@ -70,26 +69,39 @@ class Sample:
         )
 
 
-def samples_of(cases: Sequence[CaseReport]) -> dict[tuple[str, str], Sample]:
-    """Attempts pooled per (agent, test key)."""
-    first: dict[tuple[str, str], CaseReport] = {}
+def samples_of(cases: Sequence[CaseBrief | CaseReport]) -> dict[tuple[str, str], Sample]:
+    """Attempts pooled per (agent, test key), in order of first appearance; the sample's
+    test and definition are its first attempt's. Give briefs (``briefs_of``): whole cases
+    work too, but a report built from a run would build each one."""
+    out: dict[tuple[str, str], Sample] = {}
     for c in cases:
-        first.setdefault((c.agent, c.key), c)
-    tallies = tally_by(((c.agent, c.key), c.status) for c in cases)
-    return {
-        ident: Sample(
-            agent=c.agent,
-            key=c.key,
-            file=c.file,
-            session=c.session,
-            test=c.test,
-            passed=tallies[ident].passed,
-            failed=tallies[ident].failed,
-            errors=tallies[ident].errors,
-            definition=c.definition,
-        )  # fmt: skip
-        for ident, c in first.items()
+        ident = (c.agent, c.key)
+        s = out.get(ident)
+        if s is None:
+            s = out[ident] = Sample(
+                c.agent, c.key, c.file, c.session, c.test, 0, 0, 0, c.definition
+            )
+        status = c.status
+        if status == "passed":
+            s.passed += 1
+        elif status == "failed":
+            s.failed += 1
+        else:
+            s.errors += 1
+    return out
+
+
+def pairs_of(
+    base: dict[tuple[str, str], Sample], head: dict[tuple[str, str], Sample]
+) -> dict[tuple[str, str], tuple[Sample | None, Sample | None]]:
+    """Every test x agent of either side: head's order, then those only in base."""
+    pairs: dict[tuple[str, str], tuple[Sample | None, Sample | None]] = {
+        ident: (base.get(ident), s) for ident, s in head.items()
     }
+    for ident, s in base.items():
+        if ident not in head:
+            pairs[ident] = (s, None)
+    return pairs
 
 
 def _first_pass(base: Sample | None, head: Sample | None, alpha: float) -> Verdict | None:
@@ -163,12 +175,6 @@ def judge(
 
 def verdicts(base: Report, head: Report, alpha: float = ALPHA) -> list[TestVerdict]:
     """Every test x agent of either report with its verdict (head's order, then removed)."""
-    b = samples_of(base.detailed_results)
-    h = samples_of(head.detailed_results)
-    pairs: dict[tuple[str, str], tuple[Sample | None, Sample | None]] = {
-        ident: (b.get(ident), s) for ident, s in h.items()
-    }
-    for ident, s in b.items():
-        if ident not in h:
-            pairs[ident] = (s, None)
-    return judge(pairs, alpha)
+    b = samples_of(briefs_of(base.detailed_results))
+    h = samples_of(briefs_of(head.detailed_results))
+    return judge(pairs_of(b, h), alpha)

@@ -177,8 +177,14 @@ async def execute(
     # conversation, so a half-done attempt starts over.
     # Lazily: (unit index, attempt) pairs; a unit is read from the plan when it is about to run
     # (a streamed plan holds no unit for the run).
+    # A fresh run keeps every item: none is read to ask (a streamed plan's facts list them).
     todo = WorkItems(
-        plan.units, keep=lambda unit, a: not all(result_key(c.id, a) in done for c in unit.cases)
+        plan.units,
+        keep=(
+            (lambda unit, a: not all(result_key(c.id, a) in done for c in unit.cases))
+            if len(done)
+            else None
+        ),
     )
     from .cost import table_for
 

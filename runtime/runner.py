@@ -36,6 +36,7 @@ from .plan import (
     Unit,
     WorkItems,
 )
+from .plan.facts import unit_facts
 from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
 from .replay.scope import case_scope
@@ -167,12 +168,9 @@ class UnitRunner:
         self.warm_ahead = warm_ahead
         self.budget = budget
         """The run's budget (runtime/budget.py); reached: the run drains like a first Ctrl-C."""
-        self.last_case_id = ""
-        self.first_unit_of_agent: dict[str, str] = {}
-        for unit in plan.units:  # one at a time: a streamed plan holds no unit
-            self.first_unit_of_agent.setdefault(unit.agent, unit.id)
-            if unit.cases:
-                self.last_case_id = unit.cases[-1].id
+        facts = unit_facts(plan.units)  # a streamed plan gathered them when it was opened
+        self.last_case_id = facts.last_case_id
+        self.first_unit_of_agent: dict[str, str] = dict(facts.agents)
 
     async def run(self, work: Sequence[tuple[Unit, int]]) -> None:
         """Run each (unit, attempt) of ``work`` (``runtime.plan.work_items``), concurrently."""
@@ -181,14 +179,17 @@ class UnitRunner:
         from .judging import JudgeCache, Judges, judge_providers
         from .unit_servers import RunServers
 
-        # One pass over the work, a unit at a time (``work`` may read them from plan.json
-        # on demand): the agents and the judges' providers it needs.
-        agents: dict[str, None] = {}
-        judges: dict[str, None] = {}
-        for unit, _ in work:
-            agents[unit.agent] = None
-            for case in unit.cases:
-                judges.update(dict.fromkeys(judge_providers(case.assertions)))
+        # The agents and the judges' providers the work needs: WorkItems know them (from
+        # the plan's facts, or from the one pass that chose the items); other work is read.
+        if isinstance(work, WorkItems):
+            agents = dict.fromkeys(work.agents)
+            judges = dict.fromkeys(work.judges)
+        else:
+            agents, judges = {}, {}
+            for unit, _ in work:
+                agents[unit.agent] = None
+                for case in unit.cases:
+                    judges.update(dict.fromkeys(judge_providers(case.assertions)))
         external = [a for a in agents if isinstance(self.plan.agent(a), ExternalAgent)]
         specs = self._needed_providers(list(agents), list(judges))
         preload = _Preload(specs)
@@ -216,6 +217,7 @@ class UnitRunner:
                 self.services,
                 self.env,
                 ahead=self._warm_ahead(first_runs),
+                agents=list(agents),
             )
             async with (
                 self.store.writer() as writer,

@@ -152,16 +152,12 @@ def needed_env(plan: Plan) -> list[EnvUse]:
     declared component no case uses needs nothing. In plan order, one entry per (variable,
     user).
     """
-    from .evaluate.llm_judge import judge_nodes
+    from .plan.facts import unit_facts
 
-    providers: list[str] = []
+    facts = unit_facts(plan.units)  # a streamed plan gathered them when it was opened
+    providers: list[str] = list(facts.judges)
     servers: list[str] = []
-    agents: list[str] = []
-    for unit in plan.units:
-        agents.append(unit.agent)
-        for case in unit.cases:
-            providers.extend(n.provider for n in judge_nodes(case.assertions))
-    for agent in (a for a in plan.agents if a.name in set(agents)):
+    for agent in (a for a in plan.agents if a.name in facts.agents):
         if isinstance(agent, BuiltinAgent):
             providers.append(agent.provider)
             judge = agent.clarification.judge_provider if agent.clarification else None
@@ -181,7 +177,7 @@ def needed_env(plan: Plan) -> list[EnvUse]:
         if server.name in servers:
             found += _refs(server, f"server '{server.name}'")
     for agent in plan.agents:
-        if isinstance(agent, ExternalAgent) and agent.name in agents:
+        if isinstance(agent, ExternalAgent) and agent.name in facts.agents:
             found += _agent_env(agent)
     return list(dict.fromkeys(found))
 

@@ -15,6 +15,7 @@ the whole run.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,17 @@ def parse_shard(text: str) -> tuple[int, int]:
 def slices(plan: Plan, count: int) -> list[Slice]:
     """``plan`` cut into ``count`` slices balanced by estimated tokens; InputError when the plan
     has fewer units than ``count`` (a slice would be empty)."""
+    owner, loads = _owners(plan, count)
+    parts: list[list[Unit]] = [[] for _ in range(count)]
+    for k, u in enumerate(plan.units):
+        parts[owner[k]].append(u)
+    return [
+        Slice(index=s + 1, units=tuple(parts[s]), estimated_tokens=loads[s]) for s in range(count)
+    ]
+
+
+def _owners(plan: Plan, count: int) -> tuple[list[int], list[int]]:
+    """The slice (0-based) of each unit, and each slice's estimated tokens."""
     if count < 1:
         raise InputError(f"a plan is cut into at least 1 slice, not {count}")
     units = plan.units
@@ -85,37 +97,38 @@ def slices(plan: Plan, count: int) -> list[Slice]:
             f"units and a session is never split; use at most {len(units)} shards"
         )
     calls = calls_per_case(plan)
-    cost = [unit_tokens(u, calls) for u in units]
-    order = sorted(range(len(units)), key=lambda k: (-cost[k], units[k].id))
+    # One pass, each unit read once (a streamed plan parses a unit per read); the callers'
+    # second pass takes the units of the slice(s) they want.
+    cost: list[int] = []
+    ids: list[str] = []
+    for u in units:
+        cost.append(unit_tokens(u, calls))
+        ids.append(u.id)
+    order = sorted(range(len(cost)), key=lambda k: (-cost[k], ids[k]))
     loads = [0] * count
-    owner = [0] * len(units)
+    owner = [0] * len(cost)
+    lightest = [(0, s) for s in range(count)]  # (load, slice): the least loaded, lowest index first
     for k in order:
-        target = min(range(count), key=lambda s: (loads[s], s))
+        load, target = lightest[0]
+        heapq.heapreplace(lightest, (load + cost[k], target))
         loads[target] += cost[k]
         owner[k] = target
-    return [
-        Slice(
-            index=s + 1,
-            units=tuple(u for k, u in enumerate(units) if owner[k] == s),
-            estimated_tokens=loads[s],
-        )
-        for s in range(count)
-    ]
+    return owner, loads
 
 
 def take_shard(plan: Plan, index: int, count: int) -> tuple[Plan, RunShard]:
     """The ``index``-th of ``count`` slices of ``plan`` as a sealed plan, and its record."""
-    cut = slices(plan, count)
-    chosen = cut[index - 1]
-    part = plan.model_copy(update={"units": chosen.units, "hash": ""}).sealed()
+    owner, loads = _owners(plan, count)
+    chosen = tuple(u for k, u in enumerate(plan.units) if owner[k] == index - 1)
+    part = plan.model_copy(update={"units": chosen, "hash": ""}).sealed()
     record = RunShard(
         index=index,
         count=count,
         plan_hash=plan.hash,
-        units=len(chosen.units),
-        of_units=len(plan.units),
-        estimated_tokens=chosen.estimated_tokens,
-        of_estimated_tokens=sum(s.estimated_tokens for s in cut),
+        units=len(chosen),
+        of_units=len(owner),
+        estimated_tokens=loads[index - 1],
+        of_estimated_tokens=sum(loads),
     )
     return part, record
 

@@ -54,13 +54,21 @@ class RunServers:
         env: Mapping[str, str] | None,
         *,
         ahead: int,
+        agents: Sequence[str] | None = None,
     ) -> None:
+        """``units``: the units whose per-session servers the warm pool may start ahead, in
+        order (read one at a time as it goes); ``agents``: the agents of the run's units
+        (read from ``units`` when not given)."""
         self.plan = plan
         self.services = services
         self.env = env
         self.ahead = max(0, ahead)
         self._lifecycles = {s.name: s.lifecycle for s in plan.servers}
-        self._units = [u for u in units if self._session_part(u) is not None]
+        if agents is None:
+            agents = list(dict.fromkeys(u.agent for u in units))
+        self._units = units
+        self._warmed = {a for a in agents if self._session_part_of(a) is not None}
+        """The agents with per-session servers (or a skill): only their units are warmed."""
         self._stack = AsyncExitStack()
         self._run_pool: ToolPool | None = None
         self._agent_pools: dict[str, ToolPool] = {}
@@ -68,24 +76,24 @@ class RunServers:
         self._claimed: set[str] = set()
         self._tg: TaskGroup | None = None
         self._slots = anyio.Semaphore(max(1, self.ahead))
-        used = self._used_servers(units)
+        used = self._used_servers(agents)
         self._run_specs = [s for s in used if s.lifecycle == "run"]
         self._agent_specs: dict[str, list[ServerSpec]] = {}
-        for unit in units:
-            agent = plan.agent(unit.agent)
-            if isinstance(agent, BuiltinAgent) and unit.agent not in self._agent_specs:
+        for name in agents:
+            agent = plan.agent(name)
+            if isinstance(agent, BuiltinAgent) and name not in self._agent_specs:
                 specs = [s for s in self._specs(agent) if s.lifecycle == "agent"]
                 if specs:
-                    self._agent_specs[unit.agent] = specs
+                    self._agent_specs[name] = specs
 
     def _specs(self, agent: BuiltinAgent) -> list[ServerSpec]:
         names = [s.name for s in agent.servers]
         return [s for s in self.plan.servers if s.name in names]
 
-    def _used_servers(self, units: Sequence[Unit]) -> list[ServerSpec]:
+    def _used_servers(self, agents: Sequence[str]) -> list[ServerSpec]:
         used: dict[str, ServerSpec] = {}
-        for unit in units:
-            agent = self.plan.agent(unit.agent)
+        for name in agents:
+            agent = self.plan.agent(name)
             if isinstance(agent, BuiltinAgent):
                 for spec in self._specs(agent):
                     used.setdefault(spec.name, spec)
@@ -93,7 +101,10 @@ class RunServers:
 
     def _session_part(self, unit: Unit) -> BuiltinAgent | None:
         """The unit's agent narrowed to its per-session servers (and skill); None if none."""
-        agent = self.plan.agent(unit.agent)
+        return self._session_part_of(unit.agent)
+
+    def _session_part_of(self, name: str) -> BuiltinAgent | None:
+        agent = self.plan.agent(name)
         if not isinstance(agent, BuiltinAgent):
             return None
         return self._session_agent(agent)
@@ -119,7 +130,7 @@ class RunServers:
                 self._agent_pools[name] = await self._stack.enter_async_context(
                     self.services.open_pool(specs, self.env)
                 )
-            if self.ahead > 0 and self._units:
+            if self.ahead > 0 and self._warmed:
                 self._tg = await self._stack.enter_async_context(anyio.create_task_group())
                 self._tg.start_soon(self._warm_ahead)
         except BaseException:
@@ -143,6 +154,8 @@ class RunServers:
     async def _warm_ahead(self) -> None:
         assert self._tg is not None
         for unit in self._units:
+            if unit.agent not in self._warmed:
+                continue
             await self._slots.acquire()  # given back when the unit claims its pool
             if unit.id in self._claimed:
                 self._slots.release()

@@ -19,10 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
 
-from ..plan import Assertion
 from ..plan import assertions as nodes
+from ..plan.assertions import judge_nodes
 from ..results import AssertionResult
 from .context import EvalContext, JudgeVerdict, result
 
@@ -122,17 +121,6 @@ def parse_verdict(reply: str) -> tuple[bool | None, float | None, str]:
         elif line.strip():
             reason.append(line.strip())
     return verdict, score, _clip(" ".join(reason))
-
-
-def judge_nodes(assertions: Sequence[Assertion]) -> Iterator[nodes.LlmJudge]:
-    """Every llm_judge node of an assertion tree, in order (inside any_of / all_of / not too)."""
-    for node in assertions:
-        if isinstance(node, nodes.LlmJudge):
-            yield node
-        elif isinstance(node, nodes.AllOf | nodes.AnyOf):
-            yield from judge_nodes(node.children)
-        elif isinstance(node, nodes.Not):
-            yield from judge_nodes((node.child,))
 
 
 def _details(v: JudgeVerdict, threshold: float | None) -> dict[str, object]:

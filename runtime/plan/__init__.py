@@ -278,11 +278,15 @@ class Plan(Frozen):
     @property
     def case_count(self) -> int:
         """How many cases the plan holds (a streamed plan's units are read one at a time)."""
+        if isinstance(self.units, LazyUnits) and self.units.facts is not None:
+            return self.units.facts.case_count
         return sum(len(unit.cases) for unit in self.units)
 
     @property
     def attempt_count(self) -> int:
         """Results a complete run holds: every case once per attempt (``repeat``)."""
+        if isinstance(self.units, LazyUnits) and self.units.facts is not None:
+            return self.units.facts.attempts
         return sum(case.repeat for unit in self.units for case in unit.cases)
 
     def attempts(self) -> Iterator[tuple[Case, int]]:

@@ -6,6 +6,7 @@ again (cheaply, cached) from the source strings kept here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -13,7 +14,7 @@ from pydantic import Field
 from .base import Frozen, Span
 from .templates import TemplateStr
 
-__all__ = ["LEAF_TYPES", "Assertion"]
+__all__ = ["LEAF_TYPES", "Assertion", "judge_nodes"]
 
 
 class _Node(Frozen):
@@ -350,3 +351,14 @@ LEAF_TYPES: tuple[str, ...] = (
     "llm_judge",
 )
 """Every leaf assertion type, in the order the docs list them."""
+
+
+def judge_nodes(assertions: Sequence[Assertion]) -> Iterator[LlmJudge]:
+    """Every llm_judge node of an assertion tree, in order (inside any_of / all_of / not too)."""
+    for node in assertions:
+        if isinstance(node, LlmJudge):
+            yield node
+        elif isinstance(node, AllOf | AnyOf):
+            yield from judge_nodes(node.children)
+        elif isinstance(node, Not):
+            yield from judge_nodes((node.child,))

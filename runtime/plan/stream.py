@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from ..errors import PlanError
 from .cases import Unit, attempt_of, unit_attempts
+from .facts import FactsBuilder, UnitFacts
 
 __all__ = ["LazyUnits", "WorkItems", "open_plan"]
 
@@ -51,10 +52,14 @@ class LazyUnits(Sequence[Unit]):
         offsets: array[int],
         lengths: array[int],
         stamp: tuple[int, int, int] | None = None,
+        facts: UnitFacts | None = None,
     ) -> None:
         self.path = path
         self._offsets = offsets
         self._lengths = lengths
+        self.facts = facts
+        """What a run needs to know of the units (runtime/plan/facts.py), gathered when the
+        plan was opened; None when it was not."""
         self._stamp = stamp
         """The file's (inode, size, mtime) when its hash was checked: a unit is read only
         from that same file, never from one written over it since (a recompile mid-run)."""
@@ -103,12 +108,25 @@ class WorkItems(Sequence[tuple[Unit, int]]):
     def __init__(
         self, units: Sequence[Unit], keep: Callable[[Unit, int], bool] | None = None
     ) -> None:
-        """``keep(unit_at_attempt, attempt)``: False leaves the item out (a resume's done work)."""
+        """``keep(unit_at_attempt, attempt)``: False leaves the item out (a resume's done work).
+
+        Without ``keep``, a streamed plan's items come from the facts gathered when it was
+        opened: no unit is read here. With it, each unit is read once per attempt.
+        """
         self.units = units
         self._index: array[int] = array("q")
         self._attempt: array[int] = array("l")
         self.case_count = 0
         """Cases the items run (a unit's cases once per item)."""
+        self.agents: tuple[str, ...] = ()
+        """The agents of the items' units, in plan order."""
+        self.judges: tuple[str, ...] = ()
+        """The providers the items' llm_judge assertions ask, in plan order."""
+        facts = units.facts if isinstance(units, LazyUnits) else None
+        if keep is None and facts is not None:
+            self._all(facts)
+            return
+        seen = FactsBuilder()
         rounds: array[int] = array("l")
         for i, unit in enumerate(units):  # one unit at a time: a streamed plan parses it here
             rounds.append(unit_attempts(unit))
@@ -116,6 +134,7 @@ class WorkItems(Sequence[tuple[Unit, int]]):
                 self._index.append(i)
                 self._attempt.append(0)
                 self.case_count += len(unit.cases)
+                seen.add(unit)
         for a in range(1, max(rounds, default=0)):
             for i, n in enumerate(rounds):
                 if n <= a:
@@ -125,6 +144,21 @@ class WorkItems(Sequence[tuple[Unit, int]]):
                     self._index.append(i)
                     self._attempt.append(a)
                     self.case_count += len(later.cases)
+                    seen.add(later)
+        kept = seen.build()
+        self.agents, self.judges = tuple(kept.agents), kept.judges
+
+    def _all(self, facts: UnitFacts) -> None:
+        """Every item, from the plan's facts (the same order as the loop above)."""
+        rounds = facts.rounds
+        self._index.extend(range(len(rounds)))
+        self._attempt.extend([0] * len(rounds))
+        for a in range(1, max(rounds, default=0)):
+            later = [i for i, n in enumerate(rounds) if n > a]
+            self._index.extend(later)
+            self._attempt.extend([a] * len(later))
+        self.case_count = facts.attempts  # a case runs in ``repeat`` of its unit's attempts
+        self.agents, self.judges = tuple(facts.agents), facts.judges
 
     def __len__(self) -> int:
         return len(self._index)
@@ -260,6 +294,7 @@ def open_plan(path: str | Path) -> Any:
     offsets: array[int] = array("q")
     lengths: array[int] = array("q")
     digest: Any = None
+    facts = FactsBuilder()
     head = ""
     with fh:
         scan = _Scanner(fh, str(p))
@@ -289,6 +324,7 @@ def open_plan(path: str | Path) -> Any:
                     except ValidationError:
                         return load_plan(p)
                     digest.update((b"" if first else b",") + unit.model_dump_json().encode())
+                    facts.add(unit)
                     offsets.append(start)
                     lengths.append(length)
                     first = False
@@ -314,7 +350,9 @@ def open_plan(path: str | Path) -> Any:
     if shell.hash != "sha256:" + digest.hexdigest():
         return load_plan(p)  # a legacy hash verifies there; a tampered plan is refused there
     fields = {name: getattr(shell, name) for name in Plan.model_fields}
-    return Plan.model_construct(**{**fields, "units": LazyUnits(p, offsets, lengths, stamp)})
+    return Plan.model_construct(
+        **{**fields, "units": LazyUnits(p, offsets, lengths, stamp, facts.build())}
+    )
 
 
 def _stamp_of(st: os.stat_result) -> tuple[int, int, int]:

@@ -191,3 +191,14 @@ def test_suite_stability_counts_clusters() -> None:
     assert suite.pass_rate == pytest.approx(3 / 4)
     assert (suite.flaky, suite.errored) == (1, 1)
     assert suite.ci95[0] < 0.75 < suite.ci95[1]
+
+
+def test_stability_from_counts_is_stability_of_the_statuses_and_never_shared() -> None:
+    from report.stability import stability_from
+
+    statuses = ["passed", "failed", "error", "passed", "passed"]
+    one, two = stability_from(3, 1, 1), stability_from(3, 1, 1)
+    assert one == two == stability_of(statuses)  # type: ignore[arg-type]
+    # Figures are computed once per distinct count, but each cell gets its own objects.
+    assert one is not two and one.pass_at_k is not two.pass_at_k
+    assert one.pass_hat_k is not two.pass_hat_k

@@ -12,7 +12,9 @@ import pytest
 
 from runtime import ExecuteOptions, execute
 from runtime.plan import LazyUnits, Plan, Unit, WorkItems, load_plan, open_plan, work_items
-from runtime.plan.assertions import OutputContains
+from runtime.plan.assertions import AnyOf, LlmJudge, OutputContains
+from runtime.plan.cases import unit_attempts
+from runtime.plan.facts import gather
 from runtime.results import result_key
 from runtime.store import read_results
 
@@ -148,3 +150,61 @@ async def test_the_runner_holds_no_unit_after_it_has_run(
     assert summary.metadata.status == "completed" and len(alive) == 80
     # The units in flight (2) and the one being read: a run that held its plan would show 40.
     assert max(alive) <= 4, alive
+
+
+def test_a_streamed_plan_gathers_its_units_facts_when_opened(tmp_path: Path) -> None:
+    """What starting a run asks of the units is known from the pass that checked the hash,
+    equal to what reading every unit gives."""
+    plan = _repeated_plan()
+    judge = AnyOf(children=(OutputContains(value="x"), LlmJudge(provider="j", rubric="r")))
+    judged = plan.units[4].cases[1].model_copy(update={"assertions": (judge,)})
+    units = list(plan.units)
+    units[4] = units[4].model_copy(update={"cases": (units[4].cases[0], judged)})
+    whole, streamed = _on_disk(_written(make_plan(units), tmp_path / "plan.json"))
+    facts = streamed.units.facts
+    assert facts == gather(whole.units)
+    assert facts.judges == ("j",)
+    assert facts.agents == {"agent": "u0"}
+    assert facts.attempts == whole.attempt_count == streamed.attempt_count
+    assert facts.case_count == len(whole.cases) == streamed.case_count
+    assert list(facts.rounds) == [unit_attempts(u) for u in whole.units]
+    assert facts.last_case_id == whole.cases[-1].id
+
+
+async def test_starting_a_streamed_run_reads_no_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh run reads each unit once to run it and once to count the results at the end;
+    the attempt count, the work list, the runner's agents and judges and the tool servers
+    come from the facts gathered when the plan was opened (each used to read every unit:
+    seconds per pass at 100,000 units)."""
+    path = _written(_repeated_plan(), tmp_path / "plan.json")
+    plan = open_plan(path)
+    reads: list[int] = []
+    get, each = LazyUnits.__getitem__, LazyUnits.__iter__
+
+    def counted_get(self: LazyUnits, index: Any) -> Any:
+        reads.append(index)
+        return get(self, index)
+
+    def counted_iter(self: LazyUnits) -> Iterator[Unit]:
+        for i, got in enumerate(each(self)):
+            reads.append(i)
+            yield got
+
+    monkeypatch.setattr(LazyUnits, "__getitem__", counted_get)
+    monkeypatch.setattr(LazyUnits, "__iter__", counted_iter)
+    started: list[int] = []
+    summary = await execute(
+        plan,
+        ExecuteOptions(
+            output_dir=tmp_path,
+            run_id="r",
+            on_start=lambda store, done: started.append(len(reads)),
+        ),
+        services=services(),
+    )
+    assert summary.metadata.status == "completed"
+    assert started == [0]  # nothing read before the first case
+    items = len(work_items(load_plan(path).units))
+    assert len(reads) <= items + len(plan.units), (len(reads), items)

@@ -296,3 +296,40 @@ async def test_servers_start_while_the_provider_sdk_imports(
     summary = await execute(plan, ExecuteOptions(output_dir=tmp_path), services=services)
     assert [r.status for r in summary.results] == ["passed", "passed"]
     assert events[:2] == ["server started", "sdk imported"]
+
+
+@pytest.mark.parametrize("lifecycle", ["run", "agent"])
+async def test_a_resume_of_later_attempts_only_still_opens_the_run_and_agent_servers(
+    tmp_path: Path, lifecycle: str
+) -> None:
+    """A repeated run killed after every first attempt: the resume runs only second
+    attempts. Their run- and agent-lifecycle servers open as in any run (they were chosen
+    from the first attempts alone, so such a resume ran its agents without their tools)."""
+    log = tmp_path / "starts.log"
+    plan = note_plan(log, lifecycle, sessions=2)
+    plan = plan.model_copy(
+        update={
+            "units": tuple(
+                u.model_copy(
+                    update={"cases": tuple(c.model_copy(update={"repeat": 2}) for c in u.cases)}
+                )
+                for u in plan.units
+            ),
+            "hash": "",
+        }
+    ).sealed()
+    first = await execute(plan, ExecuteOptions(output_dir=tmp_path, run_id="r"))
+    results = first.run_dir / "results.jsonl"
+    kept = [
+        line for line in results.read_bytes().splitlines(keepends=True) if b'"attempt":0' in line
+    ]
+    assert len(kept) == 2
+    results.write_bytes(b"".join(kept))  # killed once every first attempt was written
+    again = await execute(plan, ExecuteOptions(output_dir=tmp_path, resume="r"))
+    assert again.metadata.status == "completed"
+    later = [r for r in again.results if r.attempt == 1]
+    assert len(later) == 2
+    for r in later:
+        (call,) = r.transcript.tool_calls
+        assert not call.hallucinated and call.result is not None and not call.result.is_error
+    assert not [pid for pid in starts(log) if alive(pid)]

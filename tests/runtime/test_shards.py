@@ -13,7 +13,7 @@ from bench.cli import main
 from compiler import compile_suite
 from runtime.errors import InputError
 from runtime.estimate import calls_per_case, unit_tokens
-from runtime.plan import Plan
+from runtime.plan import LazyUnits, Plan, open_plan
 from runtime.shard import SHARD_OF_FILE, parse_shard, slices, take_shard
 from runtime.store import read_results
 
@@ -158,3 +158,25 @@ def test_compile_shards_prints_the_slices(
     assert [r["shard"] for r in rows] == ["1/3", "2/3", "3/3"]
     assert sum(r["attempts"] for r in rows) == data["summary"]["attempts"]
     assert sum(r["share"] for r in rows) == pytest.approx(1, abs=1e-3)
+
+
+def test_a_streamed_plan_is_sliced_as_the_whole_one_reading_each_unit_twice_at_most(
+    tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimates and ids come from one pass, the chosen slice from a second (each unit
+    read anew from plan.json: a sort keyed on ``units[k].id`` read a unit per comparison)."""
+    path = tmp_path / "plan.json"
+    path.write_text(plan.dumps())
+    streamed = open_plan(path)
+    assert isinstance(streamed.units, LazyUnits)
+    reads = []
+    get, each = LazyUnits.__getitem__, LazyUnits.__iter__
+    monkeypatch.setattr(LazyUnits, "__getitem__", lambda s, i: reads.append(i) or get(s, i))
+    monkeypatch.setattr(LazyUnits, "__iter__", lambda s: (reads.append(-1) or u for u in each(s)))
+    for index in (1, 2, 3):
+        reads.clear()
+        part, record = take_shard(streamed, index, 3)
+        assert len(reads) <= 2 * len(plan.units), len(reads)
+        whole_part, whole_record = take_shard(plan, index, 3)
+        assert part.hash == whole_part.hash and record == whole_record
+    assert [s.units for s in slices(streamed, 3)] == [s.units for s in slices(plan, 3)]
