@@ -16,10 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from markupsafe import Markup
+from pydantic import BaseModel
 
 from runtime.errors import InputError
 
@@ -42,9 +43,8 @@ __all__ = [
     "write_format",
 ]
 
-_CASES_KEY = '\n  "detailed_results": []'
-"""How the report's empty case list reads in its 2-space-indented JSON (a newline inside a
-JSON string is always escaped, so this text can only be the key itself)."""
+_STREAMED = ("comparison_summary", "detailed_results")
+"""The Report's lists that grow with the run, written item by item by :func:`write_json`."""
 
 
 class Out(Protocol):
@@ -128,22 +128,27 @@ def render_junit(report: Report) -> str:
 
 
 def write_json(report: Report, out: Out) -> None:
-    """The JSON report, case by case: the report without its cases, then each case in its
-    place, byte for byte what ``report.model_dump_json(indent=2)`` writes (2-space indent,
-    trailing newline)."""
-    cases = report.detailed_results
-    shell = report.model_copy(update={"detailed_results": []}).model_dump_json(indent=2)
-    head, key, tail = shell.partition(_CASES_KEY)
-    if not key:  # pragma: no cover - the schema names the field; a guard, not a path
-        raise AssertionError("the report's JSON has no detailed_results key")
-    if not cases:
-        out.write(shell + "\n")
-        return
-    out.write(head + '\n  "detailed_results": [')
-    for i, case in enumerate(cases):
-        out.write(",\n    " if i else "\n    ")
-        out.write(case.model_dump_json(indent=2).replace("\n", "\n    "))
-    out.write("\n  ]" + tail + "\n")
+    """The JSON report, item by item: the report without its long lists (the test × agent
+    matrix and the cases), then each item of them in its place, byte for byte what
+    ``report.model_dump_json(indent=2)`` writes (2-space indent, trailing newline)."""
+    shell = report.model_copy(update=dict.fromkeys(_STREAMED, [])).model_dump_json(indent=2)
+    rest = shell
+    for name in _STREAMED:  # in the schema's field order
+        key = f'\n  "{name}": []'  # a newline inside a JSON string is escaped: only the key
+        head, found, rest = rest.partition(key)
+        if not found:  # pragma: no cover - the schema names the field; a guard, not a path
+            raise AssertionError(f"the report's JSON has no {name} key")
+        out.write(head)
+        items: Sequence[BaseModel] = getattr(report, name)
+        if not items:
+            out.write(key)
+            continue
+        out.write(f'\n  "{name}": [')
+        for i, item in enumerate(items):  # a CaseList builds each case as it is asked for
+            out.write(",\n    " if i else "\n    ")
+            out.write(item.model_dump_json(indent=2).replace("\n", "\n    "))
+        out.write("\n  ]")
+    out.write(rest + "\n")
 
 
 def render_json(report: Report) -> str:
