@@ -21,7 +21,7 @@ from .compare import compare as compare
 from .compare import with_baseline
 from .console import print_console_report as print_console_report
 from .formats import EXTENSIONS, normalise_formats
-from .render import render_format
+from .render import render_format, write_format
 from .run_reader import Details
 from .schema import REPORT_VERSION as REPORT_VERSION
 from .schema import Report as Report
@@ -79,7 +79,12 @@ def write_reports(
     baseline: Report | None = None,
     full_report: str | None = None,
 ) -> list[Path]:
-    """Write each format to ``<output_base><ext>`` (.json, .md, .html, .junit.xml)."""
+    """Write each format to ``<output_base><ext>`` (.json, .md, .html, .junit.xml).
+
+    Each file is written as it is rendered (report/render.py): no format is held whole in
+    memory, and a report built from a run fetches a whole case only where a format prints
+    its details.
+    """
     names = normalise_formats(formats)
     report = with_baseline(report, baseline)
     base = Path(output_base)
@@ -90,6 +95,7 @@ def write_reports(
     written = []
     for name in names:
         path = base.with_name(base.name + EXTENSIONS[name])
-        path.write_text(render_format(report, name, full_report=full_report), encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            write_format(report, name, out, full_report=full_report)
         written.append(path)
     return written

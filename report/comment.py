@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .environments import md_env
 from .schema import Report
-from .views import layout
+from .views import WholeCases, layout
 
 __all__ = ["COMMENT_LIMIT", "MARKER", "MissingMarker", "render_markdown"]
 
@@ -87,6 +87,9 @@ def render_markdown(report: Report, *, full_report: str | None = None) -> str:
     if report.baseline is not None:
         changes.update({(c.key, c.agent): "🔻" for c in report.baseline.newly_failing})
         changes.update({(c.key, c.agent): "🔺" for c in report.baseline.newly_passing})
+    # The only whole cases the comment prints: the failures of its table and details, fetched
+    # one at a time as the template walks them. Every count reads the briefs.
+    failures = WholeCases(report, v.failures)
     template = md_env().get_template("report.md.j2")
     while True:
         text = template.render(
@@ -97,6 +100,7 @@ def render_markdown(report: Report, *, full_report: str | None = None) -> str:
             where=where,
             marker=MARKER,
             changes=changes,
+            failures=failures,
         )
         if len(text) <= _BUDGET or not caps.shrink():
             break

@@ -28,10 +28,11 @@ from rich.text import Text
 
 from runtime.sanitize import for_terminal
 
+from .case_list import briefs_of
 from .environments import fmt_ms, fmt_pct, fmt_usd
 from .escape import to_json
 from .schema import AssertionReport, CaseReport, Report
-from .views import Layout, layout
+from .views import Layout, layout, whole
 
 __all__ = ["print_console_report"]
 
@@ -135,7 +136,8 @@ def _summary_table(console: Console, report: Report, v: Layout) -> None:
         row(who, a.total, a.passed, a.failed, a.errors, a.tokens, a.cost_usd, a.avg_duration_ms)
     s = report.summary
     if v.multi_agent:
-        avg = sum(c.duration_ms for c in report.detailed_results) / s.total if s.total else 0.0
+        briefs = briefs_of(report.detailed_results)
+        avg = sum(c.duration_ms for c in briefs) / s.total if s.total else 0.0
         tokens = s.input_tokens + s.output_tokens
         total = Text("total", style="bold")
         row(total, s.total, s.passed, s.failed, s.errors, tokens, s.cost_usd, avg)
@@ -206,8 +208,8 @@ def print_console_report(report: Report, console: Console) -> None:
     if v.failures:
         console.print()
         console.print(Text(f"FAILURES AND ERRORS ({len(v.failures)})", style="bold"))
-        repeated = any(c.attempt for c in report.detailed_results)
-        for c in v.failures:
+        repeated = any(c.attempt for c in briefs_of(report.detailed_results))
+        for c in whole(report, v.failures):  # one whole case at a time
             _case(console, c, v, repeated)
     console.print()
     _summary_table(console, report, v)

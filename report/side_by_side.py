@@ -4,6 +4,11 @@ changed, and the verdict of ``bench compare``.
 
 The verdicts and deltas are report/compare.py's (``compare``), not computed again here. Only
 the pairs where something differs are detailed; the others are counted.
+
+A pair holds its two cases' briefs (report/case_list.py). Its two whole cases are fetched
+once, one pair at a time, to compare them; a pair keeps its diff rows only when it is among
+the ``detail_limit`` pairs the page details, and the page fetches those pairs' whole cases
+again (``SideBySide.cases``) while it writes them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .case_list import CaseBrief, briefs_of
 from .compare import compare
 from .environments import html_env
 from .schema import AssertionReport, Baseline, CaseReport, Report, TestVerdict
@@ -51,12 +57,15 @@ class Pair:
     file: str
     session: str
     test: str
-    base: CaseReport | None
-    head: CaseReport | None
+    base: CaseBrief | None
+    head: CaseBrief | None
     verdict: TestVerdict | None = None
     output: list[DiffRow] = field(default_factory=list)
     tools: list[ToolRow] = field(default_factory=list)
     assertions: list[AssertionChange] = field(default_factory=list)
+    changed: tuple[str, ...] = ()
+    """What the comparison of the whole cases found different among ``output``,
+    ``tool calls`` and ``assertions`` (kept when the rows themselves are dropped)."""
 
     @property
     def anchor(self) -> str:
@@ -79,7 +88,7 @@ class Pair:
     @property
     def tools_differ(self) -> bool:
         """The tool-call sequences are not the same calls in the same order."""
-        return any(row.kind != "same" for row in self.tools)
+        return "tool calls" in self.changed
 
     @property
     def differences(self) -> list[str]:
@@ -88,13 +97,23 @@ class Pair:
         out = [self.change] if self.change else []
         if self.base and self.head and self.base.status != self.head.status and not self.change:
             out.append("status")  # failed <-> error
-        if self.output:
-            out.append("output")
-        if self.tools_differ:
-            out.append("tool calls")
-        if self.assertions:
-            out.append("assertions")
-        return out
+        return out + list(self.changed)
+
+    def compare_cases(self, base: CaseReport, head: CaseReport) -> None:
+        """Fill the diff rows from the two whole cases, and ``changed``."""
+        self.output = line_diff(base.final_output, head.final_output)
+        self.tools = align_tools(base.tool_calls, head.tool_calls)
+        self.assertions = assertion_changes(base.assertions, head.assertions)
+        found = [
+            ("output", bool(self.output)),
+            ("tool calls", any(row.kind != "same" for row in self.tools)),
+            ("assertions", bool(self.assertions)),
+        ]
+        self.changed = tuple(name for name, hit in found if hit)
+
+    def drop_rows(self) -> None:
+        """Keep what differs, not the rows (a pair the page does not detail)."""
+        self.output, self.tools, self.assertions = [], [], []
 
     @property
     def differs(self) -> bool:
@@ -114,6 +133,12 @@ class SideBySide:
     """Every test x agent: head's order, then the ones only base has."""
     detail_limit: int = DETAIL_LIMIT
 
+    def cases(self, pair: Pair) -> tuple[CaseReport | None, CaseReport | None]:
+        """The pair's whole base and head cases, fetched now (for the page's details)."""
+        b = self.base.detailed_results[pair.base.index] if pair.base else None
+        h = self.head.detailed_results[pair.head.index] if pair.head else None
+        return b, h
+
     @cached_property
     def detailed(self) -> list[Pair]:
         """The pairs that differ, up to ``detail_limit``."""
@@ -130,14 +155,14 @@ class SideBySide:
         return sum(1 for p in self.pairs if p.differs)
 
 
-def _shown(cases: Sequence[CaseReport]) -> dict[tuple[str, str], CaseReport]:
+def _shown(cases: Sequence[CaseReport]) -> dict[tuple[str, str], CaseBrief]:
     """Per (agent, test key), the attempt that carries its transcript (report/run_reader.py
     keeps one per repeated test: its first failed attempt, else its first)."""
-    out: dict[tuple[str, str], CaseReport] = {}
-    for c in cases:
+    out: dict[tuple[str, str], CaseBrief] = {}
+    for c in briefs_of(cases):
         ident = (c.agent, c.key)
         best = out.get(ident)
-        if best is None or (best.omitted is not None and c.omitted is None):
+        if best is None or (not best.has_transcript and c.has_transcript):
             out[ident] = c
     return out
 
@@ -171,6 +196,7 @@ def side_by_side(base: Report, head: Report, *, detail_limit: int = DETAIL_LIMIT
     verdicts = {(v.agent, v.key): v for v in baseline.verdicts}
     b, h = _shown(base.detailed_results), _shown(head.detailed_results)
     pairs = []
+    detailed = 0
     for ident in list(h) + [k for k in b if k not in h]:
         x, y = b.get(ident), h.get(ident)
         ref = y or x
@@ -185,10 +211,12 @@ def side_by_side(base: Report, head: Report, *, detail_limit: int = DETAIL_LIMIT
             head=y,
             verdict=verdicts.get(ident),
         )
-        if x is not None and y is not None:
-            pair.output = line_diff(x.final_output, y.final_output)
-            pair.tools = align_tools(x.tool_calls, y.tool_calls)
-            pair.assertions = assertion_changes(x.assertions, y.assertions)
+        if x is not None and y is not None:  # one pair's whole cases at a time
+            pair.compare_cases(base.detailed_results[x.index], head.detailed_results[y.index])
+        if pair.differs and detailed < detail_limit:
+            detailed += 1
+        else:
+            pair.drop_rows()
         pairs.append(pair)
     return SideBySide(base, head, baseline, pairs, detail_limit)
 

@@ -14,18 +14,23 @@ and tool calls (name, arguments, result, error). Each piece is clipped to
 ``SEARCH_TEXT_LIMIT`` characters. Case texts are stored once in ``texts`` (agents and attempts
 often write the same output and tool results). A test matches when one of its cases satisfies every
 active filter and the search text is found in the test's or that case's text.
+
+The index needs every case's transcript: :func:`case_facts` reads each whole case once, in
+report order (one at a time), and keeps only what the page uses of it (its assertion types
+and count, its span, its clipped search text, the prompt of each test's first case).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import escape
-from .schema import AssertionReport, CaseReport, Report, ToolCallReport
+from .schema import AssertionReport, CaseReport, Report, SpanReport, ToolCallReport
 from .views import Layout
 
-__all__ = ["SEARCH_TEXT_LIMIT", "filter_options", "view_index"]
+__all__ = ["SEARCH_TEXT_LIMIT", "CaseFacts", "case_facts", "filter_options", "view_index"]
 
 SEARCH_TEXT_LIMIT = 2_000
 """Characters of each searched text (an output, a tool result) kept in the index."""
@@ -55,13 +60,50 @@ def _case_text(c: CaseReport) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def filter_options(report: Report, v: Layout) -> dict[str, list[Any]]:
+@dataclass
+class CaseFacts:
+    """What the HTML page uses of each whole case beyond its brief, by case index."""
+
+    types: list[frozenset[str]] = field(default_factory=list)
+    """The assertion types of each case (its nested assertions' too)."""
+    assertions: list[int] = field(default_factory=list)
+    """Each case's number of top-level assertions."""
+    spans: dict[int, SpanReport] = field(default_factory=dict)
+    """Each case's span, for a single-agent report (a large run's passed cases show it
+    without being fetched again); one object per distinct span."""
+    text: list[int] = field(default_factory=list)
+    """Each case's search text, as an index into ``texts``."""
+    texts: list[str] = field(default_factory=list)
+    """Distinct case texts, in the order first met in report order."""
+    prompts: dict[int, str] = field(default_factory=dict)
+    """The clipped prompt of each test's first case (by case index)."""
+
+
+def case_facts(report: Report, v: Layout) -> CaseFacts:
+    """One pass over the report's whole cases, keeping only :class:`CaseFacts`."""
+    facts = CaseFacts()
+    firsts = {tg.cases[0].index for tg in v.tests}
+    sets: dict[frozenset[str], frozenset[str]] = {}
+    texts: dict[str, int] = {}
+    spans: dict[tuple[str, int], SpanReport] = {}
+    for i, c in enumerate(report.detailed_results):
+        found = frozenset(_types(c.assertions, set()))
+        facts.types.append(sets.setdefault(found, found))
+        facts.assertions.append(len(c.assertions))
+        if not v.multi_agent:
+            facts.spans[i] = spans.setdefault((c.span.file, c.span.line), c.span)
+        facts.text.append(texts.setdefault(_case_text(c), len(texts)))
+        if i in firsts:
+            facts.prompts[i] = _clip(c.prompt)
+    facts.texts = list(texts)
+    return facts
+
+
+def filter_options(report: Report, v: Layout, facts: CaseFacts) -> dict[str, list[Any]]:
     """The values each filter offers: statuses, stability labels (only when a test was
     repeated), agents (when several), sessions (``[anchor, label]``, when several) and the
     assertion types met in the report."""
-    types: set[str] = set()
-    for c in report.detailed_results:
-        _types(c.assertions, types)
+    types: set[str] = set().union(*facts.types)
     cells = [cell for row in report.comparison_summary for cell in row.results.values()]
     repeated = any(cell.stability and cell.stability.attempts > 1 for cell in cells)
     labels = sorted({cell.stability.label for cell in cells if cell.stability}) if repeated else []
@@ -79,7 +121,7 @@ def filter_options(report: Report, v: Layout) -> dict[str, list[Any]]:
     }
 
 
-def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
+def view_index(report: Report, v: Layout, options: dict[str, list[Any]], facts: CaseFacts) -> str:
     """The index as the text of a ``<script type="application/json">`` block."""
     agents = {name: i for i, name in enumerate(v.agents)}
     types = {name: i for i, name in enumerate(options["type"])}
@@ -89,7 +131,7 @@ def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
         for agent, cell in row.results.items()
     }
     session_of = {(sg.file, sg.session): sg.anchor for f in v.files for sg in f.sessions}
-    texts: dict[str, int] = {}
+    texts: dict[int, int] = {}  # a case text's index in facts.texts -> its index here
     tests = []
     for tg in v.tests:
         first = tg.cases[0]
@@ -98,16 +140,21 @@ def view_index(report: Report, v: Layout, options: dict[str, list[Any]]) -> str:
                 agents.get(c.agent, -1),
                 c.status,
                 labels.get((c.key, c.agent), ""),
-                sorted(types[t] for t in _types(c.assertions, set())),
-                texts.setdefault(_case_text(c), len(texts)),
+                sorted(types[t] for t in facts.types[c.index]),
+                texts.setdefault(facts.text[c.index], len(texts)),
             ]
             for c in tg.cases
         ]
-        text = "\n".join(
-            p for p in (_clip(tg.test), _clip(tg.description), _clip(first.prompt)) if p
-        )
+        prompt = facts.prompts[first.index]
+        text = "\n".join(p for p in (_clip(tg.test), _clip(tg.description), prompt) if p)
         tests.append(
             {"t": tg.anchor, "s": session_of[(tg.file, tg.session)], "q": text, "c": cases}
         )
-    data = {"agents": v.agents, "types": options["type"], "texts": list(texts), "tests": tests}
+    # Numbered as first met in the page's order, as the page has always had them.
+    data = {
+        "agents": v.agents,
+        "types": options["type"],
+        "texts": [facts.texts[i] for i in texts],
+        "tests": tests,
+    }
     return escape.json_script(data)

@@ -1,15 +1,29 @@
 """Report data regrouped for the templates: files > sessions > tests > one case per agent.
 
-Templates only lay this out; every count and grouping is decided here.
+Templates only lay this out; every count and grouping is decided here. The groups hold case
+BRIEFS (report/case_list.py: a case's scalar fields, no transcript), so a layout of a
+100,000-case run is small; a sink fetches a whole case (:func:`whole`) only where it renders
+its details, and lets it go after use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from .case_list import CaseBrief, briefs_of
 from .schema import CaseReport, Report, Stability
 
-__all__ = ["FileGroup", "FlakyEntry", "Layout", "SessionGroup", "TestGroup", "layout"]
+__all__ = [
+    "FileGroup",
+    "FlakyEntry",
+    "Layout",
+    "SessionGroup",
+    "TestGroup",
+    "WholeCases",
+    "layout",
+    "whole",
+]
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,7 @@ class TestGroup:
     session: str
     test: str
     description: str | None
-    cases: list[CaseReport]
+    cases: list[CaseBrief]
 
     @property
     def passed(self) -> int:
@@ -61,7 +75,7 @@ class SessionGroup:
     tests: list[TestGroup] = field(default_factory=list)
 
     @property
-    def cases(self) -> list[CaseReport]:
+    def cases(self) -> list[CaseBrief]:
         """Every case of the session."""
         return [c for t in self.tests for c in t.cases]
 
@@ -75,7 +89,7 @@ class FileGroup:
     sessions: list[SessionGroup] = field(default_factory=list)
 
     @property
-    def cases(self) -> list[CaseReport]:
+    def cases(self) -> list[CaseBrief]:
         """Every case of the file."""
         return [c for s in self.sessions for c in s.cases]
 
@@ -91,7 +105,7 @@ class Layout:
     multi_test: bool
     multi_session: bool
     multi_file: bool
-    failures: list[CaseReport]
+    failures: list[CaseBrief]
     """Failed and errored cases, errors first (the failures-first list)."""
     flaky: list[FlakyEntry] = field(default_factory=list)
     """Test x agent entries labelled flaky, in report order (those a baseline verdict already
@@ -103,7 +117,8 @@ def layout(report: Report) -> Layout:
     files: dict[str, FileGroup] = {}
     sessions: dict[tuple[str, str], SessionGroup] = {}
     tests: dict[str, TestGroup] = {}
-    for case in report.detailed_results:
+    briefs = briefs_of(report.detailed_results)
+    for case in briefs:
         fg = files.get(case.file)
         if fg is None:
             fg = files[case.file] = FileGroup(case.file, f"f{len(files)}")
@@ -124,8 +139,8 @@ def layout(report: Report) -> Layout:
     order = {name: i for i, name in enumerate(agents)}
     for tg in tests.values():
         tg.cases.sort(key=lambda c: order.get(c.agent, len(order)))
-    failures = [c for c in report.detailed_results if c.status == "error"]
-    failures += [c for c in report.detailed_results if c.status == "failed"]
+    failures = [c for c in briefs if c.status == "error"]
+    failures += [c for c in briefs if c.status == "failed"]
     return Layout(
         files=list(files.values()),
         tests=list(tests.values()),
@@ -137,6 +152,33 @@ def layout(report: Report) -> Layout:
         failures=failures,
         flaky=_flaky(report),
     )
+
+
+def whole(report: Report, briefs: Iterable[CaseBrief]) -> Iterator[CaseReport]:
+    """The whole cases of ``briefs``, one at a time (built on demand from a run's CaseList;
+    a report read from JSON holds them already)."""
+    cases = report.detailed_results
+    for b in briefs:
+        yield cases[b.index]
+
+
+class WholeCases:
+    """Whole cases of a list of briefs, fetched each time a template walks (a slice of) it:
+    ``len()`` counts the briefs, and ``cases[:n]`` yields the first ``n`` whole cases one at a
+    time, so a template that prints a capped list holds one whole case at a time."""
+
+    def __init__(self, report: Report, briefs: Sequence[CaseBrief]) -> None:
+        self._report = report
+        self._briefs = briefs
+
+    def __len__(self) -> int:
+        return len(self._briefs)
+
+    def __getitem__(self, index: slice) -> Iterator[CaseReport]:
+        return whole(self._report, self._briefs[index])
+
+    def __iter__(self) -> Iterator[CaseReport]:
+        return whole(self._report, self._briefs)
 
 
 def _flaky(report: Report) -> list[FlakyEntry]:

@@ -50,8 +50,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render HEAD with BASE's deltas; print Markdown or write files."""
     from bench.sources import report_source
-    from report import build_report, render, write_reports
+    from report import build_report, write_reports
+    from report.compare import with_baseline
     from report.formats import normalise_formats
+    from report.render import write_format
     from runtime.errors import InputError
 
     formats = normalise_formats(args.format)
@@ -73,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         if formats != ["md"] and len(formats) > 1:
             raise InputError("several formats need -o NAME to write them to files")
-        sys.stdout.write(render(head, formats[0], baseline=base, full_report=args.full_report))
+        # Written to stdout as it is rendered (report/render.py), never held as one string.
+        with_deltas = with_baseline(head, base)
+        write_format(with_deltas, formats[0], sys.stdout, full_report=args.full_report)
     else:
         for path in write_reports(
             head, formats, args.output, baseline=base, full_report=args.full_report

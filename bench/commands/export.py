@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 NAME = "export"
 HELP = "export a run's report as JSON or Markdown (stdout, or -o FILE)"
@@ -46,15 +46,37 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--format must be json or md, not {args.fmt!r}")
     path = find_run(args.output_dir or Path.cwd(), args.run_id)
     import report
+    from report.render import write_format
 
-    text = report.render(report.build_report(path), fmt)
+    built = report.build_report(path)
     if args.output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        out = _EndsWithNewline(sys.stdout)
+        write_format(built, fmt, out)  # written as it is rendered, case by case for JSON
+        out.finish()
         return 0
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        with args.output.open("w", encoding="utf-8") as fh:
+            write_format(built, fmt, fh)
     except OSError as exc:
         raise InputError(f"cannot write {args.output}: {exc.strerror}") from exc
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+class _EndsWithNewline:
+    """stdout, ended by a newline when what was written did not end with one."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._last = ""
+
+    def write(self, s: str) -> int:
+        if s:
+            self._out.write(s)
+            self._last = s[-1]
+        return len(s)
+
+    def finish(self) -> None:
+        if self._last != "\n":
+            self._out.write("\n")

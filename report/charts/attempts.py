@@ -3,9 +3,12 @@ status, in attempt order. Flaky entries first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup
 
-from ..schema import CaseReport, Report
+from ..case_list import CaseBrief, briefs_of
+from ..schema import Report
 from .svg import clip_label, figure, rect, text
 
 __all__ = ["MAX_ROWS", "attempts_chart"]
@@ -15,10 +18,13 @@ MAX_ROWS = 60
 LEFT, ROW, TOP, MARK, GAP = 300, 18, 26, 12, 3
 
 
-def attempts_chart(report: Report, width: float = 560) -> Markup | None:
-    """None unless some test × agent ran more than once."""
-    runs: dict[tuple[str, str], list[CaseReport]] = {}
-    for c in report.detailed_results:
+def attempts_chart(
+    report: Report, briefs: Sequence[CaseBrief] | None = None, width: float = 560
+) -> Markup | None:
+    """None unless some test × agent ran more than once (``briefs``: the report's, when the
+    caller has them already)."""
+    runs: dict[tuple[str, str], list[CaseBrief]] = {}
+    for c in briefs_of(report.detailed_results) if briefs is None else briefs:
         runs.setdefault((c.key, c.agent), []).append(c)
     repeated = [(k, sorted(cs, key=lambda c: c.attempt)) for k, cs in runs.items() if len(cs) > 1]
     if not repeated:

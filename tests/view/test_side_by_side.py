@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from report import build_report, compare
 from report.side_by_side import render_compare, side_by_side
 from tests.view.conftest import BASE_ID, HEAD_ID, HOSTILE
@@ -95,6 +97,24 @@ def test_repeated_tests_show_the_detailed_attempt_and_pool_the_verdict(tmp_path:
     assert pair.verdict == compare(base, head).verdicts[0]
     assert pair.verdict.head.failed == 6 and pair.verdict.base.passed == 8  # type: ignore[union-attr]
     # the head side is the attempt the report details: its first failed one (#1)
-    assert pair.head is not None and pair.head.omitted is None and pair.head.attempt == 1
+    assert pair.head is not None and pair.head.has_transcript and pair.head.attempt == 1
     assert pair.base is not None and pair.base.attempt == 0
     assert "".join(s.text for s in pair.output[0].head) == "broken #1"
+
+
+def test_the_compare_page_holds_one_pair_of_whole_cases_at_a_time(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import report.side_by_side as sbs
+    from tests.report.lazy_cases import Lazy
+
+    plain_base = build_report(store / BASE_ID)
+    plain_head = build_report(store / "20261102-120000-10_adversarial")
+    want = render_compare(side_by_side(plain_base, plain_head))
+    base, head = Lazy(plain_base), Lazy(plain_head)
+    # bench compare's verdicts are report/compare.py's (not this page's) to keep lean
+    baseline = compare(plain_base, plain_head)
+    monkeypatch.setattr(sbs, "compare", lambda b, h: baseline)
+    got = render_compare(side_by_side(base.report, head.report))
+    assert got == want
+    assert base.most <= 1 and head.most <= 1
