@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +20,7 @@ __all__ = [
     "RunMetadata",
     "RunShard",
     "RunTotals",
+    "TotalsSum",
     "TrafficRecord",
     "result_key",
 ]
@@ -123,9 +125,24 @@ class RunTotals(_Record):
     judge_cost_usd: float = 0.0
     """Sum of the cases' judge cost (the ai_summary judge is not included)."""
 
+
+@dataclasses.dataclass(slots=True)
+class TotalsSum:
+    """``RunTotals`` being counted, as plain numbers (a model's field assignment costs more
+    per case); ``as_totals`` makes the record."""
+
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    judge_cost_usd: float = 0.0
+
     def count(
         self,
-        status: CaseStatus,
+        status: str,
         input_tokens: int,
         output_tokens: int,
         cost_usd: float | None,
@@ -143,6 +160,10 @@ class RunTotals(_Record):
         self.output_tokens += output_tokens
         self.cost_usd += cost_usd or 0.0
         self.judge_cost_usd += judge_cost_usd or 0.0
+
+    def as_totals(self) -> RunTotals:
+        """These sums as a ``RunTotals`` record."""
+        return RunTotals(**dataclasses.asdict(self))
 
 
 class RunFilter(_Record):

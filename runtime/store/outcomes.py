@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..criteria import CriteriaTally
 from ..errors import RunStoreError
-from ..results import CaseResult, CaseStatus, RunTotals, result_key
+from ..results import CaseResult, CaseStatus, RunTotals, TotalsSum, result_key
 
 __all__ = [
     "Costed",
@@ -157,45 +157,6 @@ class Outcomes:
         self._by_key[key] = o if shared is o.group else dataclasses.replace(o, group=shared)
 
 
-@dataclasses.dataclass(slots=True)
-class _Sums:
-    """``RunTotals``' counts as plain numbers (``count`` as ``RunTotals.count``)."""
-
-    total: int = 0
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    judge_cost_usd: float = 0.0
-
-    def count(
-        self,
-        status: str,
-        input_tokens: int,
-        output_tokens: int,
-        cost_usd: float | None,
-        judge_cost_usd: float | None,
-    ) -> None:
-        """Add one case (errors never folded into failures)."""
-        self.total += 1
-        if status == "passed":
-            self.passed += 1
-        elif status == "failed":
-            self.failed += 1
-        else:
-            self.errors += 1
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
-        self.cost_usd += cost_usd or 0.0
-        self.judge_cost_usd += judge_cost_usd or 0.0
-
-    def as_totals(self) -> RunTotals:
-        """These sums as a ``RunTotals`` record."""
-        return RunTotals(**dataclasses.asdict(self))
-
-
 class RunTally:
     """The results one execution appends, counted as they are written, never kept.
 
@@ -207,7 +168,7 @@ class RunTally:
 
     def __init__(self, earlier: Outcomes, *, by_group: bool) -> None:
         self.earlier = earlier
-        self.totals = _Sums()
+        self.totals = TotalsSum()
         """Running sums, plain numbers: a model's field assignment costs more per case."""
         self.criteria = CriteriaTally(by_group)
         self.replaced: set[str] = set()
@@ -231,7 +192,7 @@ class RunTally:
         """Totals and criteria counts over the latest result of every key of ``keys``: this
         execution's results, and the earlier ones it did not replace (``keys`` is only
         iterated when there are such: a fresh run never walks its plan here)."""
-        totals = self.totals.as_totals()
+        totals = dataclasses.replace(self.totals)
         criteria = self.criteria.copy()
         if len(self.earlier) > len(self.replaced):
             for key in keys():
@@ -241,15 +202,15 @@ class RunTally:
                         o.status, o.input_tokens, o.output_tokens, o.cost_usd, o.judge_cost_usd
                     )
                     criteria.add(o.group, o.status)
-        return totals, criteria
+        return totals.as_totals(), criteria
 
 
 def totals_of_outcomes(outcomes: Iterable[Outcome]) -> RunTotals:
     """Totals over ``outcomes`` (as ``runtime.store.totals_of`` over whole results)."""
-    totals = RunTotals()
+    totals = TotalsSum()
     for o in outcomes:
         totals.count(o.status, o.input_tokens, o.output_tokens, o.cost_usd, o.judge_cost_usd)
-    return totals
+    return totals.as_totals()
 
 
 def read_outcomes(path: Path, spans: dict[str, tuple[int, int]] | None = None) -> Outcomes:

@@ -45,7 +45,7 @@ from ..clock import utc_now
 from ..criteria import CriteriaTally
 from ..errors import RunStoreError
 from ..plan import Plan
-from ..results import CaseResult, RunMetadata, RunTotals
+from ..results import CaseResult, RunMetadata, RunTotals, TotalsSum
 from .outcomes import Outcomes, RunTally, read_outcomes
 
 __all__ = [
@@ -104,11 +104,11 @@ def read_results(path: Path) -> dict[str, CaseResult]:
 
 def totals_of(results: Iterable[CaseResult]) -> RunTotals:
     """Totals over ``results``: outcomes (errors never folded into failures), tokens, cost."""
-    totals = RunTotals()
+    totals = TotalsSum()
     for r in results:
         u = r.transcript.usage
         totals.count(r.status, u.input, u.output, r.cost_usd, r.judge_cost_usd)
-    return totals
+    return totals.as_totals()
 
 
 def _atomic_write(path: Path, text: str) -> None:
