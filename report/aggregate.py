@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from runtime.criteria import criteria_met, mean_pass_hat_k
+from runtime.criteria import StatusCounts, criteria_met, mean_pass_hat_k
 from runtime.plan import Criteria, Plan
 from runtime.results import RunMetadata
 
@@ -41,14 +41,10 @@ def _sum_cost(values: Iterable[float | None]) -> float | None:
 def summary(briefs: Sequence[CaseBrief], meta: RunMetadata, plan: Plan | None) -> Summary:
     """The run's summary."""
     total = len(briefs)
-    passed = failed = errors = 0
+    counts = StatusCounts()
     for b in briefs:
-        if b.status == "passed":
-            passed += 1
-        elif b.status == "failed":
-            failed += 1
-        else:
-            errors += 1
+        counts.add(b.status)
+    passed, failed, errors = counts.passed, counts.failed, counts.errors
     planned = plan.attempt_count if plan is not None else meta.case_count
     hat = plan.criteria.pass_hat_k if plan is not None else None
     outcomes = [((b.agent, b.key), b.status) for b in briefs]
@@ -137,15 +133,10 @@ def comparison(briefs: Sequence[CaseBrief]) -> list[ComparisonRow]:
         passed = failed = errors = total = 0
         cells = {}
         for agent, attempts in by_agent.items():
-            p = f = e = 0
+            counts = StatusCounts()
             for a in attempts:
-                if a.status == "passed":
-                    p += 1
-                elif a.status == "failed":
-                    f += 1
-                else:
-                    e += 1
-            st = stability_from(p, f, e)
+                counts.add(a.status)
+            st = stability_from(counts.passed, counts.failed, counts.errors)
             cells[agent] = _cell(attempts, st)
             passed, failed, errors = passed + st.passed, failed + st.failed, errors + st.errors
             total += len(attempts)

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from runtime.criteria import StatusCounts
+
 from .case_list import CaseBrief, briefs_of
 from .construct import make
 from .schema import CaseReport, Report, SideCounts, TestVerdict, Verdict
@@ -39,24 +41,16 @@ ALPHA = 0.05
 """Significance level of the regression and improvement tests (after correction)."""
 
 
-@dataclass
-class Sample:
-    """One side's attempts of one test x agent."""
+@dataclass(slots=True, kw_only=True)
+class Sample(StatusCounts):
+    """One side's attempts of one test x agent: its counts (``add``, ``judged``) and the test."""
 
     agent: str
     key: str
     file: str
     session: str
     test: str
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
     definition: str | None = None
-
-    @property
-    def judged(self) -> int:
-        """Attempts that were judged (not errors)."""
-        return self.passed + self.failed
 
     @property
     def rate(self) -> float | None:
@@ -84,15 +78,14 @@ def samples_of(cases: Sequence[CaseBrief | CaseReport]) -> dict[tuple[str, str],
         s = out.get(ident)
         if s is None:
             s = out[ident] = Sample(
-                c.agent, c.key, c.file, c.session, c.test, 0, 0, 0, c.definition
+                agent=c.agent,
+                key=c.key,
+                file=c.file,
+                session=c.session,
+                test=c.test,
+                definition=c.definition,
             )
-        status = c.status
-        if status == "passed":
-            s.passed += 1
-        elif status == "failed":
-            s.failed += 1
-        else:
-            s.errors += 1
+        s.add(c.status)
     return out
 
 

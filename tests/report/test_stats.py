@@ -90,8 +90,9 @@ def _attempts(rng: random.Random, p: float, n: int) -> tuple[int, int]:
 
 
 def _pair(b: tuple[int, int], h: tuple[int, int], *, errors: int = 0) -> tuple[Sample, Sample]:
-    base = Sample("a", "k", "f", "s", "t", passed=b[0], failed=b[1])
-    head = Sample("a", "k", "f", "s", "t", passed=h[0], failed=h[1], errors=errors)
+    test = {"agent": "a", "key": "k", "file": "f", "session": "s", "test": "t"}
+    base = Sample(passed=b[0], failed=b[1], **test)
+    head = Sample(passed=h[0], failed=h[1], errors=errors, **test)
     return base, head
 
 
