@@ -3,9 +3,9 @@
 The built-in loop (``runtime.runner``) and external agents (``runtime.agents.external_unit``)
 differ only in how a case's transcript comes to be. Everything after that lives here once:
 extractors bind the session's variables, llm_judge nodes are asked, assertions evaluate (the
-extractors and assertions in a worker thread, off the event loop), a judge fault makes the case
-an error, and the ``CaseResult`` is built with the agent's and the
-judges' cost apart.
+extractors and assertions in a worker thread, off the event loop, unless the text they check
+is short: ``INLINE_CHECK_CHARS``), a judge fault makes the case an error, and the
+``CaseResult`` is built with the agent's and the judges' cost apart.
 """
 
 from __future__ import annotations
@@ -46,6 +46,28 @@ async def _off_loop(func: Callable[..., T], *args: object) -> T:
     wake-ups), not a fresh ``anyio.to_thread`` call.
     """
     return await run_off_loop(partial(func, *args))
+
+
+INLINE_CHECK_CHARS = 8192
+"""A case whose checked text is at most this long is checked on the event loop.
+
+The built-in checks take time in proportion to the text (suite regexes are RE2, linear): on
+this much, tens of microseconds, less than the hop to a worker thread and back costs
+(``benchmarks/replay_bench.py``); above it, or with tool calls, dataset metadata or an
+evaluator that is not the built-in one, the checks go to a worker thread."""
+
+
+def _checked_chars(run: CaseRun, variables: Mapping[str, str]) -> int | None:
+    """How much text ``run``'s checks read; None when that is not cheap to bound."""
+    tr, case = run.transcript, run.case
+    if tr.tool_calls or case.metadata:
+        return None
+    size = len(tr.final_output) + len(case.expected or "") + len(tr.stderr or "")
+    for message in tr.messages:
+        size += len(message.content)
+    for value in variables.values():
+        size += len(value)
+    return size
 
 
 @dataclass
@@ -112,10 +134,15 @@ class CaseRun:
         output of a failure, so they are left unevaluated (the report says the case errored).
         """
         case = self.case
+        size = _checked_chars(self, variables) if services.bounded_checks() else None
+        inline = size is not None and size <= INLINE_CHECK_CHARS
         if case.extractors:
-            self.extracted, warnings = await _off_loop(
-                services.extract, case.extractors, self.transcript
-            )
+            if inline:
+                self.extracted, warnings = services.extract(case.extractors, self.transcript)
+            else:
+                self.extracted, warnings = await _off_loop(
+                    services.extract, case.extractors, self.transcript
+                )
             variables.update(self.extracted)
             for warning in warnings:
                 # Named as the user wrote them: ids such as u0001/2 mean nothing to a reader.
@@ -132,18 +159,14 @@ class CaseRun:
             expected=case.expected,
             conversation_id=case.id,
         )
-        self.assertions = await _off_loop(
-            partial(
-                services.evaluate,
-                expected=case.expected,
-                metadata=case.metadata,
-                judgements=judged.verdicts,
-            ),
-            case.assertions,
-            self.transcript,
-            dict(variables),
-            clarification_enabled,
+        evaluate = partial(
+            services.evaluate,
+            expected=case.expected,
+            metadata=case.metadata,
+            judgements=judged.verdicts,
         )
+        args = (case.assertions, self.transcript, dict(variables), clarification_enabled)
+        self.assertions = evaluate(*args) if inline else await _off_loop(evaluate, *args)
         if judged.fault is not None:
             self.fault(judged.fault)
         elif not all(a.passed for a in self.assertions):

@@ -69,6 +69,11 @@ class Services:
     """runtime.replay.seam.Traffic when the run records or replays (the metrics proxy of
     external agents consults it too); None for a live run."""
 
+    def bounded_checks(self) -> bool:
+        """Whether the evaluators are the built-in ones, whose time is bounded by the text
+        they check (a replaced one may wait on anything)."""
+        return self.evaluate is _default_evaluate and self.extract is _default_extract
+
     @classmethod
     def default(cls) -> Services:
         """The real providers, tool servers and evaluators (imported on first use)."""
