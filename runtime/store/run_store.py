@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -128,11 +129,15 @@ class _Pending:
     done: threading.Event | None = None
     """Set once the line is durable (other backends, which wait for it in a worker thread)."""
     error: BaseException | None = None
+    written: Callable[[], None] | None = None
+    """Called on the event loop once the line is written (asyncio): the store counts it."""
 
 
 def _release(batch: list[_Pending]) -> None:
-    # Runs on the event loop: wake every writer of one committed batch.
+    # Runs on the event loop: count every line of one committed batch, wake its writers.
     for pending in batch:
+        if pending.error is None and pending.written is not None:
+            pending.written()
         if pending.future is not None and not pending.future.done():
             pending.future.set_result(None)
 
@@ -193,20 +198,23 @@ class ResultWriter:
         loop = _asyncio_loop()
         if loop is not None:
             pending.future = loop.create_future()
+            if self._on_written is not None:
+                pending.written = partial(self._on_written, result, raw, text)
             self._queue.put(pending)
-            # Shielded as the thread wait below is: a cancelled case still waits for its line.
-            with anyio.CancelScope(shield=True):
-                await pending.future
+            # Not shielded: a line is counted where it is written (``_release``), so a case
+            # cancelled while it waits still has its line written and counted; only the
+            # wait ends (a cancel scope per case cost more than the rest of the hand-off).
+            await pending.future
         else:
             pending.done = done = threading.Event()
             self._queue.put(pending)
             # The wait happens in a worker thread so the event loop keeps running other units.
             await anyio.to_thread.run_sync(done.wait, limiter=self._waiters)
+            if pending.error is None and self._on_written is not None:
+                self._on_written(result, raw, text)
         error = pending.error or self._sync_error
         if error is not None:
             raise RunStoreError(f"cannot write {self._path}: {error}") from error
-        if self._on_written is not None:
-            self._on_written(result, raw, text)
 
     def _run(self) -> None:
         stop = False

@@ -109,3 +109,22 @@ def test_outcome_reader_keeps_the_latest_and_skips_a_torn_last_line(tmp_path: Pa
     path.write_text(f"{a1}\nnot json\n{b}\n")
     with pytest.raises(RunStoreError, match=":2: not a result record"):
         read_outcomes(path)
+
+
+async def test_a_line_whose_writer_was_cancelled_is_written_and_counted(tmp_path: Path) -> None:
+    """A case cancelled while its line is being written (stop now) does not wait for it, but
+    the line is still written and counted: the counts stay what the file says."""
+    import anyio
+
+    store = RunStore.create(tmp_path, plan_of(3), bench_version="t", run_id="r1")
+    store.outcomes()
+    async with store.writer() as writer:
+        await writer.append(result("u1/0"))
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await writer.append(result("u1/1", "failed"))
+        assert scope.cancelled_caught
+    assert sorted(read_outcomes(store.results_path).keys()) == ["u1/0", "u1/1"]
+    assert _counted(store) == _from_file(store)
+    totals, _ = store.latest(lambda: _keys(store))
+    assert (totals.total, totals.passed, totals.failed) == (2, 1, 1)
