@@ -32,6 +32,7 @@ from .clock import utc_now
 from .errors import BenchError, InputError, RunStoreError
 from .interrupt import StopRequest
 from .plan import Plan, SecretRef, WorkItems
+from .plan.facts import unit_facts
 from .results import CaseResult, RunFilter, RunMetadata, RunShard, result_key
 from .runner import UnitRunner
 from .services import Services
@@ -144,6 +145,7 @@ async def execute(
     options = options or ExecuteOptions()
     services = services or Services.default()
     base = options.output_dir or Path.cwd()
+    unit_facts(plan.units)  # gathered once for the run (a streamed plan has them already)
     traffic = _open_traffic(plan, options)  # a bad cassette is an input error: nothing written
     if traffic is None or not traffic.replay:
         check_env(plan, options.env)  # every missing key at once, before the store is touched

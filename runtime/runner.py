@@ -41,6 +41,7 @@ from .providers.base import ChatRequest, ChatResponse, Provider, ToolSpec
 from .providers.send_order import prompt_request_writes
 from .replay.scope import case_scope
 from .results import CaseResult, result_key
+from .retry import call_with_retry
 from .scheduler import run_concurrently
 from .services import Services, ToolPool
 from .store import ResultWriter, RunStore
@@ -84,8 +85,6 @@ class ProviderClient:
         now_ms: Callable[[], float] | None = None,
     ) -> tuple[ChatResponse, int]:
         """One call through call_with_retry (the spec's retry policy, this provider's limiter)."""
-        from .retry import call_with_retry
-
         if self.generation is not None and request.generation is None:
             request = replace(request, generation=self.generation)
         return await call_with_retry(

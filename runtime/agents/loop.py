@@ -36,6 +36,7 @@ from ..transcript import (
     ToolCall,
     ToolResult,
     Transcript,
+    assign,
 )
 
 __all__ = [
@@ -184,8 +185,12 @@ async def run_turn(
     tool_by_name: dict[str, tuple[ToolSpec, str]] = {}
     for spec, server in setup.tools:
         tool_by_name.setdefault(spec.name, (spec, server))  # first server wins on collisions
-    tr.available_tools = list(tool_by_name)
-    tr.offered_tools = offered_tools(tr.available_tools, session_allowed, test_allowed)
+    available = list(tool_by_name)
+    assign(
+        tr,
+        available_tools=available,
+        offered_tools=offered_tools(available, session_allowed, test_allowed),
+    )
     offered_specs = [tool_by_name[n][0] for n in tr.offered_tools]
 
     def now() -> float:
@@ -280,8 +285,7 @@ async def run_turn(
 
     if not final and outcome.fault is None:
         tr.errors.append(f"Reached maximum iterations ({max_iterations}) without final answer")
-    tr.latency_ms = now()
-    tr.messages = list(new)
+    assign(tr, latency_ms=now(), messages=list(new))
     return outcome
 
 

@@ -28,6 +28,7 @@ from .assertions import LEAF_TYPES, Assertion
 from .base import Frozen, Span
 from .cases import Case, Unit, attempt_of, unit_attempts, work_items
 from .extractors import Extractor, JsonPathExtractor
+from .facts import known_facts
 from .providers import (
     DEFAULT_TIMEOUT_MS,
     AnthropicProvider,
@@ -278,15 +279,17 @@ class Plan(Frozen):
     @property
     def case_count(self) -> int:
         """How many cases the plan holds (a streamed plan's units are read one at a time)."""
-        if isinstance(self.units, LazyUnits) and self.units.facts is not None:
-            return self.units.facts.case_count
+        facts = known_facts(self.units)
+        if facts is not None:
+            return facts.case_count
         return sum(len(unit.cases) for unit in self.units)
 
     @property
     def attempt_count(self) -> int:
         """Results a complete run holds: every case once per attempt (``repeat``)."""
-        if isinstance(self.units, LazyUnits) and self.units.facts is not None:
-            return self.units.facts.attempts
+        facts = known_facts(self.units)
+        if facts is not None:
+            return facts.attempts
         return sum(case.repeat for unit in self.units for case in unit.cases)
 
     def attempts(self) -> Iterator[tuple[Case, int]]:

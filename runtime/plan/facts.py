@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .assertions import judge_nodes
 from .cases import Unit, unit_attempts
 
-__all__ = ["FactsBuilder", "UnitFacts", "unit_facts"]
+__all__ = ["FactsBuilder", "UnitFacts", "known_facts", "unit_facts"]
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,28 @@ def gather(units: Iterable[Unit]) -> UnitFacts:
     return builder.build()
 
 
-def unit_facts(units: Sequence[Unit]) -> UnitFacts:
-    """The facts of a plan's units: those a streamed plan gathered when it was opened, else
-    gathered now from the units in memory."""
+_last: tuple[tuple[Unit, ...], UnitFacts] | None = None
+"""The units in memory whose facts were gathered last, and those facts: a run asks for them
+several times (its attempt count, the work list, the runner) and a tuple never changes."""
+
+
+def known_facts(units: Sequence[Unit]) -> UnitFacts | None:
+    """The facts of ``units`` when they are known without reading them, else None."""
     from .stream import LazyUnits
 
-    if isinstance(units, LazyUnits) and units.facts is not None:
+    if isinstance(units, LazyUnits):
         return units.facts
-    return gather(units)
+    last = _last
+    return last[1] if last is not None and last[0] is units else None
+
+
+def unit_facts(units: Sequence[Unit]) -> UnitFacts:
+    """The facts of a plan's units: those a streamed plan gathered when it was opened, else
+    gathered now from the units in memory (once for the same tuple of units)."""
+    global _last
+    facts = known_facts(units)
+    if facts is None:
+        facts = gather(units)
+        if isinstance(units, tuple):
+            _last = (units, facts)
+    return facts

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from ..errors import PlanError
 from .cases import Unit, attempt_of, unit_attempts
-from .facts import FactsBuilder, UnitFacts
+from .facts import FactsBuilder, UnitFacts, known_facts
 
 __all__ = ["LazyUnits", "WorkItems", "open_plan"]
 
@@ -122,7 +122,7 @@ class WorkItems(Sequence[tuple[Unit, int]]):
         """The agents of the items' units, in plan order."""
         self.judges: tuple[str, ...] = ()
         """The providers the items' llm_judge assertions ask, in plan order."""
-        facts = units.facts if isinstance(units, LazyUnits) else None
+        facts = known_facts(units)
         if keep is None and facts is not None:
             self._all(facts)
             return
