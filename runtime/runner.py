@@ -295,10 +295,20 @@ class UnitRunner:
     def _draining(self) -> bool:
         return self.stop is not None and self.stop.draining
 
-    async def _write(self, result: CaseResult) -> None:
-        """Append ``result`` (durable before the unit's next case starts), then report it."""
+    async def _write(self, result: CaseResult, *, last: bool = False) -> None:
+        """Append ``result`` (durable before the unit's next case starts), then report it.
+
+        ``last``: the unit's last case, which no case of its conversation waits for: its line
+        is queued and reported once written while the worker goes on to the next unit (a
+        budget, which must stop the run before its next case starts, waits for every line).
+        """
         assert self.writer is not None
+        if last and self.budget is None and self.writer.append_later(result, self._written):
+            return
         await self.writer.append(result)
+        self._written(result)
+
+    def _written(self, result: CaseResult) -> None:
         if self.budget is not None and self.budget.add(result) and self.stop is not None:
             self.stop.drain()
         if self.on_result is not None:
@@ -377,7 +387,7 @@ class UnitRunner:
                     return  # the unit stays unfinished: a resume runs it again from the start
                 result = await self._run_case(setup, agent, session, case, pending_events, attempt)
                 pending_events = []
-                await self._write(result)
+                await self._write(result, last=case is unit.cases[-1])
                 if settings.test_delay_ms > 0 and case.id != self.last_case_id:
                     await anyio.sleep(settings.test_delay_ms / 1000)
 

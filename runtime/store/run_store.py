@@ -124,20 +124,22 @@ def _atomic_write(path: Path, text: str) -> None:
 @dataclass
 class _Pending:
     line: bytes
+    loop: asyncio.AbstractEventLoop | None = None
+    """The event loop told once the line is written (asyncio), by ``_release``."""
     future: asyncio.Future[None] | None = None
-    """Resolved on the event loop once the line is durable (asyncio)."""
+    """Resolved on ``loop`` once the line is durable (a waiting ``append``)."""
     done: threading.Event | None = None
     """Set once the line is durable (other backends, which wait for it in a worker thread)."""
     error: BaseException | None = None
-    written: Callable[[], None] | None = None
-    """Called on the event loop once the line is written (asyncio): the store counts it."""
+    written: Callable[[BaseException | None], None] | None = None
+    """Called on ``loop`` with the write's error (None: written): the store counts the line."""
 
 
 def _release(batch: list[_Pending]) -> None:
     # Runs on the event loop: count every line of one committed batch, wake its writers.
     for pending in batch:
-        if pending.error is None and pending.written is not None:
-            pending.written()
+        if pending.written is not None:
+            pending.written(pending.error)
         if pending.future is not None and not pending.future.done():
             pending.future.set_result(None)
 
@@ -166,6 +168,9 @@ class ResultWriter:
         self._waiters = anyio.CapacityLimiter(256)
         self._sync_error: OSError | None = None
         """A failed fsync: raised by the next append, or by the close."""
+        self._later_error: BaseException | None = None
+        """What failed after ``append_later`` returned (the write, or ``then``): raised by the
+        next append, or by the close."""
 
     async def __aenter__(self) -> ResultWriter:
         self._file = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -186,20 +191,33 @@ class ResultWriter:
         if self._file is not None:
             os.close(self._file)
             self._file = None
-        if self._sync_error is not None and exc is None:
-            error = self._sync_error
-            raise RunStoreError(f"cannot write {self._path}: {error}") from error
+        if exc is None:
+            self._raise_later_error()
+            if self._sync_error is not None:
+                error = self._sync_error
+                raise RunStoreError(f"cannot write {self._path}: {error}") from error
 
-    async def append(self, result: CaseResult) -> None:
-        """Append one result and return once it is written and fsynced."""
+    def _raise_later_error(self) -> None:
+        error, self._later_error = self._later_error, None
+        if isinstance(error, OSError):
+            raise RunStoreError(f"cannot write {self._path}: {error}") from error
+        if error is not None:
+            raise error
+
+    def _pending(self, result: CaseResult) -> tuple[_Pending, str, str]:
+        self._raise_later_error()
         raw = result.model_dump_json()
         text = self._redact(raw) if self._redact is not None else raw
-        pending = _Pending(line=text.encode("utf-8") + b"\n")
+        return _Pending(line=text.encode("utf-8") + b"\n"), raw, text
+
+    async def append(self, result: CaseResult) -> None:
+        """Append one result and return once it is written (fsynced within
+        ``FSYNC_INTERVAL_S``)."""
+        pending, raw, text = self._pending(result)
         loop = _asyncio_loop()
         if loop is not None:
-            pending.future = loop.create_future()
-            if self._on_written is not None:
-                pending.written = partial(self._on_written, result, raw, text)
+            pending.loop, pending.future = loop, loop.create_future()
+            pending.written = partial(self._counted, result, raw, text)
             self._queue.put(pending)
             # Not shielded: a line is counted where it is written (``_release``), so a case
             # cancelled while it waits still has its line written and counted; only the
@@ -210,11 +228,44 @@ class ResultWriter:
             self._queue.put(pending)
             # The wait happens in a worker thread so the event loop keeps running other units.
             await anyio.to_thread.run_sync(done.wait, limiter=self._waiters)
-            if pending.error is None and self._on_written is not None:
-                self._on_written(result, raw, text)
+            self._counted(result, raw, text, pending.error)
         error = pending.error or self._sync_error
         if error is not None:
             raise RunStoreError(f"cannot write {self._path}: {error}") from error
+
+    def append_later(self, result: CaseResult, then: Callable[[CaseResult], None]) -> bool:
+        """Queue ``result``'s line without waiting for it; ``then(result)`` runs on the event
+        loop once it is written. False (nothing queued) outside asyncio: ``append`` instead.
+
+        For a line nothing waits on (a unit's last case: no next case of its conversation
+        must wait for it to be durable). The close waits for it; a write that fails, or a
+        ``then`` that raises, is raised by the next append or by the close.
+        """
+        loop = _asyncio_loop()
+        if loop is None:
+            return False
+        pending, raw, text = self._pending(result)
+        pending.loop = loop
+
+        def written(error: BaseException | None) -> None:
+            self._counted(result, raw, text, error)
+            try:
+                if error is None:
+                    then(result)
+            except Exception as exc:  # raised where the writer is next used
+                error = exc
+            if error is not None and self._later_error is None:
+                self._later_error = error
+
+        pending.written = written
+        self._queue.put(pending)
+        return True
+
+    def _counted(
+        self, result: CaseResult, raw: str, text: str, error: BaseException | None
+    ) -> None:
+        if error is None and self._on_written is not None:
+            self._on_written(result, raw, text)
 
     def _run(self) -> None:
         stop = False
@@ -275,8 +326,8 @@ class ResultWriter:
             pending.error = error
             if pending.done is not None:
                 pending.done.set()
-            if pending.future is not None:
-                by_loop.setdefault(pending.future.get_loop(), []).append(pending)
+            if pending.loop is not None:
+                by_loop.setdefault(pending.loop, []).append(pending)
         for loop, waiting in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_release, waiting)

@@ -68,3 +68,30 @@ async def test_a_large_plan_holds_one_task_per_slot_not_per_unit() -> None:
     await run_concurrently(list(range(500)), work, concurrency=3)
     assert max(seen) == 3
     assert len(seen) == 500
+
+
+async def test_workers_that_never_wait_still_let_the_event_loop_run() -> None:
+    """Units answered without waiting (a replay) give way every few ms: other tasks, written
+    lines and a stop are served during the run, not only after it."""
+    import time
+
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await anyio.sleep(0)
+
+    async def busy(item: int) -> None:
+        time.sleep(0.002)  # work that never suspends
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ticker)
+        await anyio.sleep(0)
+        before = ticks
+        await run_concurrently(range(100), busy, concurrency=4)
+        during = ticks - before
+        done = True
+    assert during >= 8  # 200 ms of work: a turn every few ms (3 in all when none is given)

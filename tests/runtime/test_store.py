@@ -163,3 +163,55 @@ def test_run_ids_resolve_by_unambiguous_part(tmp_path: Path) -> None:
         find_run(tmp_path, "zzz")
     with pytest.raises(RunStoreError, match="not a run id"):
         find_run(tmp_path, "../x")
+
+
+async def test_a_line_queued_without_waiting_is_written_then_reported(tmp_path: Path) -> None:
+    """``append_later`` (a unit's last case): ``then`` runs once the line is in the file."""
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+    reported: list[tuple[str, int]] = []
+
+    def then(r: CaseResult) -> None:
+        reported.append((r.case_id, store.results_path.read_bytes().count(b"\n")))
+
+    async with store.writer() as writer:
+        assert writer.append_later(result("u1/0"), then)
+        assert writer.append_later(result("u2/0", "failed"), then)
+    assert [case_id for case_id, _ in reported] == ["u1/0", "u2/0"]
+    assert all(lines >= i + 1 for i, (_, lines) in enumerate(reported))  # in the file by then
+    assert sorted(read_results(store.results_path)) == ["u1/0", "u2/0"]
+    totals, _ = store.latest(lambda: ["u1/0", "u2/0"])
+    assert (totals.total, totals.passed, totals.failed) == (2, 1, 1)
+
+
+async def test_a_failed_write_of_a_line_not_waited_for_is_the_next_appends_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.store import run_store
+
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+    reported: list[str] = []
+
+    def write(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_store.os, "write", write)
+    async with store.writer() as writer:
+        writer.append_later(result("u1/0"), lambda r: reported.append(r.case_id))
+        await anyio.sleep(0.2)  # written (and failed) meanwhile
+        with pytest.raises(RunStoreError, match="No space left on device"):
+            await writer.append(result("u2/0"))
+    assert reported == []  # never reported as written
+
+
+async def test_a_report_that_raises_after_a_line_not_waited_for_ends_the_run(
+    tmp_path: Path,
+) -> None:
+    store = RunStore.create(tmp_path, plan_of(), bench_version="t", run_id="r1")
+
+    def then(r: CaseResult) -> None:
+        raise ValueError("the console is gone")
+
+    with pytest.raises(ValueError, match="the console is gone"):
+        async with store.writer() as writer:
+            writer.append_later(result("u1/0"), then)
+    assert list(read_results(store.results_path)) == ["u1/0"]  # written all the same
