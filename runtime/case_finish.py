@@ -151,14 +151,17 @@ class CaseRun:
                 )
         if self.status == "error":
             return
-        judged = await judges.judge(
-            case.assertions,
-            prompt=self.prompt,
-            transcript=self.transcript,
-            variables=variables,
-            expected=case.expected,
-            conversation_id=case.id,
-        )
+        if not judges.asked:
+            judged = judges.no_verdicts()
+        else:
+            judged = await judges.judge(
+                case.assertions,
+                prompt=self.prompt,
+                transcript=self.transcript,
+                variables=variables,
+                expected=case.expected,
+                conversation_id=case.id,
+            )
         evaluate = partial(
             services.evaluate,
             expected=case.expected,

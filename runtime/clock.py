@@ -13,10 +13,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 
-__all__ = ["advance", "elapsed_ms", "monotonic_ms", "own_clock", "utc_now"]
+__all__ = [
+    "advance",
+    "elapsed_ms",
+    "end_own_clock",
+    "monotonic_ms",
+    "own_clock",
+    "start_own_clock",
+    "utc_now",
+]
 
 _shift: ContextVar[list[float] | None] = ContextVar("bench_clock_shift", default=None)
 """The current case's clock offset in ms (a shared cell: child tasks move it too)."""
@@ -51,11 +59,22 @@ def monotonic_ms() -> float:
 @contextmanager
 def own_clock() -> Iterator[None]:
     """Give the block (and the tasks it starts) a clock that ``advance`` can move on."""
-    token = _shift.set([0.0])
+    token = start_own_clock()
     try:
         yield
     finally:
-        _shift.reset(token)
+        end_own_clock(token)
+
+
+def start_own_clock() -> Token[list[float] | None]:
+    """``own_clock`` without a context manager (a case scope starts one per case): from
+    here until ``end_own_clock(token)``, in this context."""
+    return _shift.set([0.0])
+
+
+def end_own_clock(token: Token[list[float] | None]) -> None:
+    """Back to the clock from before ``start_own_clock`` gave ``token``."""
+    _shift.reset(token)
 
 
 def advance(ms: float) -> None:

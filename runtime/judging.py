@@ -177,9 +177,21 @@ class _Ask:
 class Judges:
     """The run's judges: one ModelClient per provider name, and the run's cache."""
 
-    def __init__(self, clients: Mapping[str, ModelClient], cache: JudgeCache | None = None) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, ModelClient],
+        cache: JudgeCache | None = None,
+        *,
+        asked: bool = True,
+    ) -> None:
         self.clients = clients
         self.cache = cache or JudgeCache()
+        self.asked = asked
+        """False when no case of the run has an llm_judge: its cases need not be looked at."""
+
+    def no_verdicts(self) -> JudgeOutcome:
+        """What ``judge`` gives a case without llm_judge (without looking at the case)."""
+        return JudgeOutcome()
 
     async def judge(
         self,

@@ -231,7 +231,7 @@ class UnitRunner:
                 async with servers:
                     await preload.wait()
                     self._create_providers(specs)
-                    self.judges = Judges(self.clients, cache)
+                    self.judges = Judges(self.clients, cache, asked=bool(judges))
                     self.servers = servers
                     self.writer = writer
                     self.external_pools = pools

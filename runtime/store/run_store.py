@@ -121,6 +121,11 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+LATER_MAX = 32
+"""Lines queued by ``append_later`` and not yet written, at most: each holds its result
+alive, so a run that produces results faster than they are written holds this many."""
+
+
 @dataclass
 class _Pending:
     line: bytes
@@ -168,6 +173,8 @@ class ResultWriter:
         self._waiters = anyio.CapacityLimiter(256)
         self._sync_error: OSError | None = None
         """A failed fsync: raised by the next append, or by the close."""
+        self._later = 0
+        """Lines of ``append_later`` not written yet (at most ``LATER_MAX``)."""
         self._later_error: BaseException | None = None
         """What failed after ``append_later`` returned (the write, or ``then``): raised by the
         next append, or by the close."""
@@ -235,19 +242,22 @@ class ResultWriter:
 
     def append_later(self, result: CaseResult, then: Callable[[CaseResult], None]) -> bool:
         """Queue ``result``'s line without waiting for it; ``then(result)`` runs on the event
-        loop once it is written. False (nothing queued) outside asyncio: ``append`` instead.
+        loop once it is written. False (nothing queued) outside asyncio, or while
+        ``LATER_MAX`` such lines wait to be written: ``append`` instead.
 
         For a line nothing waits on (a unit's last case: no next case of its conversation
         must wait for it to be durable). The close waits for it; a write that fails, or a
         ``then`` that raises, is raised by the next append or by the close.
         """
         loop = _asyncio_loop()
-        if loop is None:
+        if loop is None or self._later >= LATER_MAX:
             return False
         pending, raw, text = self._pending(result)
         pending.loop = loop
+        self._later += 1
 
         def written(error: BaseException | None) -> None:
+            self._later -= 1
             self._counted(result, raw, text, error)
             try:
                 if error is None:
