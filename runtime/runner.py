@@ -27,6 +27,7 @@ from .case_finish import CaseRun
 from .errors import ToolReplayMissError, ToolServerError
 from .interrupt import StopRequest
 from .plan import (
+    AgentSpec,
     BuiltinAgent,
     Case,
     ExternalAgent,
@@ -157,6 +158,7 @@ class UnitRunner:
         self.clients: dict[str, ProviderClient] = {}
         self._models: dict[str, ProviderClient] = {}
         self._specs: dict[str, ProviderSpec] = {}
+        self._agents: dict[str, AgentSpec] = {}
         """Each built-in agent's client (its provider's, with the agent's generation)."""
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
@@ -334,7 +336,9 @@ class UnitRunner:
         unit, attempt = item
         if self._draining():
             return
-        agent = self.plan.agent(unit.agent)
+        agent = self._agents.get(unit.agent)
+        if agent is None:
+            agent = self._agents[unit.agent] = self.plan.agent(unit.agent)
         if isinstance(agent, ExternalAgent):
             await self._run_external_unit(unit, attempt, agent)
             return

@@ -173,6 +173,8 @@ class ResultWriter:
         self._waiters = anyio.CapacityLimiter(256)
         self._sync_error: OSError | None = None
         """A failed fsync: raised by the next append, or by the close."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The asyncio loop the writer was entered on (None: another backend)."""
         self._later = 0
         """Lines of ``append_later`` not written yet (at most ``LATER_MAX``)."""
         self._later_error: BaseException | None = None
@@ -180,6 +182,7 @@ class ResultWriter:
         next append, or by the close."""
 
     async def __aenter__(self) -> ResultWriter:
+        self._loop = _asyncio_loop()
         self._file = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._thread = threading.Thread(target=self._run, name="bench-results-writer", daemon=True)
         self._thread.start()
@@ -221,7 +224,7 @@ class ResultWriter:
         """Append one result and return once it is written (fsynced within
         ``FSYNC_INTERVAL_S``)."""
         pending, raw, text = self._pending(result)
-        loop = _asyncio_loop()
+        loop = self._loop
         if loop is not None:
             pending.loop, pending.future = loop, loop.create_future()
             pending.written = partial(self._counted, result, raw, text)
@@ -249,7 +252,7 @@ class ResultWriter:
         must wait for it to be durable). The close waits for it; a write that fails, or a
         ``then`` that raises, is raised by the next append or by the close.
         """
-        loop = _asyncio_loop()
+        loop = self._loop
         if loop is None or self._later >= LATER_MAX:
             return False
         pending, raw, text = self._pending(result)
