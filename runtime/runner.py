@@ -157,9 +157,9 @@ class UnitRunner:
         self.retries = retries or {}
         self.clients: dict[str, ProviderClient] = {}
         self._models: dict[str, ProviderClient] = {}
+        """Each built-in agent's client (its provider's, with the agent's generation)."""
         self._specs: dict[str, ProviderSpec] = {}
         self._agents: dict[str, AgentSpec] = {}
-        """Each built-in agent's client (its provider's, with the agent's generation)."""
         self.judges: Any = None
         """runtime.judging.Judges (llm_judge) while a run is in progress."""
         self.prices: Any = None
