@@ -5,6 +5,8 @@ start in plan order, never more than ``concurrency`` run at once, and a worker t
 starts the next in the same step: no task per unit (a 100,000-unit plan holds ``concurrency``
 tasks, not 100,000) and no scheduling round between one unit and the next, which would put the
 next unit's first request behind every other ready task (benchmarks/runtime_bench.py, latency).
+Workers whose units never wait (answered from a cassette) would then hold the event loop for
+the whole run: every ``YIELD_S`` the worker that finishes a unit gives way once.
 The first unit that raises stops the run: the group cancels the others, and the error is
 re-raised unwrapped from anyio's exception group so the CLI can map it to an exit code.
 """
