@@ -29,7 +29,7 @@ LONG = "x" * (INLINE_CHECK_CHARS + 1)
 
 @pytest.fixture
 def threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[bool]]]:
-    """Per case prompt: whether each evaluate and extract call ran on the event loop's thread."""
+    """For evaluate and extract: whether each of their calls ran on the event loop's thread."""
     seen: dict[str, list[bool]] = {}
     real_evaluate, real_extract = evaluate_module.evaluate, evaluate_module.extract
 
