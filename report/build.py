@@ -29,7 +29,7 @@ from .case_list import failed_messages as failed_messages
 from .construct import make
 from .perf import no_gc
 from .run_index import RunCases, scan_run
-from .run_reader import Deferred, Details, LeanResult
+from .run_reader import Details, LeanResult
 from .scenarios import scenario_summary
 from .schema import (
     REPORT_VERSION,
@@ -48,8 +48,8 @@ from .schema import (
 
 __all__ = ["build_from_results", "build_from_run", "case_key", "load_report_json"]
 
-Result = CaseResult | LeanResult | Deferred
-"""A record of results.jsonl, whole, lean, or to be read whole when used (report/run_reader.py)."""
+Result = CaseResult | LeanResult
+"""A record of results.jsonl, whole or lean (report/run_reader.py)."""
 
 KEEP_BYTES = 64 * 1024 * 1024
 """A report built from a run keeps each case once built (``CaseList(keep=True)``) when the
@@ -232,8 +232,7 @@ def _result_text(result: ToolResult | None) -> str | None:
 
 def _case(record: Result, definitions: dict[str, str] | None = None) -> CaseReport:
     """The report case of a record (``definitions``: the plan's, by case id)."""
-    r = record.load() if isinstance(record, Deferred) else record
-    return _case_of(r, None, definitions.get(r.case_id) if definitions else None)
+    return _case_of(record, None, definitions.get(record.case_id) if definitions else None)
 
 
 def _case_of(r: CaseResult | LeanResult, brief: CaseBrief | None, definition: str | None = None

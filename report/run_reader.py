@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from runtime.results import CaseResult, CaseStatus, result_key
 from runtime.transcript import TokenUsage
 
-__all__ = ["Deferred", "Details", "LeanResult", "RecordSource", "read_results"]
+__all__ = ["Details", "LeanResult", "read_results"]
 
 
 class _Lean(BaseModel):
@@ -97,109 +97,55 @@ test (the reports' rule, above); ``failures``, only the failed and errored recor
 console report shows: a run's own end-of-run summary needs no passing transcript)."""
 
 
-class Deferred:
-    """A record to be read whole when its report case is built, and dropped after: the
-    whole results of a run are never all in memory at once (only their report cases).
-
-    ``case_id``, ``attempt`` and ``key`` are the lean record's, for ordering.
-    """
-
-    __slots__ = ("lean", "_source", "_start", "_size")
-
-    def __init__(self, lean: LeanResult, source: RecordSource, start: int, size: int) -> None:
-        self.lean = lean
-        self._source = source
-        self._start, self._size = start, size
-
-    @property
-    def case_id(self) -> str:
-        return self.lean.case_id
-
-    @property
-    def attempt(self) -> int:
-        return self.lean.attempt
-
-    def load(self) -> CaseResult | LeanResult:
-        """The whole record (the lean one, with a warning, when only that can be read)."""
-        line = self._source.read(self._start, self._size)
-        try:
-            return CaseResult.model_validate_json(line)
-        except ValidationError as exc:  # lean-valid but not whole-valid: keep the lean one
-            self._source.warnings.append(
-                f"{self._source.path.name}: the transcript of {self.lean.key} is unreadable "
-                f"({exc.error_count()} problem(s)); its outcome is kept"
-            )
-            return self.lean
-
-
-class RecordSource:
-    """results.jsonl opened for reading records lean, then whole ones by offset; a context
-    manager (the file stays open while the report is built)."""
-
-    def __init__(self, path: Path, warnings: list[str]) -> None:
-        self.path = path
-        self.warnings = warnings
-        self._fh: BinaryIO | None = None
-
-    def __enter__(self) -> RecordSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-    def read(self, start: int, size: int) -> bytes:
-        """``size`` bytes at ``start``."""
-        if self._fh is None:
-            self._fh = self.path.open("rb")
-        self._fh.seek(start)
-        return self._fh.read(size)
-
-    def records(self, details: Details = "shown") -> list[LeanResult | Deferred]:
-        """The latest record per (case, attempt), in order of first appearance; unreadable
-        lines become warnings. The records ``details`` names are ``Deferred`` (read whole
-        when used); the others are ``LeanResult``s."""
-        if not self.path.exists():
-            return []
-        latest: dict[str, tuple[LeanResult, int, int]] = {}
-        # Bytes straight to pydantic's JSON parser: no str decoding per line (faster), and a
-        # line that is not UTF-8 becomes a warning like any other unreadable record.
-        with self.path.open("rb") as fh:
-            offset = 0
-            for lineno, line in enumerate(fh, 1):
-                start, offset = offset, offset + len(line)
-                if not line.strip():
-                    continue
-                try:
-                    rec = LeanResult.model_validate_json(line)
-                except ValidationError as exc:
-                    # A run killed mid-write leaves a truncated last line; report what we can.
-                    self.warnings.append(
-                        f"{self.path.name}:{lineno}: skipped an unreadable record "
-                        f"({exc.error_count()} problem(s))"
-                    )
-                    continue
-                latest[rec.key] = (rec, start, len(line))
-        records = (rec for rec, _, _ in latest.values())
-        if details == "failures":
-            whole = {rec.key for rec in records if rec.status != "passed"}
-        else:
-            whole = _shown_attempts(records)
-        return [
-            Deferred(rec, self, start, size) if key in whole else rec
-            for key, (rec, start, size) in latest.items()
-        ]
-
-
 def read_results(
     path: Path, warnings: list[str], *, details: Details = "shown"
 ) -> list[CaseResult | LeanResult]:
     """The latest record per (case, attempt), in order of first appearance; unreadable lines
-    become warnings. The records ``details`` names are whole ``CaseResult``s; the others are
-    ``LeanResult``s (all in memory: ``RecordSource.records`` defers the whole ones)."""
-    with RecordSource(path, warnings) as source:
-        return [r.load() if isinstance(r, Deferred) else r for r in source.records(details)]
+    become warnings. The records ``details`` names are whole ``CaseResult``s (the lean one,
+    with a warning, when only that can be read); the others are ``LeanResult``s. All are
+    held in memory: a report of a run directory reads briefs instead (report/run_index.py).
+    """
+    if not path.exists():
+        return []
+    latest: dict[str, tuple[LeanResult, bytes]] = {}
+    # Bytes straight to pydantic's JSON parser: no str decoding per line (faster), and a line
+    # that is not UTF-8 becomes a warning like any other unreadable record.
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = LeanResult.model_validate_json(line)
+            except ValidationError as exc:
+                # A run killed mid-write leaves a truncated last line; report what we can.
+                warnings.append(
+                    f"{path.name}:{lineno}: skipped an unreadable record "
+                    f"({exc.error_count()} problem(s))"
+                )
+                continue
+            latest[rec.key] = (rec, line)
+    records = (rec for rec, _ in latest.values())
+    if details == "failures":
+        whole = {rec.key for rec in records if rec.status != "passed"}
+    else:
+        whole = _shown_attempts(records)
+    return [
+        _whole(rec, line, path, warnings) if key in whole else rec
+        for key, (rec, line) in latest.items()
+    ]
+
+
+def _whole(
+    lean: LeanResult, line: bytes, path: Path, warnings: list[str]
+) -> CaseResult | LeanResult:
+    try:
+        return CaseResult.model_validate_json(line)
+    except ValidationError as exc:  # lean-valid but not whole-valid: keep the lean one
+        warnings.append(
+            f"{path.name}: the transcript of {lean.key} is unreadable "
+            f"({exc.error_count()} problem(s)); its outcome is kept"
+        )
+        return lean
 
 
 def _shown_attempts(records: Iterable[LeanResult]) -> set[str]:
